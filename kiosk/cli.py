@@ -1,0 +1,149 @@
+"""The kiosk's command line: run the app, check the config, export, demo data, PIN hashes.
+
+Every command takes --config and --data-dir so that several kiosks can run side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kiosk.locale import Translator
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None, help="config.yaml to use")
+    parser.add_argument("--data-dir", type=Path, default=None, help="where the data is kept")
+    parser.add_argument("--lang", default="vi", choices=("vi", "en"), help="language of messages")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kiosk", description="Kiosk Hài Lòng")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="start the kiosk (the default)")
+    _common(run)
+    run.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
+    run.add_argument("--size", default="1280x800", help="window size, e.g. 800x1280")
+    check = sub.add_parser("check-config", help="check config.yaml and its form")
+    check.add_argument("path", nargs="?", type=Path, default=None)
+    check.add_argument("--lang", default="vi", choices=("vi", "en"))
+    export = sub.add_parser("export", help="export answers without personal data")
+    _common(export)
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--since", default=None, help="YYYY-MM-DD")
+    export.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    demo = sub.add_parser("demo-data", help="fill the store with synthetic answers")
+    _common(demo)
+    demo.add_argument("--answers", type=int, default=100)
+    demo.add_argument("--seed", type=int, default=None)
+    pin = sub.add_parser("hash-pin", help="make a staff PIN hash for config.yaml")
+    pin.add_argument("--lang", default="vi", choices=("vi", "en"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    if command == "run" and args.command is None:
+        args = build_parser().parse_args(["run", *(argv or sys.argv[1:])])
+    handler = {
+        "run": _run,
+        "check-config": _check_config,
+        "export": _export,
+        "demo-data": _demo_data,
+        "hash-pin": _hash_pin,
+    }[command]
+    return handler(args, Translator(getattr(args, "lang", "vi")))
+
+
+def _run(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.app import run_kiosk  # Kivy is imported only when a window is wanted
+
+    return run_kiosk(args.config, args.data_dir, windowed=args.windowed, size=args.size)
+
+
+def _check_config(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.config import check_config_file, load_config
+
+    problems = check_config_file(args.path)
+    if problems:
+        print(tr("cli.config_bad", count=len(problems)))
+        for problem in problems:
+            print("  " + problem.describe(tr))
+        return 1
+    config = load_config(args.path)
+    print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
+    if not config.enrolled:
+        print(tr("cli.not_enrolled"))
+    return 0
+
+
+def _open_core(args: argparse.Namespace, tr: Translator):
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kiosk.core import KioskCore
+    from kiosk.domain.yamlfile import FileProblems
+
+    try:
+        return KioskCore.open(args.config, args.data_dir)
+    except FileProblems as exc:
+        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
+        for problem in exc.problems:
+            print("  " + problem.describe(tr), file=sys.stderr)
+    except (OSError, SQLAlchemyError) as exc:
+        where = args.data_dir or "data_dir"
+        print(tr("cli.store_error", path=where, error=exc), file=sys.stderr)
+    return None
+
+
+def _export(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.store.answers import iter_answers
+    from kiosk.store.export import write_export
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.strptime(args.since, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        except ValueError:
+            print(tr("cli.bad_date", value=args.since), file=sys.stderr)
+            return 2
+    core = _open_core(args, tr)
+    if core is None:
+        return 1
+    rows = iter_answers(core.engine, since)
+    if args.out is None:
+        count = write_export(rows, args.format, sys.stdout)
+    else:
+        with args.out.open("w", encoding="utf-8", newline="") as out:
+            count = write_export(rows, args.format, out)
+    print(tr("cli.export_done", count=count, path=args.out or "stdout"), file=sys.stderr)
+    return 0
+
+
+def _demo_data(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.demo import make_demo_answers
+
+    core = _open_core(args, tr)
+    if core is None:
+        return 1
+    count = make_demo_answers(core, args.answers, args.seed)
+    print(tr("cli.demo_done", count=count, path=core.data_dir))
+    return 0
+
+
+def _hash_pin(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.domain.pin import hash_pin
+
+    pin = getpass.getpass(tr("cli.pin_prompt"))
+    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+        print(tr("cli.pin_bad"), file=sys.stderr)
+        return 2
+    if getpass.getpass(tr("cli.pin_again")) != pin:
+        print(tr("cli.pin_mismatch"), file=sys.stderr)
+        return 2
+    print(tr("cli.pin_line"))
+    print(f'  pin_hash: "{hash_pin(pin)}"')
+    return 0

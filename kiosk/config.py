@@ -1,0 +1,239 @@
+"""config.yaml: one deployment's settings, read and checked in one place.
+
+Every problem is reported with the file, the line and the key, in the user's language,
+both on the kiosk's out-of-service screen and by `python -m kiosk check-config`.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.domain.forms import LANGUAGES, Text
+from kiosk.domain.identification import FIELDS, IdentificationPolicy
+from kiosk.domain.pin import is_pin_hash
+from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
+from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YList, YMap, load_yaml
+from kiosk.resources import ASSETS, DEFAULT_CONFIG
+
+
+@dataclass(frozen=True)
+class Counter:
+    code: str
+    name: Text
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    unit_code: str
+    unit_name: Text
+    counters: tuple[Counter, ...]
+    counter: str
+    form_path: Path
+    identification: IdentificationPolicy
+    idle_timeout_s: float = 60.0
+    thanks_s: float = 8.0
+    keep_incomplete: bool = True
+    language: str = "vi"
+    data_dir: Path | None = None
+    device_id: str = ""
+    fullscreen: bool = True
+    portal_url: str = ""
+    portal_public_key: bytes | None = None
+    staff_pin_hash: str = ""
+    pin_max_attempts: int = 5
+    pin_lockout_s: float = 300.0
+
+    @property
+    def enrolled(self) -> bool:
+        """Whether personal data can be sealed to the portal (else it is not kept at all)."""
+        return self.portal_public_key is not None
+
+
+_TOP_KEYS = {
+    "unit", "counters", "counter", "device_id", "form", "identification", "flow",
+    "language", "data_dir", "display", "portal", "staff",
+}  # fmt: skip
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check config.yaml (the shipped one when no path is given)."""
+    path = path or DEFAULT_CONFIG
+    data = load_yaml(path)
+    check = Checker(str(path))
+    if not isinstance(data, YMap):
+        check.problems.append(Problem(str(path), 1, "", "not_a_mapping"))
+        check.raise_if_any()
+    check.unknown_keys(data, _TOP_KEYS)
+    config = _read(data, check, path)
+    check.raise_if_any()
+    return config
+
+
+def _text_or_str(check: Checker, mapping: YMap, key: str, path: str) -> Text:
+    value = mapping.get(key)
+    if isinstance(value, str) and value.strip():
+        return {"vi": value}
+    if isinstance(value, dict) and isinstance(value.get("vi"), str):
+        return {str(k): str(v) for k, v in value.items()}
+    check.problem(mapping, f"{path}.{key}" if path else key, "missing_text")
+    return {"vi": ""}
+
+
+def _section(check: Checker, data: YMap, key: str, allowed: set[str]) -> YMap:
+    value = check.get(data, key, dict, required=False)
+    if value is None:
+        empty = YMap()
+        empty.line, empty.key_lines = data.line_of(key), {}
+        return empty
+    check.unknown_keys(value, allowed, key)
+    return value
+
+
+def _read(data: YMap, check: Checker, path: Path) -> Config:
+    unit = _section(check, data, "unit", {"code", "name"})
+    if "unit" not in data:
+        check.problem(data, "unit", "missing")
+    unit_code = check.get(unit, "code", str, "unit", default="")
+    unit_name = _text_or_str(check, unit, "name", "unit") if "unit" in data else {"vi": ""}
+    counters = _read_counters(check, data)
+    counter = check.get(data, "counter", str, default="")
+    if counter and counters and counter not in {c.code for c in counters}:
+        check.problem(
+            data, "counter", "unknown_counter", allowed=", ".join(c.code for c in counters)
+        )
+    form_path = _read_form_path(check, data, path)
+    flow = _section(check, data, "flow", {"idle_timeout_s", "thanks_s", "keep_incomplete"})
+    idle = check.get(flow, "idle_timeout_s", float, "flow", required=False, default=60.0)
+    thanks = check.get(flow, "thanks_s", float, "flow", required=False, default=8.0)
+    for key, value in (("idle_timeout_s", idle), ("thanks_s", thanks)):
+        if not 3 <= value <= 3600:
+            check.problem(flow, f"flow.{key}", "bad_range", low=3, high=3600)
+    language = check.get(data, "language", str, required=False, default="vi")
+    if language not in LANGUAGES:
+        check.problem(data, "language", "bad_choice", allowed=", ".join(LANGUAGES))
+    display = _section(check, data, "display", {"fullscreen"})
+    staff = _section(check, data, "staff", {"pin_hash", "max_attempts", "lockout_s"})
+    pin_hash = ""
+    if "staff" not in data:
+        check.problem(data, "staff", "missing")
+    else:
+        pin_hash = check.get(staff, "pin_hash", str, "staff", default="")
+    if pin_hash and not is_pin_hash(pin_hash):
+        check.problem(staff, "staff.pin_hash", "bad_pin_hash")
+    portal = _section(check, data, "portal", {"url", "public_key"})
+    data_dir = check.get(data, "data_dir", str, required=False, default="")
+    return Config(
+        source=str(path),
+        unit_code=unit_code,
+        unit_name=unit_name,
+        counters=counters,
+        counter=counter,
+        form_path=form_path,
+        identification=_read_identification(check, data),
+        idle_timeout_s=idle,
+        thanks_s=thanks,
+        keep_incomplete=check.get(flow, "keep_incomplete", bool, "flow", False, True),
+        language=language,
+        data_dir=Path(data_dir).expanduser() if data_dir else None,
+        device_id=check.get(data, "device_id", str, required=False, default=""),
+        fullscreen=check.get(display, "fullscreen", bool, "display", False, True),
+        portal_url=_read_url(check, portal),
+        portal_public_key=_read_public_key(check, portal),
+        staff_pin_hash=pin_hash,
+        pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
+        pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),
+    )
+
+
+def _read_counters(check: Checker, data: YMap) -> tuple[Counter, ...]:
+    raw = check.get(data, "counters", list, default=YList())
+    counters = []
+    for index, item in enumerate(raw):
+        where = f"counters[{index}]"
+        if not isinstance(item, YMap):
+            check.problem(raw, where, "not_a_mapping")
+            continue
+        check.unknown_keys(item, {"code", "name"}, where)
+        code = check.get(item, "code", str, where, default="")
+        counters.append(Counter(code, _text_or_str(check, item, "name", where)))
+    if "counters" in data and not counters:
+        check.problem(data, "counters", "empty")
+    return tuple(counters)
+
+
+def _read_form_path(check: Checker, data: YMap, config_path: Path) -> Path:
+    name = check.get(data, "form", str, required=False, default="danang-2223")
+    candidates = [ASSETS / "forms" / f"{name}.yaml", config_path.parent / name]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        check.problem(data, "form", "form_missing", name=name)
+        return candidates[0]
+    return found
+
+
+def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
+    allowed = {"fields", "required", "one_of", "allow_skip", "dossier_code_pattern"}
+    section = _section(check, data, "identification", allowed)
+    defaults = IdentificationPolicy()
+    lists = {}
+    for key in ("fields", "required", "one_of"):
+        value = check.get(section, key, list, "identification", False, list(getattr(defaults, key)))
+        bad = [v for v in value if v not in FIELDS]
+        if bad:
+            check.problem(section, f"identification.{key}", "bad_choice", allowed=", ".join(FIELDS))
+        lists[key] = tuple(v for v in value if v in FIELDS)
+    for key in ("required", "one_of"):
+        if any(v not in lists["fields"] for v in lists[key]):
+            check.problem(section, f"identification.{key}", "not_in_fields")
+    pattern = check.get(
+        section, "dossier_code_pattern", str, "identification", False, DEFAULT_DOSSIER_PATTERN
+    )
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        check.problem(section, "identification.dossier_code_pattern", "bad_regex", error=str(exc))
+        pattern = DEFAULT_DOSSIER_PATTERN
+    return IdentificationPolicy(
+        fields=lists["fields"],
+        required=lists["required"],
+        one_of=lists["one_of"],
+        allow_skip=check.get(section, "allow_skip", bool, "identification", False, False),
+        dossier_pattern=pattern,
+    )
+
+
+def _read_url(check: Checker, portal: YMap) -> str:
+    url = check.get(portal, "url", str, "portal", required=False, default="")
+    if url and not re.match(r"^https?://[^\s/]+", url):
+        check.problem(portal, "portal.url", "bad_url")
+    return url
+
+
+def _read_public_key(check: Checker, portal: YMap) -> bytes | None:
+    text = check.get(portal, "public_key", str, "portal", required=False, default="")
+    if not text:
+        return None
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        check.problem(portal, "portal.public_key", "bad_public_key")
+        return None
+    return key
+
+
+def check_config_file(path: Path | None) -> list[Problem]:
+    """Every problem of a config file and of the form it names (empty when all is well)."""
+    from kiosk.domain.forms import load_form
+
+    try:
+        config = load_config(path)
+        load_form(config.form_path)
+    except FileProblems as exc:
+        return exc.problems
+    return []

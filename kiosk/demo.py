@@ -1,0 +1,74 @@
+"""Realistic synthetic answers, made through the same flow and store as the UI's."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+from kiosk.core import KioskCore
+from kiosk.domain.flow import IDENTIFICATION, Survey
+from kiosk.domain.provinces import PROVINCE_CODES
+
+COMMENTS = (
+    "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
+    "Thủ tục nhanh gọn, đúng hẹn.",
+    "Nên bố trí thêm ghế ngồi chờ.",
+    "Phải chờ lâu, đề nghị bố trí thêm cán bộ tiếp nhận.",
+    "Hướng dẫn trên trang dịch vụ công chưa rõ ràng.",
+)
+
+
+def fake_identity(rng: random.Random, now: datetime) -> dict[str, str]:
+    phone = rng.choice(("03", "05", "07", "08", "09")) + f"{rng.randrange(10**8):08d}"
+    born = rng.randint(1945, now.year - 18)
+    century_digit = (born // 100 - 19) * 2 + rng.randint(0, 1)
+    citizen_id = f"{rng.choice(list(PROVINCE_CODES))}{century_digit}{born % 100:02d}"
+    citizen_id += f"{rng.randrange(10**6):06d}"
+    if rng.random() < 0.5:
+        return {"phone": phone, "citizen_id": citizen_id}
+    day = now - timedelta(days=rng.randint(0, 30))
+    code = f"000.00.12.H17-{day:%y%m%d}-{rng.randint(1, 9999):04d}"
+    return {"phone": phone, "dossier_code": code}
+
+
+def fill_survey(survey: Survey, rng: random.Random, satisfied_share: float = 0.85) -> None:
+    """Answer every step as a citizen might, leaving the survey ready to finish."""
+    while True:
+        step = survey.current
+        if step == IDENTIFICATION:
+            survey.submit_identification(fake_identity(rng, survey.now()))
+        else:
+            _answer(survey, step, rng, satisfied_share)
+        if not survey.advance():
+            return
+
+
+def _answer(survey: Survey, question_id: str, rng: random.Random, satisfied: float) -> None:
+    question = survey.form.question(question_id)
+    ids = [c.id for c in question.choices]
+    if question.role == "verdict":
+        liked = [c.id for c in question.choices if c.satisfied]
+        others = [c.id for c in question.choices if not c.satisfied]
+        survey.answer(question_id, rng.choice(liked if rng.random() < satisfied else others))
+    elif question.type in ("single_choice", "scale"):
+        survey.answer(question_id, rng.choice(ids))
+    elif question.type == "multi_choice":
+        high = question.max_choices or min(3, len(ids))
+        picked = rng.sample(ids, rng.randint(max(1, question.min_choices), high))
+        other = rng.choice(COMMENTS) if any(question.choice(i).other_prompt for i in picked) else ""
+        survey.answer(question_id, picked, other)
+    else:
+        survey.answer(question_id, rng.choice(COMMENTS) if rng.random() < 0.3 else "")
+
+
+def make_demo_answers(core: KioskCore, count: int, seed: int | None = None) -> int:
+    rng = random.Random(seed)
+    start = datetime.now(timezone.utc) - timedelta(minutes=3 * count)
+    for index in range(count):
+        moment = start + timedelta(minutes=3 * index, seconds=rng.randint(0, 100))
+        survey = core.new_survey(rng.choice(("vi",) * 9 + ("en",)))
+        survey.now = lambda moment=moment: moment
+        survey.started_at = moment - timedelta(seconds=rng.randint(20, 90))
+        fill_survey(survey, rng)
+        core.save(survey.finish())
+    return count

@@ -1,0 +1,210 @@
+"""One citizen's pass through the kiosk as a state machine, free of any screen.
+
+The UI asks the survey what to show (`current`), hands it what the citizen confirmed
+(`submit_identification`, `answer`), and moves with `advance` and `back`. At the end
+`finish` gives a `FinishedAnswer` for the store; `abandon` gives the incomplete answer a
+citizen leaves by walking away after the verdict (or nothing at all).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid as uuid_module
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from time import monotonic
+
+from kiosk.domain.forms import Form, Question
+from kiosk.domain.identification import IdentificationPolicy
+from kiosk.domain.validators import Check
+
+IDENTIFICATION = "identification"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a citizen gave for one question: a choice id, several ids, or text."""
+
+    value: str | list[str]
+    other_text: str = ""
+
+
+@dataclass(frozen=True)
+class FinishedAnswer:
+    """One citizen's answer as it leaves the flow for the store."""
+
+    uuid: str
+    form_id: str
+    form_version: int
+    language: str
+    started_at: datetime
+    finished_at: datetime
+    duration_ms: int
+    id_method: str
+    identity: dict[str, str]
+    answers: dict[str, Answer]
+    verdict: str | None
+    complete: bool
+    # For the quick form's columns: every chosen id of multi-choice questions, and every
+    # free text (text questions and "other" boxes), joined.
+    reasons: list[str]
+    comment: str
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+@dataclass
+class Survey:
+    """The state of one citizen's survey, from the welcome tap to the thank-you."""
+
+    form: Form
+    policy: IdentificationPolicy
+    language: str = "vi"
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    clock: Callable[[], float] = monotonic
+    uuid: str = field(default_factory=lambda: str(uuid_module.uuid4()))
+
+    def __post_init__(self) -> None:
+        self.started_at = self.now()
+        self._started_mono = self.clock()
+        self.identity: dict[str, str] = {}
+        self.raw_identity: dict[str, str] = {}
+        self.id_method = "none"
+        self.answers: dict[str, Answer] = {}
+        self._position = 0
+
+    # --- where we are -------------------------------------------------------------
+    def steps(self) -> list[str]:
+        """The steps as they stand now: identification (if asked) and applicable questions."""
+        values = {qid: a.value for qid, a in self.answers.items()}
+        steps = [IDENTIFICATION] if self.policy.enabled else []
+        steps += [q.id for q in self.form.questions if q.applies(values)]
+        return steps
+
+    @property
+    def current(self) -> str:
+        """The id of the step to show: 'identification' or a question id."""
+        return self.steps()[self._position]
+
+    @property
+    def current_question(self) -> Question | None:
+        step = self.current
+        return None if step == IDENTIFICATION else self.form.question(step)
+
+    @property
+    def is_last_step(self) -> bool:
+        return self._position == len(self.steps()) - 1
+
+    # --- what the citizen gives ---------------------------------------------------
+    def submit_identification(
+        self, values: dict[str, str], method: str = "typed"
+    ) -> dict[str, Check]:
+        """Take the typed (or scanned) fields; return the problems, empty when accepted."""
+        year = self.now().year
+        problems = self.policy.check_all(values, year)
+        if problems:
+            return problems
+        self.raw_identity = dict(values)
+        self.identity = self.policy.normalized(values, year)
+        self.id_method = method if self.identity else "none"
+        return {}
+
+    def skip_identification(self) -> bool:
+        if not self.policy.allow_skip:
+            return False
+        self.identity, self.raw_identity, self.id_method = {}, {}, "none"
+        return True
+
+    def answer(self, question_id: str, value: str | list[str], other_text: str = "") -> str:
+        """Record an answer; return a problem code ('' when accepted)."""
+        question = self.form.question(question_id)
+        problem = _problem_of(question, value, other_text)
+        if not problem:
+            text = nfc(value) if isinstance(value, str) and question.type == "text" else value
+            self.answers[question_id] = Answer(text, nfc(other_text))
+        return problem
+
+    def draft(self, question_id: str) -> Answer | None:
+        return self.answers.get(question_id)
+
+    # --- moving -------------------------------------------------------------------
+    def advance(self) -> bool:
+        """Move on; False when the current step is the last one (time to finish)."""
+        if self.is_last_step:
+            return False
+        self._position += 1
+        return True
+
+    def back(self) -> bool:
+        """Step back; False when already at the first step (back means the welcome screen)."""
+        if self._position == 0:
+            return False
+        self._position -= 1
+        return True
+
+    # --- the end ------------------------------------------------------------------
+    def missing(self) -> list[str]:
+        """Applicable required questions without an answer."""
+        return [
+            qid for qid in self.steps()
+            if qid != IDENTIFICATION and self.form.question(qid).required
+            and qid not in self.answers
+        ]  # fmt: skip
+
+    def finish(self) -> FinishedAnswer:
+        if self.missing():
+            raise ValueError(f"unanswered: {self.missing()}")
+        applicable = set(self.steps())
+        kept = {qid: a for qid, a in self.answers.items() if qid in applicable}
+        return self._result(kept, complete=True)
+
+    def abandon(self, keep_incomplete: bool = True) -> FinishedAnswer | None:
+        """The answer left by a citizen who walked away: only what they moved past."""
+        confirmed = set(self.steps()[: self._position])
+        kept = {qid: a for qid, a in self.answers.items() if qid in confirmed}
+        verdict = self.form.verdict
+        if not keep_incomplete or verdict is None or verdict.id not in kept:
+            return None
+        return self._result(kept, complete=False)
+
+    def _result(self, kept: dict[str, Answer], complete: bool) -> FinishedAnswer:
+        verdict_q = self.form.verdict
+        verdict = kept.get(verdict_q.id) if verdict_q else None
+        types = {q.id: q.type for q in self.form.questions}
+        reasons = [v for qid, a in kept.items() if types[qid] == "multi_choice" for v in a.value]
+        texts = [a.value for qid, a in kept.items() if types[qid] == "text" and a.value]
+        texts += [a.other_text for a in kept.values() if a.other_text]
+        return FinishedAnswer(
+            uuid=self.uuid, form_id=self.form.id, form_version=self.form.version,
+            language=self.language, started_at=self.started_at, finished_at=self.now(),
+            duration_ms=int((self.clock() - self._started_mono) * 1000),
+            id_method=self.id_method, identity=dict(self.identity), answers=kept,
+            verdict=verdict.value if verdict and isinstance(verdict.value, str) else None,
+            complete=complete, reasons=reasons, comment="\n".join(texts),
+        )  # fmt: skip
+
+
+def _problem_of(question: Question, value: str | list[str], other_text: str) -> str:
+    ids = {c.id for c in question.choices}
+    if question.type in ("single_choice", "scale"):
+        return "" if isinstance(value, str) and value in ids else "answer.unknown_choice"
+    if question.type == "multi_choice":
+        if not isinstance(value, list) or any(v not in ids for v in value):
+            return "answer.unknown_choice"
+        if len(set(value)) != len(value):
+            return "answer.unknown_choice"
+        if len(value) < question.min_choices:
+            return "answer.choose_one"
+        if question.max_choices is not None and len(value) > question.max_choices:
+            return "answer.too_many"
+        if len(other_text) > question.max_length:
+            return "answer.too_long"
+        return ""
+    if not isinstance(value, str):
+        return "answer.not_text"
+    if question.required and not nfc(value):
+        return "answer.text_required"
+    return "answer.too_long" if len(nfc(value)) > question.max_length else ""

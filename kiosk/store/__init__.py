@@ -1,0 +1,1 @@
+"""The kiosk's SQLite store: models, engine set-up, migrations, the outbox."""

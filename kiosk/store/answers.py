@@ -1,0 +1,106 @@
+"""Writing finished answers (with their outbox entry, in one transaction) and reading them back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.flow import FinishedAnswer
+from kiosk.domain.identification import PERSONAL_FIELDS
+from kiosk.store.models import KioskState, OutboxEntry, Response
+from kiosk.store.personal import PersonalData
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an answer was given: what the flow does not know but every answer records."""
+
+    unit_code: str
+    counter: str
+    device_id: str
+    officer: str | None = None
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # SQLite keeps no zone: every stored time is UTC without tzinfo.
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> Response:
+    identity = answer.identity
+    private = {k: v for k, v in identity.items() if k in PERSONAL_FIELDS}
+    return Response(
+        uuid=answer.uuid,
+        form_id=answer.form_id,
+        form_version=answer.form_version,
+        unit_code=context.unit_code,
+        counter=context.counter,
+        device_id=context.device_id,
+        officer=context.officer,
+        started_at=_naive_utc(answer.started_at),
+        finished_at=_naive_utc(answer.finished_at),
+        duration_ms=answer.duration_ms,
+        id_method=answer.id_method,
+        status="complete" if answer.complete else "incomplete",
+        verdict=answer.verdict,
+        reasons=answer.reasons,
+        comment=answer.comment,
+        answers={
+            qid: {"value": a.value, "other_text": a.other_text} for qid, a in answer.answers.items()
+        },
+        language=answer.language,
+        dossier_code=identity.get("dossier_code"),
+        phone_hash=personal.keyed_hash("phone", identity["phone"]) if "phone" in identity else None,
+        citizen_id_hash=(
+            personal.keyed_hash("citizen_id", identity["citizen_id"])
+            if "citizen_id" in identity
+            else None
+        ),
+        personal_sealed=personal.seal(private),
+    )
+
+
+def save_answer(
+    engine: Engine, answer: FinishedAnswer, context: Context, personal: PersonalData
+) -> int:
+    """Write the answer and its outbox entry in one transaction; return its local sequence.
+
+    Raises whatever the disk raises (full, read-only): the caller must not thank the
+    citizen unless this returned.
+    """
+    row = to_row(answer, context, personal)
+    with Session(engine) as session, session.begin():
+        session.add(row)
+        session.flush()
+        sequence = row.id
+        session.add(OutboxEntry(response_id=sequence, enqueued_at=_naive_utc(answer.finished_at)))
+    return sequence
+
+
+def count_answers(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.scalar(select(func.count(Response.id))) or 0
+
+
+def iter_answers(engine: Engine, since: datetime | None = None) -> Iterator[Response]:
+    """Stored answers in local order (oldest first), optionally finished since a moment."""
+    query = select(Response).order_by(Response.id)
+    if since is not None:
+        query = query.where(Response.finished_at >= _naive_utc(since))
+    with Session(engine) as session:
+        yield from session.scalars(query.execution_options(yield_per=500))
+
+
+def get_state(engine: Engine, key: str) -> str | None:
+    with Session(engine) as session:
+        row = session.get(KioskState, key)
+        return row.value if row else None
+
+
+def set_state(engine: Engine, key: str, value: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.merge(KioskState(key=key, value=value))
