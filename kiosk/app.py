@@ -1,0 +1,57 @@
+"""Wiring: config → store → domain → ui. Starts the kiosk app with its Kivy settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.core import KioskCore
+from kiosk.domain.yamlfile import FileProblems
+from kiosk.locale import Translator
+
+
+def open_core(config_path: Path | None, data_dir: Path | None):
+    """The core, or None and the problems to show IT on the out-of-service screen."""
+    tr = Translator("vi")
+    try:
+        return KioskCore.open(config_path, data_dir), []
+    except FileProblems as exc:
+        return None, [p.describe(tr) for p in exc.problems]
+    except (OSError, SQLAlchemyError) as exc:
+        return None, [tr("cli.store_error", path=data_dir or "data_dir", error=exc)]
+
+
+def configure_kivy(fullscreen: bool, size: str, kivy_home: Path | None) -> None:
+    """Kiosk settings; must run before kivy.core.window is imported."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if kivy_home is not None:
+        os.environ.setdefault("KIVY_HOME", str(kivy_home))
+    from kivy.config import Config
+
+    Config.set("kivy", "exit_on_escape", "0")
+    Config.set("kivy", "window_icon", "")
+    Config.set("graphics", "allow_screensaver", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    if fullscreen:
+        Config.set("graphics", "fullscreen", "auto")
+        Config.set("graphics", "borderless", "1")
+        Config.set("graphics", "show_cursor", "0")
+    else:
+        width, _, height = size.partition("x")
+        Config.set("graphics", "fullscreen", "0")
+        Config.set("graphics", "width", width or "1280")
+        Config.set("graphics", "height", height or "800")
+
+
+def run_kiosk(
+    config_path: Path | None, data_dir: Path | None, windowed: bool = False, size: str = "1280x800"
+) -> int:
+    core, problems = open_core(config_path, data_dir)
+    fullscreen = bool(core and core.config.fullscreen and not windowed)
+    configure_kivy(fullscreen, size, core.data_dir / "kivy" if core else None)
+    from kiosk.ui.kioskapp import KioskApp
+
+    KioskApp(core, problems).run()
+    return 0

@@ -1,0 +1,257 @@
+"""The Kivy app: a thin adapter that shows the survey's current step and reports taps to it.
+
+All decisions (what comes next, what is valid, what is kept) belong to kiosk.domain and
+kiosk.core; this class only moves between screens, runs the idle and thank-you timers,
+and keeps a citizen from leaving the app.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+from sqlalchemy.exc import SQLAlchemyError
+
+from kiosk.core import KioskCore
+from kiosk.domain.flow import IDENTIFICATION, FinishedAnswer
+from kiosk.domain.forms import localized
+from kiosk.locale import translate
+from kiosk.store.answers import set_state
+from kiosk.ui.screens import ALL_SCREENS
+
+log = logging.getLogger("kiosk.ui")
+
+SCREEN_OF_TYPE = {
+    "single_choice": "single_choice",
+    "scale": "single_choice",
+    "multi_choice": "multi_choice",
+    "text": "text",
+}
+KEY_ESCAPE = 27  # also Android's back key
+
+
+class KioskApp(App):
+    lang = StringProperty("vi")
+    unit_name = StringProperty("")
+    out_of_service = BooleanProperty(False)
+    title = "Kiosk Hài Lòng"
+
+    def __init__(self, core: KioskCore | None, startup_problems: list[str] | None = None, **kw):
+        super().__init__(**kw)
+        self.core = core
+        self.startup_problems = startup_problems or []
+        self.survey = None
+        self.pin_guard = core.pin_guard() if core and core.config.staff_pin_hash else None
+        self.lang = core.config.language if core else "vi"
+        self._exiting = False
+        self._idle_armed = False
+
+    # --- words -------------------------------------------------------------------
+    def tr(self, key: str, lang: str | None = None, /, **params: object) -> str:
+        return translate(lang or self.lang, key, **params)
+
+    def on_lang(self, *_args) -> None:
+        if self.core:
+            self.unit_name = localized(self.core.config.unit_name, self.lang)
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+
+    # --- building ------------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        self.sm = ScreenManager(transition=NoTransition())
+        for screen_class in ALL_SCREENS:
+            self.sm.add_widget(screen_class())
+        self.on_lang()
+        Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
+        Window.bind(on_touch_down=self._on_activity)
+        idle_s = self.core.config.idle_timeout_s if self.core else 60
+        thanks_s = self.core.config.thanks_s if self.core else 8
+        self._idle_trigger = Clock.create_trigger(self._on_idle, idle_s)
+        self._thanks_trigger = Clock.create_trigger(lambda _dt: self.to_welcome(), thanks_s)
+        if self.startup_problems:
+            self.show_out_of_service(self.tr("oos.closed"), "\n".join(self.startup_problems))
+        return self.sm
+
+    def screen(self, name: str):
+        return self.sm.get_screen(name)
+
+    # --- the citizen's flow --------------------------------------------------------
+    def start_survey(self) -> None:
+        if self.core is None or self.out_of_service:
+            return
+        self.survey = self.core.new_survey(self.lang)
+        self._arm_idle()
+        self.show_step()
+
+    def show_step(self) -> None:
+        survey = self.survey
+        if survey.current == IDENTIFICATION:
+            name = "identification"
+            self.screen(name).load(survey)
+        else:
+            question = survey.current_question
+            name = SCREEN_OF_TYPE[question.type]
+            draft = survey.draft(question.id)
+            if name == "single_choice":
+                self.screen(name).load(question, draft.value if draft else None)
+            else:
+                self.screen(name).load(question, draft, survey.is_last_step)
+        self.sm.current = name
+
+    def submit_identification(self, values: dict[str, str], method: str = "typed") -> None:
+        problems = self.survey.submit_identification(values, method)
+        if problems:
+            self.screen("identification").show_problems(problems)
+        else:
+            self._advance()
+
+    def skip_identification(self) -> None:
+        if self.survey.skip_identification():
+            self._advance()
+
+    def answer_and_advance(self, value, other_text: str = "") -> str:
+        """Give the current question's answer; return a problem code ('' when it moved on)."""
+        problem = self.survey.answer(self.survey.current, value, other_text)
+        if not problem:
+            self._advance()
+        return problem
+
+    def _advance(self) -> None:
+        if self.survey.advance():
+            self.show_step()
+        else:
+            self._complete()
+
+    def _complete(self) -> None:
+        if self._store(self.survey.finish()):
+            self._show_thanks()
+
+    def go_back(self) -> None:
+        if self.survey is not None and self.survey.back():
+            self.show_step()
+        else:
+            self.to_welcome()
+
+    def _store(self, answer: FinishedAnswer) -> bool:
+        """Write the answer; on a disk error apologise and go out of service."""
+        try:
+            self.core.save(answer)
+            return True
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("answer %s NOT stored: %s", answer.uuid, type(exc).__name__)
+            self.survey = None
+            path = self.core.data_dir / "kiosk.db"
+            details = self.tr("oos.store", path=path, error=_short(exc))
+            self.show_out_of_service(self.tr("oos.apology"), details)
+            return False
+
+    def _show_thanks(self) -> None:
+        self.survey = None
+        self._disarm_idle()
+        self._wipe()
+        self.sm.current = "thanks"
+        self._thanks_trigger()
+
+    def to_welcome(self) -> None:
+        """Back to the start, with nothing of the last citizen left on any screen."""
+        self.survey = None
+        self._disarm_idle()
+        self._thanks_trigger.cancel()
+        self._wipe()
+        if self.core:
+            self.lang = self.core.config.language
+        self.sm.current = "out_of_service" if self.out_of_service else "welcome"
+
+    def _wipe(self) -> None:
+        for screen in self.sm.screens:
+            screen.reset()
+
+    # --- idle ----------------------------------------------------------------------
+    def _arm_idle(self) -> None:
+        self._idle_armed = True
+        self._idle_trigger.cancel()
+        self._idle_trigger()
+
+    def _disarm_idle(self) -> None:
+        self._idle_armed = False
+        self._idle_trigger.cancel()
+
+    def _on_activity(self, *_args) -> None:
+        if self._idle_armed:
+            self._idle_trigger.cancel()
+            self._idle_trigger()
+
+    def _on_idle(self, _dt: float) -> None:
+        """Nobody touched the screen for a while: keep what policy keeps, wipe the rest."""
+        if self.survey is not None and self.core is not None:
+            left = self.survey.abandon(self.core.config.keep_incomplete)
+            if left is not None and not self._store(left):
+                return
+        self.to_welcome()
+
+    # --- out of service and staff ------------------------------------------------
+    def show_out_of_service(self, message: str, details: str = "") -> None:
+        self.out_of_service = True
+        self._disarm_idle()
+        self._wipe()
+        oos = self.screen("out_of_service")
+        oos.message, oos.details = message, details
+        self.sm.current = "out_of_service"
+
+    def open_staff(self) -> None:
+        self.screen("staff").open()
+        self.sm.current = "staff"
+        self._arm_idle()
+
+    def remember_pin_guard(self) -> None:
+        if self.core and self.pin_guard:
+            try:
+                self.core.remember_pin_guard(self.pin_guard)
+            except (SQLAlchemyError, OSError):
+                log.warning("PIN lockout state could not be saved")
+
+    def leave_staff(self) -> None:
+        if self.out_of_service and not self.startup_problems and self._store_writable():
+            self.out_of_service = False
+        self.to_welcome()
+
+    def _store_writable(self) -> bool:
+        try:
+            set_state(self.core.engine, "last_check", "ok")
+            return True
+        except (SQLAlchemyError, OSError):
+            return False
+
+    def exit_app(self) -> None:
+        if self.screen("staff").unlocked:
+            log.info("kiosk left by staff")
+            self._exiting = True
+            self.stop()
+
+    def on_stop(self) -> None:
+        Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
+        Window.unbind(on_touch_down=self._on_activity)
+        self._idle_trigger.cancel()
+        self._thanks_trigger.cancel()
+
+    # --- keys and closing --------------------------------------------------------
+    def _on_key_down(self, _window, key: int, _scancode, codepoint, _modifiers) -> bool:
+        self._on_activity()
+        if key == KEY_ESCAPE:
+            if self.survey is not None:
+                self.go_back()
+            return True  # never leave the app on Escape or Android's back key
+        return self.sm.current_screen.on_physical_key(codepoint or "", key)
+
+    def _on_request_close(self, *_args, **_kwargs) -> bool:
+        return not self._exiting
+
+
+def _short(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0][:200]

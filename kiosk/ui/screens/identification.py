@@ -1,0 +1,157 @@
+"""Step 1: phone number, citizen ID number and/or dossier code, on a large keypad.
+
+Each field is checked as it is typed; the ID number is masked once the citizen moves on.
+What the fields hold lives only here and in the survey, and is wiped with them.
+"""
+
+from __future__ import annotations
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+
+from kiosk.domain.validators import Check, Status, mask
+from kiosk.ui.screens.base import KioskScreen, load_kv
+
+MAX_LENGTH = {"phone": 13, "citizen_id": 12, "dossier_code": 40}
+FULL_LENGTH = {"phone": 10, "citizen_id": 12}
+
+
+class FieldBox(ButtonBehavior, BoxLayout):
+    """One field: its label, what was typed (masked when left), and what is wrong with it."""
+
+    field = StringProperty("")
+    label = StringProperty("")
+    shown = StringProperty("")
+    problem = StringProperty("")
+    focused = BooleanProperty(False)
+
+
+class IdentificationScreen(KioskScreen):
+    general_problem = StringProperty("")
+    focused_field = StringProperty("")
+    keypad_layout = StringProperty("digits")
+    skip_allowed = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.values: dict[str, str] = {}
+        self.boxes: dict[str, FieldBox] = {}
+
+    # --- set-up and wipe -----------------------------------------------------------
+    def load(self, survey) -> None:
+        """Show the fields of the unit's policy, with what this citizen typed before."""
+        self.policy = survey.policy
+        self.year = survey.now().year
+        self.values = {name: survey.raw_identity.get(name, "") for name in self.policy.fields}
+        self.general_problem = ""
+        self.skip_allowed = self.policy.allow_skip
+        self._build_fields()
+        first_empty = next((n for n in self.policy.fields if not self.values[n]), None)
+        self.focus(first_empty or self.policy.fields[0])
+
+    def reset(self) -> None:
+        self.values = {}
+        self.general_problem = ""
+        for box in self.boxes.values():
+            box.shown = box.problem = ""
+        self.ids.fields.clear_widgets()
+        self.boxes = {}
+
+    def _build_fields(self) -> None:
+        container = self.ids.fields
+        container.clear_widgets()
+        self.boxes = {}
+        either = [n for n in self.policy.one_of if n in self.policy.fields]
+        for name in self.policy.fields:
+            if len(either) > 1 and name in either[1:]:
+                container.add_widget(OrLabel(text=self.app.tr("ident.or", self.app.lang)))
+            box = FieldBox(field=name, label=self.app.tr(f"field.{name}", self.app.lang))
+            box.bind(on_release=lambda b: self.focus(b.field))
+            self.boxes[name] = box
+            container.add_widget(box)
+
+    # --- typing --------------------------------------------------------------------
+    def focus(self, name: str) -> None:
+        self.focused_field = name
+        self.keypad_layout = "code" if name == "dossier_code" else "digits"
+        for field, box in self.boxes.items():
+            box.focused = field == name
+            self._show(field)
+
+    def on_key(self, key: str) -> None:
+        name = self.focused_field
+        if not name:
+            return
+        value = self.values.get(name, "")
+        if key == "backspace":
+            value = value[:-1]
+        elif key == "clear":
+            value = ""
+        elif len(value) < MAX_LENGTH[name]:
+            value += key
+        self.values[name] = value
+        self.general_problem = ""
+        check = self._check(name, final=False)
+        self._show(name, check)
+        if check.ok and len(value) == FULL_LENGTH.get(name, -1):
+            self._focus_next_empty(name)
+
+    def _focus_next_empty(self, after: str) -> None:
+        fields = list(self.policy.fields)
+        later = fields[fields.index(after) + 1 :]
+        target = next((n for n in later if not self.values.get(n)), None)
+        if target:
+            self.focus(target)
+
+    def _check(self, name: str, final: bool) -> Check:
+        return self.policy.check_field(name, self.values.get(name, ""), self.year, final)
+
+    def _show(self, name: str, check: Check | None = None) -> None:
+        box = self.boxes[name]
+        value = self.values.get(name, "")
+        check = check or self._check(name, final=False)
+        if box.focused or not value or not check.ok:
+            box.shown = value
+        elif name == "citizen_id":
+            box.shown = mask(check.normalized, keep_end=3)
+        elif name == "phone":
+            box.shown = mask(check.normalized, keep_start=2, keep_end=3)
+        else:
+            box.shown = value
+        box.problem = self._words(check) if check.status is Status.INVALID else ""
+
+    def _words(self, check: Check) -> str:
+        return self.app.tr(check.problem, **check.params) if check.problem else ""
+
+    # --- submit --------------------------------------------------------------------
+    def submit(self) -> None:
+        self.app.submit_identification(dict(self.values))
+
+    def show_problems(self, problems: dict[str, Check]) -> None:
+        for name, check in problems.items():
+            if name in self.boxes:
+                self.boxes[name].problem = self._words(check)
+        self.general_problem = self._words(problems[""]) if "" in problems else ""
+        first = next((n for n in self.policy.fields if n in problems), None)
+        if first:
+            self.focus(first)
+            self.boxes[first].problem = self._words(problems[first])
+
+    def on_physical_key(self, text: str, keycode: int) -> bool:
+        if keycode == 8:
+            self.on_key("backspace")
+        elif keycode in (13, 271):
+            self.submit()
+        elif text and (text.isalnum() or text in ".-"):
+            self.on_key(text.upper())
+        else:
+            return False
+        return True
+
+
+class OrLabel(BoxLayout):
+    text = StringProperty("")
+
+
+load_kv(__file__)

@@ -1,0 +1,122 @@
+"""Driving the real kiosk window in tests: taps, keys, frames and screenshots.
+
+A `Pilot` is to the Kivy app what Textual's pilot is to a Textual app: it works through
+the real window (UnitTestTouch events dispatched by Kivy's event loop), never by calling
+the screens' methods behind their backs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from kivy.base import EventLoop
+from kivy.core.window import Window
+from kivy.tests.common import UnitTestTouch
+from kivy.uix.widget import Widget
+
+
+class Pilot:
+    def __init__(self, app):
+        self.app = app
+
+    # --- time --------------------------------------------------------------------
+    def frames(self, count: int = 4) -> None:
+        for _ in range(count):
+            EventLoop.idle()
+
+    # --- looking -------------------------------------------------------------------
+    @property
+    def screen(self):
+        return self.app.sm.current_screen
+
+    @property
+    def screen_name(self) -> str:
+        return self.app.sm.current
+
+    def walk(self, root: Widget | None = None) -> Iterator[Widget]:
+        roots = [root] if root is not None else list(Window.children)
+        for top in roots:
+            yield from top.walk(restrict=True)
+
+    def find_all(self, text: str | None = None, kind: type | None = None, **attrs) -> list[Widget]:
+        """Visible widgets on the window matching the text (substring), class and attributes."""
+        found = []
+        for widget in self.walk():
+            if kind is not None and not isinstance(widget, kind):
+                continue
+            if text is not None and text not in str(getattr(widget, "text", "")):
+                continue
+            if any(getattr(widget, k, object()) != v for k, v in attrs.items()):
+                continue
+            if getattr(widget, "opacity", 1) == 0 or getattr(widget, "disabled", False):
+                continue
+            found.append(widget)
+        return found
+
+    def find(self, text: str | None = None, kind: type | None = None, **attrs) -> Widget:
+        found = self.find_all(text, kind, **attrs)
+        if not found:
+            raise LookupError(f"nothing on {self.screen_name!r} with text={text!r} {attrs}")
+        return found[0]
+
+    def texts(self) -> str:
+        """Every text on the window, one per line (what a person can read)."""
+        return "\n".join(str(w.text) for w in self.walk() if getattr(w, "text", ""))
+
+    # --- acting --------------------------------------------------------------------
+    def tap(self, widget: Widget) -> None:
+        """Touch the middle of a widget, scrolling to it first as a person would."""
+        from kivy.uix.scrollview import ScrollView
+
+        parent = widget.parent
+        while isinstance(parent, Widget) and not isinstance(parent, ScrollView):
+            parent = parent.parent
+        if isinstance(parent, ScrollView):
+            parent.scroll_to(widget, padding=10, animate=False)
+            self.frames(2)
+        x, y = widget.to_window(*widget.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.frames()
+
+    def tap_text(self, text: str, **attrs) -> None:
+        self.tap(self.find(text, **attrs))
+
+    def tap_at(self, x: float, y: float) -> None:
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.frames(1)
+
+    def keys(self, keys: str) -> None:
+        """Tap the on-screen keys (keypad or keyboard) that type these characters."""
+        from kiosk.ui.widgets import KeyButton
+
+        for char in keys:
+            self.tap(self.find(kind=KeyButton, key=char))
+
+    def key(self, key: str) -> None:
+        from kiosk.ui.widgets import KeyButton
+
+        self.tap(self.find(kind=KeyButton, key=key))
+
+    def press(self, keycode: int, text: str = "") -> None:
+        """A key of a hardware keyboard (or a barcode scanner acting as one)."""
+        Window.dispatch("on_key_down", keycode, 0, text, [])
+        Window.dispatch("on_key_up", keycode, 0)
+        self.frames(1)
+
+    def resize(self, width: int, height: int) -> None:
+        Window.size = (width, height)
+        self.frames(6)
+
+    def screenshot(self, path: Path) -> Path:
+        """Save what the window shows as a PNG at exactly `path`."""
+        self.frames(3)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made = Window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
+        os.replace(made, path)
+        return path
