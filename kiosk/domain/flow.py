@@ -73,6 +73,7 @@ class Survey:
         self.identity: dict[str, str] = {}
         self.raw_identity: dict[str, str] = {}
         self.id_method = "none"
+        self.identified = False
         self.answers: dict[str, Answer] = {}
         self._position = 0
 
@@ -110,12 +111,14 @@ class Survey:
         self.raw_identity = dict(values)
         self.identity = self.policy.normalized(values, year)
         self.id_method = method if self.identity else "none"
+        self.identified = True
         return {}
 
     def skip_identification(self) -> bool:
         if not self.policy.allow_skip:
             return False
         self.identity, self.raw_identity, self.id_method = {}, {}, "none"
+        self.identified = True
         return True
 
     def answer(self, question_id: str, value: str | list[str], other_text: str = "") -> str:
@@ -132,7 +135,13 @@ class Survey:
 
     # --- moving -------------------------------------------------------------------
     def advance(self) -> bool:
-        """Move on; False when the current step is the last one (time to finish)."""
+        """Move on; False when the current step is the last one (time to finish).
+
+        Raises ValueError when the current step still needs an answer: the UI moves on
+        only after the survey accepted what the citizen gave.
+        """
+        if self.current in self.missing():
+            raise ValueError(f"step {self.current!r} has no answer yet")
         if self.is_last_step:
             return False
         self._position += 1
@@ -147,8 +156,9 @@ class Survey:
 
     # --- the end ------------------------------------------------------------------
     def missing(self) -> list[str]:
-        """Applicable required questions without an answer."""
-        return [
+        """Steps that still need an answer: identification, applicable required questions."""
+        pending = [IDENTIFICATION] if self.policy.enabled and not self.identified else []
+        return pending + [
             qid for qid in self.steps()
             if qid != IDENTIFICATION and self.form.question(qid).required
             and qid not in self.answers

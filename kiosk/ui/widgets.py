@@ -49,7 +49,7 @@ class KeyButton(BigButton):
 
 
 DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "backspace"]
-CODE = list("1234567890QWERTYUIOPASDFGHJKLZXCVBNM") + [".", "-", "clear", "backspace"]
+CODE = [*"1234567890QWERTYUIOPASDFGHJKLZXCVBNM", ".", "-", "clear", "backspace"]
 
 
 class Keypad(GridLayout):

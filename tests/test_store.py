@@ -1,0 +1,128 @@
+"""The SQLite store: pragmas, one transaction per answer, migrations, personal data."""
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from nacl.public import PrivateKey, SealedBox
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from kiosk.domain.flow import Survey
+from kiosk.domain.forms import load_form
+from kiosk.domain.identification import IdentificationPolicy
+from kiosk.store.answers import Context, count_answers, save_answer
+from kiosk.store.engine import make_engine
+from kiosk.store.migrate import current_revision, head_revision, upgrade
+from kiosk.store.models import Base, OutboxEntry, Response
+from kiosk.store.personal import PersonalData, load_or_create_key
+from tests.conftest import ROOT
+
+FORM = load_form(ROOT / "assets" / "forms" / "danang-2223.yaml")
+CONTEXT = Context("DNG-HC", "Q1", "kiosk-test")
+PERSON = {"phone": "0912345678", "citizen_id": "079199123456"}
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(tmp_path / "kiosk.db")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def finished(verdict="not_satisfied"):
+    s = Survey(FORM, IdentificationPolicy(), now=lambda: datetime(2026, 11, 23, tzinfo=timezone.utc))
+    s.submit_identification(PERSON)
+    s.advance()
+    s.answer("verdict", verdict)
+    s.advance()
+    if verdict == "not_satisfied":
+        s.answer("reasons", ["progress", "other"], "Phải chờ lâu")
+    else:
+        s.answer("comment", "Tốt")
+    return s.finish()
+
+
+def test_pragmas_are_wal_full_sync_and_foreign_keys(engine):
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_migrations_reach_head_and_match_the_models(engine):
+    assert current_revision(engine) == head_revision() == "0001"
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_answer_and_outbox_entry_are_written_together(engine):
+    personal = PersonalData(b"k" * 32, None)
+    sequence = save_answer(engine, finished(), CONTEXT, personal)
+    with Session(engine) as session:
+        row = session.get(Response, sequence)
+        assert row.verdict == "not_satisfied"
+        assert row.reasons == ["progress", "other"]
+        assert row.comment == "Phải chờ lâu"
+        assert (row.unit_code, row.counter, row.device_id) == ("DNG-HC", "Q1", "kiosk-test")
+        assert row.outbox.state == "pending"
+
+
+def test_a_failing_outbox_write_leaves_no_answer_behind(engine):
+    """If any part of the transaction fails, nothing of the answer is kept."""
+    personal = PersonalData(b"k" * 32, None)
+
+    def refuse(_mapper, _connection, _target):
+        raise OperationalError("INSERT INTO outbox", {}, Exception("disk I/O error"))
+
+    event.listen(OutboxEntry, "before_insert", refuse)
+    try:
+        with pytest.raises(OperationalError):
+            save_answer(engine, finished(), CONTEXT, personal)
+    finally:
+        event.remove(OutboxEntry, "before_insert", refuse)
+    assert count_answers(engine) == 0
+
+
+def test_same_uuid_cannot_be_stored_twice(engine):
+    personal = PersonalData(b"k" * 32, None)
+    answer = finished()
+    save_answer(engine, answer, CONTEXT, personal)
+    with pytest.raises(Exception, match="UNIQUE"):
+        save_answer(engine, answer, CONTEXT, personal)
+    assert count_answers(engine) == 1
+
+
+def test_not_enrolled_kiosk_keeps_only_keyed_hashes(engine):
+    personal = PersonalData(b"k" * 32, None)
+    sequence = save_answer(engine, finished(), CONTEXT, personal)
+    with Session(engine) as session:
+        row = session.get(Response, sequence)
+    assert row.personal_sealed is None
+    assert row.phone_hash == personal.keyed_hash("phone", "0912345678")
+    assert "0912345678" not in row.phone_hash
+    assert row.phone_hash != PersonalData(b"j" * 32, None).keyed_hash("phone", "0912345678")
+
+
+def test_enrolled_kiosk_seals_personal_data_for_the_portal_only(engine):
+    portal_key = PrivateKey.generate()
+    personal = PersonalData(b"k" * 32, bytes(portal_key.public_key))
+    sequence = save_answer(engine, finished(), CONTEXT, personal)
+    with Session(engine) as session:
+        sealed = session.scalars(select(Response.personal_sealed)).one()
+    assert sequence == 1
+    assert b"0912345678" not in sealed
+    assert json.loads(SealedBox(portal_key).decrypt(sealed)) == PERSON
+
+
+def test_hash_key_is_made_once_and_private(tmp_path):
+    path = tmp_path / "keys" / "hmac.key"
+    key = load_or_create_key(path)
+    assert len(key) == 32
+    assert load_or_create_key(path) == key
+    assert path.stat().st_mode & 0o777 == 0o600
