@@ -33,6 +33,7 @@ def configure_kivy(fullscreen: bool, size: str, kivy_home: Path | None) -> None:
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "window_icon", "")
     Config.set("graphics", "allow_screensaver", "0")
+    Config.set("graphics", "multisamples", "0")  # MSAA doubles the cost of a frame on a weak GPU
     Config.set("input", "mouse", "mouse,disable_multitouch")
     if fullscreen:
         Config.set("graphics", "fullscreen", "auto")

@@ -58,6 +58,8 @@ def pytest_configure(config) -> None:
     Config.set("graphics", "width", "1280")
     Config.set("graphics", "height", "800")
     Config.set("graphics", "fullscreen", "0")
+    Config.set("graphics", "maxfps", "0")  # frames as fast as the tests ask for them
+    Config.set("graphics", "multisamples", "0")
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("input", "mouse", "mouse,disable_multitouch")
 

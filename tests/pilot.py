@@ -70,6 +70,7 @@ class Pilot:
         """Touch the middle of a widget, scrolling to it first as a person would."""
         from kivy.uix.scrollview import ScrollView
 
+        self.settle()
         parent = widget.parent
         while isinstance(parent, Widget) and not isinstance(parent, ScrollView):
             parent = parent.parent
@@ -80,12 +81,20 @@ class Pilot:
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()
-        self.frames()
+        self.frames(2)
 
     def tap_text(self, text: str, **attrs) -> None:
         self.tap(self.find(text, **attrs))
 
+    def settle(self) -> None:
+        """Let a screen change finish: the screen manager ignores touches until it has."""
+        for _ in range(20):
+            if not self.app.sm.transition.is_active:
+                return
+            self.frames(1)
+
     def tap_at(self, x: float, y: float) -> None:
+        self.settle()
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         touch.touch_up()

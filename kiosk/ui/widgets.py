@@ -32,6 +32,23 @@ class BigButton(Button):
     fill = ColorProperty(theme.NEUTRAL_BUTTON)
     ink = ColorProperty(theme.ON_NEUTRAL)
     selected = BooleanProperty(False)
+    # One colour for the one shape drawn: pressed, selected and disabled looks are mixed
+    # in here rather than drawn as extra layers (software GL pays for every layer).
+    paint = ColorProperty(theme.NEUTRAL_BUTTON)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.bind(fill=self._repaint, selected=self._repaint, state=self._repaint,
+                  disabled=self._repaint)  # fmt: skip
+        self._repaint()
+
+    def _repaint(self, *_args) -> None:
+        r, g, b, a = theme.SELECTED if self.selected else self.fill
+        if self.state == "down":
+            r, g, b = r * 0.8, g * 0.8, b * 0.8
+        if self.disabled:
+            r, g, b = (r + 1) / 2, (g + 1) / 2, (b + 1) / 2
+        self.paint = (r, g, b, a)
 
     def on_role(self, *_args) -> None:
         self.fill, self.ink = {

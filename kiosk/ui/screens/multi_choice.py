@@ -38,7 +38,7 @@ class KeyboardPanel(ModalView):
 
     def finish(self) -> None:
         self._on_close(self.ids.keyboard.text)
-        self.dismiss()
+        self.dismiss(animation=False)
 
 
 class MultiChoiceScreen(KioskScreen):
@@ -95,7 +95,7 @@ class MultiChoiceScreen(KioskScreen):
         panel.ids.keyboard.set_text(self.other_text)
         panel.ids.keyboard.telex = self.app.lang == "vi"
         self.keyboard_panel = panel
-        panel.open()
+        panel.open(animation=False)
 
     def _set_other_text(self, text: str) -> None:
         self.other_text = text
