@@ -120,12 +120,27 @@ class Pilot:
 
     def resize(self, width: int, height: int) -> None:
         Window.size = (width, height)
+        Window.canvas.ask_update()
         self.frames(6)
 
     def screenshot(self, path: Path) -> Path:
         """Save what the window shows as a PNG at exactly `path`."""
+        Window.canvas.ask_update()
         self.frames(3)
         path.parent.mkdir(parents=True, exist_ok=True)
         made = Window.screenshot(name=str(path.with_suffix("")) + "%(counter)s.png")
         os.replace(made, path)
         return path
+
+    # --- whole steps, as a citizen does them ------------------------------------------
+    def identify(self, phone: str, citizen_id: str) -> None:
+        """From the welcome screen: type phone and ID number on the keypad, go on."""
+        self.tap(self.screen.ids.start)
+        self.keys(phone)
+        self.keys(citizen_id)
+        self.tap(self.screen.ids.next)
+
+    def rate_satisfied(self) -> None:
+        """From the verdict: "Hài lòng", no comment, "Hoàn thành"."""
+        self.tap_text("Hài lòng")
+        self.tap(self.screen.ids.next)

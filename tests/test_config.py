@@ -35,7 +35,7 @@ def test_broken_config_names_file_line_and_key_in_vietnamese(tmp_path):
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     text = text.replace("idle_timeout_s: 60", "idle_timeout_s: sáu mươi")
     path.write_text(text, encoding="utf-8")
-    line = next(i for i, l in enumerate(text.splitlines(), 1) if "idle_timeout_s" in l)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "idle_timeout_s" in row)
     result = _run_check(str(path))
     assert result.returncode == 1
     assert f"{path}, dòng {line}: “flow.idle_timeout_s” phải là số" in result.stdout

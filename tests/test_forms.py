@@ -137,13 +137,15 @@ questions:
     assert form.verdict is None
     assert form.question("q8").applies({"q7": "late"})
     assert not form.question("q8").applies({"q7": "on_time"})
-    assert [c.label["vi"] for c in form.question("q9_1").choices][0] == "Rất hài lòng"
+    assert form.question("q9_1").choices[0].label["vi"] == "Rất hài lòng"
     assert form.question("q16").max_choices == 2
 
 
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 form_like = st.fixed_dictionaries(

@@ -35,7 +35,8 @@ def engine(tmp_path):
 
 
 def finished(verdict="not_satisfied"):
-    s = Survey(FORM, IdentificationPolicy(), now=lambda: datetime(2026, 11, 23, tzinfo=timezone.utc))
+    moment = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    s = Survey(FORM, IdentificationPolicy(), now=lambda: moment)
     s.submit_identification(PERSON)
     s.advance()
     s.answer("verdict", verdict)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from kiosk.store.models import Response
 from tests.conftest import write_config
-from tests.ui_support import start_kiosk  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.ui
 
@@ -22,12 +21,9 @@ def stored(pilot) -> list[Response]:
         return list(session.scalars(select(Response).order_by(Response.id)))
 
 
-def identify(pilot, phone: str = PHONE, citizen_id: str = CITIZEN_ID) -> None:
-    pilot.tap(pilot.screen.ids.start)
-    assert pilot.screen_name == "identification"
-    pilot.keys(phone)
-    pilot.keys(citizen_id)
-    pilot.tap(pilot.screen.ids.next)
+def identify(pilot) -> None:
+    pilot.identify(PHONE, CITIZEN_ID)
+    assert pilot.screen_name == "single_choice"
 
 
 def test_satisfied_with_a_comment_typed_in_telex(start_kiosk):

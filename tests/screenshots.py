@@ -1,0 +1,92 @@
+"""Screenshots of every screen, landscape and portrait, for the README and for the eye.
+
+    python -m tests.screenshots [OUT_DIR]     (default: docs/screenshots)
+
+Runs the real app on Xvfb (started if no display is set) with a scratch data directory.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from tests import conftest
+
+SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
+
+
+def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
+    """Walk through every screen once and save each; return the files by screen name."""
+    shots: dict[str, Path] = {}
+
+    def shot(name: str) -> None:
+        shots[name] = pilot.screenshot(out_dir / f"{orientation}-{name}.png")
+
+    shot("welcome")
+    pilot.tap(pilot.screen.ids.start)
+    pilot.keys("0912345678")
+    pilot.keys("003")
+    shot("identification-error")
+    pilot.key("clear")
+    pilot.keys("079199123456")
+    pilot.tap(pilot.screen.boxes["phone"])
+    shot("identification")
+    pilot.tap(pilot.screen.ids.next)
+    shot("verdict")
+    pilot.tap_text("Chưa hài lòng")
+    pilot.tap_text("Về tiến độ, kết quả giải quyết TTHC")
+    pilot.tap_text("Lý do khác")
+    for word in ("phari", "chowf", "raats", "laau"):
+        pilot.keys(word)
+        pilot.key("space")
+    shot("keyboard")
+    pilot.tap_text(pilot.app.tr("keyboard.done"))
+    shot("reasons")
+    pilot.tap(pilot.screen.ids.back)
+    pilot.tap_text("Hài lòng")
+    for word in ("caans", "booj", "nhieetj", "tinhf"):
+        pilot.keys(word)
+        pilot.key("space")
+    shot("comment")
+    pilot.tap(pilot.screen.ids.next)
+    shot("thanks")
+    pilot.tap(pilot.screen.ids.home)
+    pilot.app.open_staff()
+    pilot.keys("12")
+    shot("staff")
+    pilot.app.leave_staff()
+    pilot.app.show_out_of_service(pilot.app.tr("oos.apology"), _store_problem(pilot))
+    shot("out-of-service")
+    return shots
+
+
+def _store_problem(pilot) -> str:
+    path = pilot.app.core.data_dir / "kiosk.db"
+    return pilot.app.tr("oos.store", path=path, error="database or disk is full")
+
+
+def main(out_dir: Path) -> int:
+    conftest.pytest_configure(None)
+    from kivy.core.window import Window
+
+    from kiosk.core import KioskCore
+    from kiosk.ui.kioskapp import KioskApp
+    from tests.pilot import Pilot
+
+    for orientation, size in SIZES.items():
+        Window.size = size
+        with tempfile.TemporaryDirectory() as scratch:
+            app = KioskApp(KioskCore.open(None, Path(scratch)), [])
+            app._run_prepare()
+            pilot = Pilot(app)
+            pilot.frames(6)
+            for name, path in take_all(pilot, out_dir, orientation).items():
+                print(f"{orientation:9} {name:22} {path}")
+            app.dispatch("on_stop")
+            Window.remove_widget(app.root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else conftest.ROOT / "docs/screenshots"))

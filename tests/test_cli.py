@@ -1,0 +1,67 @@
+"""The kiosk's commands: demo data through the real flow, export without personal data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def kiosk(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+
+
+def test_demo_data_then_export_jsonl_and_csv(tmp_path):
+    data = str(tmp_path / "data")
+    made = kiosk("demo-data", "--answers", "40", "--seed", "7", "--data-dir", data)
+    assert made.returncode == 0, made.stderr
+    assert "Đã tạo 40 câu trả lời mẫu" in made.stdout
+
+    jsonl = kiosk("export", "--format", "jsonl", "--data-dir", data)
+    records = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert len(records) == 40
+    assert [r["sequence"] for r in records] == list(range(1, 41))
+    assert {r["verdict"] for r in records} == {"satisfied", "not_satisfied"}
+    for record in records:
+        assert not {"phone", "citizen_id", "phone_hash", "citizen_id_hash"} & set(record)
+        if record["verdict"] == "not_satisfied":
+            assert record["reasons"]
+
+    out = tmp_path / "answers.csv"
+    kiosk("export", "--format", "csv", "--data-dir", data, "--out", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["uuid"] for r in rows] == [r["uuid"] for r in records]
+
+
+def test_export_since_a_date_and_a_bad_date(tmp_path):
+    data = str(tmp_path / "data")
+    kiosk("demo-data", "--answers", "3", "--data-dir", data)
+    later = kiosk("export", "--format", "jsonl", "--since", "2999-01-01", "--data-dir", data)
+    assert later.returncode == 0 and later.stdout == ""
+    bad = kiosk("export", "--since", "31/12/2025", "--data-dir", data)
+    assert bad.returncode == 2
+    assert "Ngày không hợp lệ: 31/12/2025" in bad.stderr
+
+
+def test_commands_refuse_a_broken_config_with_its_problems(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("unit: {code: X}\n", encoding="utf-8")
+    result = kiosk("export", "--config", str(config), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 1
+    assert f"{config}, dòng 1" in result.stderr
+
+
+def test_unwritable_data_dir_is_a_message_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = kiosk("demo-data", "--answers", "1", "--data-dir", str(blocker / "data"))
+    assert result.returncode == 1
+    assert "Không mở được dữ liệu" in result.stderr
+    assert "Traceback" not in result.stderr
