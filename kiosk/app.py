@@ -5,21 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from kiosk.core import KioskCore
 from kiosk.domain.yamlfile import FileProblems
 from kiosk.locale import Translator
 
 
 def open_core(config_path: Path | None, data_dir: Path | None):
-    """The core, or None and the problems to show IT on the out-of-service screen."""
+    """The core (its store not yet open), or None and the problems to show IT."""
     tr = Translator("vi")
     try:
-        return KioskCore.open(config_path, data_dir), []
+        return KioskCore.load(config_path, data_dir), []
     except FileProblems as exc:
         return None, [p.describe(tr) for p in exc.problems]
-    except (OSError, SQLAlchemyError) as exc:
+    except OSError as exc:
         return None, [tr("cli.store_error", path=data_dir or "data_dir", error=exc)]
 
 

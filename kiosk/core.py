@@ -6,23 +6,25 @@ The Kivy UI and the command line both stand on a `KioskCore`; nothing here impor
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
-from sqlalchemy import Engine
 
 from kiosk import __version__
 from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
-from kiosk.store.answers import Context, get_state, save_answer, set_state
-from kiosk.store.engine import make_engine
-from kiosk.store.migrate import upgrade
-from kiosk.store.personal import PersonalData, load_or_create_key
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from kiosk.store.answers import Context
+    from kiosk.store.personal import PersonalData
 
 log = logging.getLogger("kiosk")
 
@@ -52,69 +54,124 @@ def setup_logging(data_dir: Path) -> Path:
 
 
 @dataclass
-class KioskCore:
-    config: Config
-    form: Form
-    data_dir: Path
+class Store:
+    """The opened SQLite store and what comes with it."""
+
     engine: Engine
     device_id: str
     personal: PersonalData
-    officer: str | None = None
+
+
+class KioskCore:
+    """Config, form and (opened on first use, or ahead of it) the store."""
+
+    def __init__(self, config: Config, form: Form, data_dir: Path):
+        self.config = config
+        self.form = form
+        self.data_dir = data_dir
+        self.officer: str | None = None
+        self._store: Store | None = None
+        self._store_lock = threading.Lock()
 
     @classmethod
-    def open(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
-        """Load and check config and form, open (and migrate) the store.
+    def load(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
+        """Load and check config and form; the store is opened later (`open_store`).
 
-        Raises FileProblems for a bad config or form, OSError or SQLAlchemyError for a store
-        that cannot be opened.
+        Raises FileProblems for a bad config or form, OSError for a data directory that
+        cannot be made.
         """
         config = load_config(config_path)
         form = load_form(config.form_path)
         data_dir = resolve_data_dir(config, data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         setup_logging(data_dir)
-        engine = make_engine(data_dir / "kiosk.db")
-        upgrade(engine)
-        device_id = config.device_id or _device_id(engine)
-        personal = PersonalData(load_or_create_key(data_dir / "keys" / "hmac.key"),
-                                config.portal_public_key)  # fmt: skip
+        return cls(config, form, data_dir)
+
+    @classmethod
+    def open(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
+        """`load` and `open_store` at once (commands and tests)."""
+        core = cls.load(config_path, data_dir)
+        core.open_store()
+        return core
+
+    def open_store(self) -> Store:
+        """Open (and migrate) the store once; safe to call from a worker thread.
+
+        SQLAlchemy is imported here, not at start: its ~200 ms import runs while the
+        welcome screen is already up. Raises OSError or SQLAlchemyError when the store
+        cannot be opened.
+        """
+        with self._store_lock:
+            if self._store is None:
+                self._store = self._open_store()
+            return self._store
+
+    def _open_store(self) -> Store:
+        from kiosk.store.engine import make_engine
+        from kiosk.store.migrate import ensure_schema
+        from kiosk.store.personal import PersonalData, load_or_create_key
+
+        engine = make_engine(self.data_dir / "kiosk.db")
+        ensure_schema(engine)
+        device_id = self.config.device_id or _device_id(engine)
+        key = load_or_create_key(self.data_dir / "keys" / "hmac.key")
+        personal = PersonalData(key, self.config.portal_public_key)
         log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s",
-                 __version__, config.unit_code, config.counter, device_id, form.id,
-                 form.version, config.enrolled)  # fmt: skip
-        return cls(config, form, data_dir, engine, device_id, personal)
+                 __version__, self.config.unit_code, self.config.counter, device_id,
+                 self.form.id, self.form.version, self.config.enrolled)  # fmt: skip
+        return Store(engine, device_id, personal)
+
+    @property
+    def store_ready(self) -> bool:
+        return self._store is not None
+
+    @property
+    def engine(self) -> Engine:
+        return self.open_store().engine
+
+    @property
+    def device_id(self) -> str:
+        return self.open_store().device_id
 
     def new_survey(self, language: str | None = None) -> Survey:
         return Survey(self.form, self.config.identification, language or self.config.language)
 
     def context(self) -> Context:
+        from kiosk.store.answers import Context
+
         return Context(self.config.unit_code, self.config.counter, self.device_id, self.officer)
 
     def save(self, answer: FinishedAnswer) -> int:
         """Store the answer with its outbox entry; raises if the disk refuses it."""
-        sequence = save_answer(self.engine, answer, self.context(), self.personal)
+        from kiosk.store.answers import save_answer
+
+        store = self.open_store()
+        sequence = save_answer(store.engine, answer, self.context(), store.personal)
         log.info("answer %s stored (#%d, %s, %s)", answer.uuid, sequence,
                  "complete" if answer.complete else "incomplete", answer.verdict)  # fmt: skip
         return sequence
 
     def pin_guard(self) -> PinGuard:
+        from kiosk.store.answers import get_state
+
         failures = int(get_state(self.engine, "pin.failures") or 0)
         locked_until = float(get_state(self.engine, "pin.locked_until") or 0)
         return PinGuard(self.config.staff_pin_hash, self.config.pin_max_attempts,
                         self.config.pin_lockout_s, failures, locked_until)  # fmt: skip
 
     def remember_pin_guard(self, guard: PinGuard) -> None:
+        from kiosk.store.answers import set_state
+
         set_state(self.engine, "pin.failures", str(guard.failures))
         set_state(self.engine, "pin.locked_until", str(guard.locked_until))
 
 
 def _device_id(engine: Engine) -> str:
+    from kiosk.store.answers import get_state, set_state
+
     known = get_state(engine, "device_id")
     if known:
         return known
     made = f"kiosk-{uuid.uuid4().hex[:12]}"
     set_state(engine, "device_id", made)
     return made
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

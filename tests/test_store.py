@@ -16,7 +16,7 @@ from kiosk.domain.forms import load_form
 from kiosk.domain.identification import IdentificationPolicy
 from kiosk.store.answers import Context, count_answers, save_answer
 from kiosk.store.engine import make_engine
-from kiosk.store.migrate import current_revision, head_revision, upgrade
+from kiosk.store.migrate import SCHEMA_HEAD, current_revision, head_revision, upgrade
 from kiosk.store.models import Base, OutboxEntry, Response
 from kiosk.store.personal import PersonalData, load_or_create_key
 from tests.conftest import ROOT
@@ -56,7 +56,7 @@ def test_pragmas_are_wal_full_sync_and_foreign_keys(engine):
 
 
 def test_migrations_reach_head_and_match_the_models(engine):
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == SCHEMA_HEAD
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []

@@ -8,20 +8,19 @@ and keeps a citizen from leaving the app.
 from __future__ import annotations
 
 import logging
+import threading
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
-from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk.core import KioskCore
 from kiosk.domain.flow import IDENTIFICATION, FinishedAnswer
 from kiosk.domain.forms import localized
 from kiosk.locale import translate
-from kiosk.store.answers import set_state
-from kiosk.ui.screens import ALL_SCREENS
+from kiosk.ui.screens import SCREENS, make_screen
 
 log = logging.getLogger("kiosk.ui")
 
@@ -45,7 +44,7 @@ class KioskApp(App):
         self.core = core
         self.startup_problems = startup_problems or []
         self.survey = None
-        self.pin_guard = core.pin_guard() if core and core.config.staff_pin_hash else None
+        self.pin_guard = None
         self.lang = core.config.language if core else "vi"
         self._exiting = False
         self._idle_armed = False
@@ -64,8 +63,7 @@ class KioskApp(App):
     # --- building ------------------------------------------------------------------
     def build(self) -> ScreenManager:
         self.sm = ScreenManager(transition=NoTransition())
-        for screen_class in ALL_SCREENS:
-            self.sm.add_widget(screen_class())
+        self.screen("welcome")
         self.on_lang()
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.bind(on_touch_down=self._on_activity)
@@ -77,7 +75,40 @@ class KioskApp(App):
             self.show_out_of_service(self.tr("oos.closed"), "\n".join(self.startup_problems))
         return self.sm
 
+    def on_start(self) -> None:
+        Window.bind(on_flip=self._after_first_frame)
+
+    def _after_first_frame(self, *_args) -> None:
+        # The store (SQLAlchemy's import, the file, migrations) opens beside the welcome
+        # screen rather than before it; a save waits for it if a citizen is that quick.
+        # The other screens are built one per frame meanwhile.
+        Window.unbind(on_flip=self._after_first_frame)
+        if self.core is not None and not self.core.store_ready:
+            threading.Thread(target=self._open_store, name="open-store", daemon=True).start()
+        self._build_next_screen()
+
+    def _build_next_screen(self, *_args) -> None:
+        missing = [name for name in SCREENS if not self.sm.has_screen(name)]
+        if missing:
+            self.screen(missing[0])
+            Clock.schedule_once(self._build_next_screen, 0)
+
+    def _open_store(self) -> None:
+        try:
+            self.core.open_store()
+        except Exception as exc:  # any failure: the kiosk must not take answers it cannot keep
+            log.error("store cannot be opened: %s", type(exc).__name__)
+            details = self.tr("oos.store", path=self.core.data_dir / "kiosk.db", error=_short(exc))
+            Clock.schedule_once(lambda _dt: self._store_failed(details), 0)
+
+    def _store_failed(self, details: str) -> None:
+        self.startup_problems.append(details)
+        self.show_out_of_service(self.tr("oos.closed"), details)
+
     def screen(self, name: str):
+        """The screen of that name, built on first use."""
+        if not self.sm.has_screen(name):
+            self.sm.add_widget(make_screen(name))
         return self.sm.get_screen(name)
 
     # --- the citizen's flow --------------------------------------------------------
@@ -142,7 +173,7 @@ class KioskApp(App):
         try:
             self.core.save(answer)
             return True
-        except (SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # disk full, read-only, I/O error: never thank for it
             log.error("answer %s NOT stored: %s", answer.uuid, type(exc).__name__)
             self.survey = None
             path = self.core.data_dir / "kiosk.db"
@@ -204,6 +235,15 @@ class KioskApp(App):
         self.sm.current = "out_of_service"
 
     def open_staff(self) -> None:
+        if self.pin_guard is None and self.core and self.core.config.staff_pin_hash:
+            try:
+                self.pin_guard = self.core.pin_guard()
+            except Exception:  # no store: the lockout starts from zero, the PIN still holds
+                from kiosk.domain.pin import PinGuard
+
+                config = self.core.config
+                self.pin_guard = PinGuard(config.staff_pin_hash, config.pin_max_attempts,
+                                          config.pin_lockout_s)  # fmt: skip
         self.screen("staff").open()
         self.sm.current = "staff"
         self._arm_idle()
@@ -212,7 +252,7 @@ class KioskApp(App):
         if self.core and self.pin_guard:
             try:
                 self.core.remember_pin_guard(self.pin_guard)
-            except (SQLAlchemyError, OSError):
+            except Exception:
                 log.warning("PIN lockout state could not be saved")
 
     def leave_staff(self) -> None:
@@ -221,10 +261,12 @@ class KioskApp(App):
         self.to_welcome()
 
     def _store_writable(self) -> bool:
+        from kiosk.store.answers import set_state
+
         try:
             set_state(self.core.engine, "last_check", "ok")
             return True
-        except (SQLAlchemyError, OSError):
+        except Exception:
             return False
 
     def exit_app(self) -> None:

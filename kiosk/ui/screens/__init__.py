@@ -1,24 +1,25 @@
-"""The kiosk's screens, one module and one .kv file each, on one base class."""
+"""The kiosk's screens, one module and one .kv file each, on one base class.
 
-from kiosk.ui.screens.base import KioskScreen
-from kiosk.ui.screens.identification import IdentificationScreen
-from kiosk.ui.screens.multi_choice import MultiChoiceScreen
-from kiosk.ui.screens.out_of_service import OutOfServiceScreen
-from kiosk.ui.screens.single_choice import SingleChoiceScreen
-from kiosk.ui.screens.staff import StaffScreen
-from kiosk.ui.screens.text_question import TextQuestionScreen
-from kiosk.ui.screens.thanks import ThanksScreen
-from kiosk.ui.screens.welcome import WelcomeScreen
+Screens are imported and built on first use (the welcome screen first, the others just
+after the first frame), so that the kiosk shows its welcome screen as early as it can.
+"""
 
-ALL_SCREENS = (
-    WelcomeScreen,
-    IdentificationScreen,
-    SingleChoiceScreen,
-    MultiChoiceScreen,
-    TextQuestionScreen,
-    ThanksScreen,
-    OutOfServiceScreen,
-    StaffScreen,
-)
+from __future__ import annotations
 
-__all__ = ["ALL_SCREENS", "KioskScreen"]
+from importlib import import_module
+
+SCREENS = {
+    "welcome": "welcome:WelcomeScreen",
+    "identification": "identification:IdentificationScreen",
+    "single_choice": "single_choice:SingleChoiceScreen",
+    "multi_choice": "multi_choice:MultiChoiceScreen",
+    "text": "text_question:TextQuestionScreen",
+    "thanks": "thanks:ThanksScreen",
+    "out_of_service": "out_of_service:OutOfServiceScreen",
+    "staff": "staff:StaffScreen",
+}
+
+
+def make_screen(name: str):
+    module, class_name = SCREENS[name].split(":")
+    return getattr(import_module(f"kiosk.ui.screens.{module}"), class_name)()

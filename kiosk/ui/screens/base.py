@@ -9,6 +9,8 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.ui import widgets  # noqa: F401 - registers the widgets and rules every screen uses
+
 Builder.load_file(str(Path(__file__).with_name("base.kv")))
 
 

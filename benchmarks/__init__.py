@@ -1,0 +1,1 @@
+"""Benchmarks of the kiosk (not tests): `python -m benchmarks` or `scripts/bench`."""

@@ -1,0 +1,162 @@
+"""The kiosk's benchmarks, as measured on this machine; targets from issue 2.
+
+- cold start to the first frame of the welcome screen, as a ratio to a bare Kivy app
+  started the same way (target at most 1.3);
+- peak memory (max RSS) above that bare app (target at most 40 MiB);
+- CPU while idle on the welcome screen for 30 s (target under 1% of one core);
+- tap to the next screen's first frame, and the commit of an answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests import conftest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _spawn(which: str, data_dir: Path, stay: float = 0.0) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.child", which, str(data_dir), "--stay", str(stay)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+
+
+def _run_once(which: str, scratch: Path) -> tuple[float, float]:
+    """(seconds to the first frame, peak RSS in MiB) of one cold start."""
+    data_dir = scratch / f"{which}-{time.monotonic_ns()}"
+    child = _spawn(which, data_dir)
+    ready = float(child.stdout.readline().split()[1])
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return ready, usage.ru_maxrss / 1024
+
+
+def startup(runs: int, scratch: Path) -> None:
+    _run_once("kiosk", scratch)  # first run: migrations and a warm page cache for both
+    _run_once("hello", scratch)
+    results: dict[str, list[tuple[float, float]]] = {"hello": [], "kiosk": []}
+    for _ in range(runs):
+        for which in ("hello", "kiosk"):
+            results[which].append(_run_once(which, scratch))
+    hello_t = statistics.median(t for t, _ in results["hello"])
+    kiosk_t = statistics.median(t for t, _ in results["kiosk"])
+    hello_m = max(m for _, m in results["hello"])
+    kiosk_m = max(m for _, m in results["kiosk"])
+    print(f"cold start   bare Kivy {hello_t:.3f} s  kiosk {kiosk_t:.3f} s  "
+          f"ratio {kiosk_t / hello_t:.2f} (target <= 1.3; median of {runs})")  # fmt: skip
+    print(f"peak memory  bare Kivy {hello_m:.1f} MiB  kiosk {kiosk_m:.1f} MiB  "
+          f"above {kiosk_m - hello_m:.1f} MiB (target <= 40)")  # fmt: skip
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(seconds: float, scratch: Path) -> None:
+    child = _spawn("kiosk", scratch / "idle", stay=seconds + 10)
+    child.stdout.readline()
+    time.sleep(2)  # let start-up work settle
+    before, t0 = _cpu_seconds(child.pid), time.monotonic()
+    time.sleep(seconds)
+    used, elapsed = _cpu_seconds(child.pid) - before, time.monotonic() - t0
+    child.kill()
+    child.wait()
+    print(f"idle CPU     {100 * used / elapsed:.2f}% of one core over {elapsed:.0f} s "
+          f"on the welcome screen (target < 1%)")  # fmt: skip
+
+
+def tap_and_commit(rounds: int, scratch: Path) -> None:
+    conftest.pytest_configure(None)
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.core import KioskCore
+    from kiosk.ui.kioskapp import KioskApp
+    from tests.pilot import Pilot
+
+    core = KioskCore.open(None, scratch / "taps")
+    app = KioskApp(core, [])
+    app._run_prepare()
+    pilot = Pilot(app)
+    pilot.frames(6)
+    flips: list[float] = []
+    Window.bind(on_flip=lambda *_: flips.append(time.perf_counter()))
+
+    def timed_tap(widget) -> float:
+        pilot.settle()
+        x, y = widget.to_window(*widget.center)
+        before = app.sm.current
+        flips.clear()
+        start = time.perf_counter()
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        while app.sm.current == before or not flips:
+            Window.canvas.ask_update()
+            EventLoop.idle()
+        return flips[-1] - start
+
+    taps: list[float] = []
+    for _ in range(rounds):
+        taps.append(timed_tap(app.screen("welcome").ids.start))
+        pilot.keys("0912345678079199123456")
+        taps.append(timed_tap(app.screen("identification").ids.next))
+        taps.append(timed_tap(pilot.find("Hài lòng")))
+        taps.append(timed_tap(app.screen("text").ids.next))  # includes the commit
+        pilot.tap(app.screen("thanks").ids.home)
+    taps.sort()
+    print(f"tap → frame  median {1000 * statistics.median(taps):.1f} ms  "
+          f"p95 {1000 * taps[int(len(taps) * 0.95)]:.1f} ms over {len(taps)} taps "
+          f"(Xvfb + llvmpipe software GL)")  # fmt: skip
+
+    from kiosk.demo import fill_survey
+
+    import random
+
+    rng = random.Random(1)
+    commits = []
+    for _ in range(200):
+        survey = core.new_survey()
+        fill_survey(survey, rng)
+        answer = survey.finish()
+        start = time.perf_counter()
+        core.save(answer)
+        commits.append(time.perf_counter() - start)
+    commits.sort()
+    print(f"commit       median {1000 * statistics.median(commits):.2f} ms  "
+          f"p95 {1000 * commits[190]:.2f} ms over 200 answers (WAL, synchronous=FULL)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks")
+    parser.add_argument("--runs", type=int, default=7, help="cold starts of each app")
+    parser.add_argument("--idle-seconds", type=float, default=30.0)
+    parser.add_argument("--rounds", type=int, default=10, help="surveys for tap timings")
+    args = parser.parse_args()
+    conftest._start_xvfb()
+    scratch = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    try:
+        startup(args.runs, scratch)
+        idle_cpu(args.idle_seconds, scratch)
+        tap_and_commit(args.rounds, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        conftest.pytest_unconfigure(None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
