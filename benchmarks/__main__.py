@@ -31,29 +31,34 @@ def _spawn(which: str, data_dir: Path, stay: float = 0.0) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def _run_once(which: str, scratch: Path) -> tuple[float, float]:
-    """(seconds to the first frame, peak RSS in MiB) of one cold start."""
-    data_dir = scratch / f"{which}-{time.monotonic_ns()}"
+def _run_once(which: str, data_dir: Path) -> tuple[float, float, float]:
+    """(seconds to the first frame, to the store being open, peak RSS in MiB) of a start."""
     child = _spawn(which, data_dir)
     ready = float(child.stdout.readline().split()[1])
+    store = float(child.stdout.readline().split()[1]) if which == "kiosk" else ready
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return ready, usage.ru_maxrss / 1024
+    return ready, store, usage.ru_maxrss / 1024
 
 
 def startup(runs: int, scratch: Path) -> None:
-    _run_once("kiosk", scratch)  # first run: migrations and a warm page cache for both
-    _run_once("hello", scratch)
-    results: dict[str, list[tuple[float, float]]] = {"hello": [], "kiosk": []}
+    # The first start of a kiosk makes its database (Alembic runs); every later start, the
+    # one a counter sees each morning, finds it at the schema head. Both are reported.
+    first = _run_once("kiosk", scratch / "kiosk")
+    _run_once("hello", scratch / "hello")
+    results: dict[str, list[tuple[float, float, float]]] = {"hello": [], "kiosk": []}
     for _ in range(runs):
         for which in ("hello", "kiosk"):
-            results[which].append(_run_once(which, scratch))
-    hello_t = statistics.median(t for t, _ in results["hello"])
-    kiosk_t = statistics.median(t for t, _ in results["kiosk"])
-    hello_m = max(m for _, m in results["hello"])
-    kiosk_m = max(m for _, m in results["kiosk"])
+            results[which].append(_run_once(which, scratch / which))
+    hello_t = statistics.median(r[0] for r in results["hello"])
+    kiosk_t = statistics.median(r[0] for r in results["kiosk"])
+    store_t = statistics.median(r[1] for r in results["kiosk"])
+    hello_m = max(r[2] for r in results["hello"])
+    kiosk_m = max(r[2] for r in results["kiosk"])
     print(f"cold start   bare Kivy {hello_t:.3f} s  kiosk {kiosk_t:.3f} s  "
           f"ratio {kiosk_t / hello_t:.2f} (target <= 1.3; median of {runs})")  # fmt: skip
+    print(f"store open   {store_t:.3f} s after start, all screens built (first start ever, "
+          f"with migrations: {first[1]:.3f} s, peak {first[2]:.1f} MiB)")  # fmt: skip
     print(f"peak memory  bare Kivy {hello_m:.1f} MiB  kiosk {kiosk_m:.1f} MiB  "
           f"above {kiosk_m - hello_m:.1f} MiB (target <= 40)")  # fmt: skip
 
@@ -122,9 +127,9 @@ def tap_and_commit(rounds: int, scratch: Path) -> None:
           f"p95 {1000 * taps[int(len(taps) * 0.95)]:.1f} ms over {len(taps)} taps "
           f"(Xvfb + llvmpipe software GL)")  # fmt: skip
 
-    from kiosk.demo import fill_survey
-
     import random
+
+    from kiosk.demo import fill_survey
 
     rng = random.Random(1)
     commits = []
@@ -136,8 +141,10 @@ def tap_and_commit(rounds: int, scratch: Path) -> None:
         core.save(answer)
         commits.append(time.perf_counter() - start)
     commits.sort()
-    print(f"commit       median {1000 * statistics.median(commits):.2f} ms  "
-          f"p95 {1000 * commits[190]:.2f} ms over 200 answers (WAL, synchronous=FULL)")
+    print(
+        f"commit       median {1000 * statistics.median(commits):.2f} ms  "
+        f"p95 {1000 * commits[190]:.2f} ms over 200 answers (WAL, synchronous=FULL)"
+    )
 
 
 def main() -> int:

@@ -31,6 +31,14 @@ SCREEN_OF_TYPE = {
     "text": "text",
 }
 KEY_ESCAPE = 27  # also Android's back key
+# Kivy polls input once per frame even when nothing moves: at 60 frames a second that is
+# 2-3% of a core all day on the welcome screen. After a few seconds without a touch the
+# kiosk polls 12 times a second (a first tap waits at most ~85 ms) and goes back to the
+# configured rate on the next touch.
+RESTING_FPS = 12.0
+REST_AFTER_S = 3.0
+# Built when first needed only: most days they never are.
+RARE_SCREENS = ("staff", "out_of_service")
 
 
 class KioskApp(App):
@@ -48,6 +56,7 @@ class KioskApp(App):
         self.lang = core.config.language if core else "vi"
         self._exiting = False
         self._idle_armed = False
+        self.prebuilt = False  # every citizen screen built (just after the first frame)
 
     # --- words -------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, /, **params: object) -> str:
@@ -71,6 +80,9 @@ class KioskApp(App):
         thanks_s = self.core.config.thanks_s if self.core else 8
         self._idle_trigger = Clock.create_trigger(self._on_idle, idle_s)
         self._thanks_trigger = Clock.create_trigger(lambda _dt: self.to_welcome(), thanks_s)
+        self._active_fps = Clock._max_fps  # Kivy reads this attribute on every frame
+        self._rest_trigger = Clock.create_trigger(self._rest, REST_AFTER_S)
+        self._rest_trigger()
         if self.startup_problems:
             self.show_out_of_service(self.tr("oos.closed"), "\n".join(self.startup_problems))
         return self.sm
@@ -88,10 +100,13 @@ class KioskApp(App):
         self._build_next_screen()
 
     def _build_next_screen(self, *_args) -> None:
-        missing = [name for name in SCREENS if not self.sm.has_screen(name)]
+        wanted = [name for name in SCREENS if name not in RARE_SCREENS]
+        missing = [name for name in wanted if not self.sm.has_screen(name)]
         if missing:
             self.screen(missing[0])
             Clock.schedule_once(self._build_next_screen, 0)
+        else:
+            self.prebuilt = True
 
     def _open_store(self) -> None:
         try:
@@ -212,7 +227,14 @@ class KioskApp(App):
         self._idle_armed = False
         self._idle_trigger.cancel()
 
+    def _rest(self, _dt: float) -> None:
+        if 0 < RESTING_FPS < self._active_fps:
+            Clock._max_fps = RESTING_FPS
+
     def _on_activity(self, *_args) -> None:
+        Clock._max_fps = self._active_fps
+        self._rest_trigger.cancel()
+        self._rest_trigger()
         if self._idle_armed:
             self._idle_trigger.cancel()
             self._idle_trigger()
@@ -280,6 +302,8 @@ class KioskApp(App):
         Window.unbind(on_touch_down=self._on_activity)
         self._idle_trigger.cancel()
         self._thanks_trigger.cancel()
+        self._rest_trigger.cancel()
+        Clock._max_fps = self._active_fps
 
     # --- keys and closing --------------------------------------------------------
     def _on_key_down(self, _window, key: int, _scancode, codepoint, _modifiers) -> bool:

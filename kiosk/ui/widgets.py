@@ -77,9 +77,9 @@ class Keypad(GridLayout):
 
     def __init__(self, **kwargs):
         self.register_event_type("on_key")
-        super().__init__(**kwargs)
-        Clock.schedule_once(lambda _dt: self._build(), 0)
-        self.bind(layout=lambda *_: self._build())
+        super().__init__(**kwargs)  # applies the kv rules, so `layout` is known now
+        self._build()
+        self.bind(layout=lambda *_: self._build(), key_font_sp=lambda *_: self._build())
 
     def _build(self) -> None:
         self.clear_widgets()
@@ -129,7 +129,7 @@ class VietKeyboard(BoxLayout):
         self.register_event_type("on_key")
         super().__init__(**kwargs)
         self.composer = TelexComposer(max_length=int(self.max_length))
-        Clock.schedule_once(lambda _dt: self._build(), 0)
+        self._build()
 
     def _build(self) -> None:
         self.clear_widgets()

@@ -91,10 +91,12 @@ class MultiChoiceScreen(KioskScreen):
             slot.add_widget(self.other_box)
 
     def open_keyboard(self) -> None:
-        panel = KeyboardPanel(self._set_other_text, prompt=self.other_box.prompt)
-        panel.ids.keyboard.set_text(self.other_text)
+        if self.keyboard_panel is None:  # one panel, reused: a keyboard is ~60 widgets
+            self.keyboard_panel = KeyboardPanel(self._set_other_text)
+        panel = self.keyboard_panel
+        panel.prompt = self.other_box.prompt
         panel.ids.keyboard.telex = self.app.lang == "vi"
-        self.keyboard_panel = panel
+        panel.ids.keyboard.set_text(self.other_text)
         panel.open(animation=False)
 
     def _set_other_text(self, text: str) -> None:
@@ -116,12 +118,12 @@ class MultiChoiceScreen(KioskScreen):
         self.ids.rows.clear_widgets()
         self.ids.other_slot.clear_widgets()
         self.rows, self.other_box, self.other_text, self.problem = {}, None, "", ""
-        panel = getattr(self, "keyboard_panel", None)
-        if panel is not None:
-            panel.dismiss(animation=False)
-            self.keyboard_panel = None
+        if self.keyboard_panel is not None:
+            self.keyboard_panel.dismiss(animation=False)
+            self.keyboard_panel.ids.keyboard.set_text("")
 
     _other_id = ""
+    keyboard_panel: KeyboardPanel | None = None
 
 
 load_kv(__file__)
