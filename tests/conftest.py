@@ -97,18 +97,26 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def start_kiosk(tmp_path: Path):
+    """Start the real kiosk app in this process, on the real window; returns a Pilot.
+
+    The app starts as `python -m kiosk` starts it (kiosk.app.open_core: config and form
+    first, problems shown on the out-of-service screen); the store is opened before the
+    first frame unless `open_store=False`, so that tests do not race its thread.
+    """
     from kivy.core.window import Window
 
-    from kiosk.core import KioskCore
+    from kiosk.app import open_core
     from kiosk.ui.kioskapp import KioskApp
     from tests.pilot import Pilot
 
     started = []
 
-    def start(config: Path | None = None, data_dir: Path | None = None, size=(1280, 800)):
+    def start(config=None, data_dir=None, size=(1280, 800), open_store: bool = True):
         Window.size = size
-        core = KioskCore.open(config or ROOT / "config.yaml", data_dir or tmp_path / "data")
-        app = KioskApp(core, [])
+        core, problems = open_core(config or ROOT / "config.yaml", data_dir or tmp_path / "data")
+        if core is not None and open_store:
+            core.open_store()
+        app = KioskApp(core, problems)
         app._run_prepare()
         started.append(app)
         pilot = Pilot(app)
@@ -120,4 +128,5 @@ def start_kiosk(tmp_path: Path):
         app.dispatch("on_stop")
         if app.root is not None and app.root.parent is not None:
             Window.remove_widget(app.root)
-        app.core.engine.dispose()
+        if app.core is not None and app.core.store_ready:
+            app.core.engine.dispose()
