@@ -46,7 +46,8 @@ class IdentificationScreen(KioskScreen):
         self.values = {name: survey.raw_identity.get(name, "") for name in self.policy.fields}
         self.general_problem = ""
         self.skip_allowed = self.policy.allow_skip
-        self._build_fields()
+        if list(self.boxes) != list(self.policy.fields) or self._built_lang != self.app.lang:
+            self._build_fields()
         first_empty = next((n for n in self.policy.fields if not self.values[n]), None)
         self.focus(first_empty or self.policy.fields[0])
 
@@ -55,10 +56,14 @@ class IdentificationScreen(KioskScreen):
         self.general_problem = ""
         for box in self.boxes.values():
             box.shown = box.problem = ""
-        self.ids.fields.clear_widgets()
-        self.boxes = {}
+            box.focused = False
+
+    _built_lang = ""
 
     def _build_fields(self) -> None:
+        # Built once per policy and language, then reused: making the boxes costs more
+        # than a frame on a slow tablet.
+        self._built_lang = self.app.lang
         container = self.ids.fields
         container.clear_widgets()
         self.boxes = {}
