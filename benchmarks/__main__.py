@@ -55,8 +55,13 @@ def startup(runs: int, scratch: Path) -> None:
     store_t = statistics.median(r[1] for r in results["kiosk"])
     hello_m = max(r[2] for r in results["hello"])
     kiosk_m = max(r[2] for r in results["kiosk"])
-    print(f"cold start   bare Kivy {hello_t:.3f} s  kiosk {kiosk_t:.3f} s  "
-          f"ratio {kiosk_t / hello_t:.2f} (target <= 1.3; median of {runs})")  # fmt: skip
+    hello_best = min(r[0] for r in results["hello"])
+    kiosk_best = min(r[0] for r in results["kiosk"])
+    print(
+        f"cold start   bare Kivy {hello_t:.3f} s  kiosk {kiosk_t:.3f} s  "
+        f"ratio {kiosk_t / hello_t:.2f} (target <= 1.3; median of {runs}); best of "
+        f"{runs}: {hello_best:.3f} s / {kiosk_best:.3f} s = {kiosk_best / hello_best:.2f}"
+    )
     print(f"store open   {store_t:.3f} s after start, all screens built (first start ever, "
           f"with migrations: {first[1]:.3f} s, peak {first[2]:.1f} MiB)")  # fmt: skip
     print(f"peak memory  bare Kivy {hello_m:.1f} MiB  kiosk {kiosk_m:.1f} MiB  "
