@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.add_argument("--answers", type=int, default=100)
     demo.add_argument("--seed", type=int, default=None)
+    enrol = sub.add_parser("enrol", help="apply a portal's enrolment file to this kiosk")
+    _common(enrol)
+    enrol.add_argument("file", type=Path)
     pin = sub.add_parser("hash-pin", help="make a staff PIN hash for config.yaml")
     pin.add_argument("--lang", default="vi", choices=("vi", "en"))
     return parser
@@ -55,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "demo-data": _demo_data,
         "hash-pin": _hash_pin,
+        "enrol": _enrol,
     }[command]
     return handler(args, Translator(getattr(args, "lang", "vi")))
 
@@ -131,6 +135,25 @@ def _demo_data(args: argparse.Namespace, tr: Translator) -> int:
         return 1
     count = make_demo_answers(core, args.answers, args.seed)
     print(tr("cli.demo_done", count=count, path=core.data_dir))
+    return 0
+
+
+def _enrol(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.config import load_config
+    from kiosk.core import resolve_data_dir
+    from kiosk.domain.yamlfile import FileProblems
+    from kiosk.enrolment import read_enrolment, save_enrolment
+
+    try:
+        enrolment = read_enrolment(args.file)
+        config = load_config(args.config)
+    except FileProblems as exc:
+        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
+        for problem in exc.problems:
+            print("  " + problem.describe(tr), file=sys.stderr)
+        return 1
+    path = save_enrolment(enrolment, resolve_data_dir(config, args.data_dir))
+    print(tr("cli.enrolled", device=enrolment.device_id, url=enrolment.portal_url, path=path))
     return 0
 
 

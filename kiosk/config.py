@@ -43,6 +43,7 @@ class Config:
     fullscreen: bool = True
     portal_url: str = ""
     portal_public_key: bytes | None = None
+    portal_ca_file: str = ""  # a private CA's certificates; empty: the system's
     staff_pin_hash: str = ""
     pin_max_attempts: int = 5
     pin_lockout_s: float = 300.0
@@ -124,7 +125,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         pin_hash = check.get(staff, "pin_hash", str, "staff", default="")
     if pin_hash and not is_pin_hash(pin_hash):
         check.problem(staff, "staff.pin_hash", "bad_pin_hash")
-    portal = _section(check, data, "portal", {"url", "public_key"})
+    portal = _section(check, data, "portal", {"url", "public_key", "ca_file"})
     data_dir = check.get(data, "data_dir", str, required=False, default="")
     return Config(
         source=str(path),
@@ -143,6 +144,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         fullscreen=check.get(display, "fullscreen", bool, "display", False, True),
         portal_url=_read_url(check, portal),
         portal_public_key=_read_public_key(check, portal),
+        portal_ca_file=check.get(portal, "ca_file", str, "portal", required=False, default=""),
         staff_pin_hash=pin_hash,
         pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
         pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),

@@ -5,6 +5,7 @@ The Kivy UI and the command line both stand on a `KioskCore`; nothing here impor
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -19,6 +20,7 @@ from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
+from kiosk.enrolment import load_enrolment
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -85,6 +87,16 @@ class KioskCore:
         data_dir = resolve_data_dir(config, data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         setup_logging(data_dir)
+        enrolment = load_enrolment(data_dir)
+        if enrolment is not None:  # the portal's word beats config.yaml's defaults
+            config = dataclasses.replace(
+                config,
+                portal_url=enrolment.portal_url,
+                portal_public_key=enrolment.public_key_bytes,
+                device_id=enrolment.device_id,
+                unit_code=enrolment.unit_code,
+                counter=enrolment.counter,
+            )
         return cls(config, form, data_dir)
 
     @classmethod

@@ -1,0 +1,107 @@
+"""`python -m portal`: serve, enrol devices, keys, stats, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from portal.db import DEFAULT_DB, make_portal_engine
+
+OPENAPI_FILE = Path(__file__).with_name("openapi.json")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m portal", description="Kiosk Hài Lòng portal")
+    parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (sqlite or postgresql)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="receive answers over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8470)
+    serve.add_argument("--db", dest="db_serve", default=None)
+    device = sub.add_parser("device", help="enrol, list and revoke kiosks")
+    device_sub = device.add_subparsers(dest="action", required=True)
+    add = device_sub.add_parser("add")
+    add.add_argument("--unit", required=True)
+    add.add_argument("--counter", required=True)
+    add.add_argument("--portal-url", default="http://127.0.0.1:8470")
+    add.add_argument("--out", type=Path, default=None, help="write the enrolment file here")
+    device_sub.add_parser("list")
+    revoke = device_sub.add_parser("revoke")
+    revoke.add_argument("device_id")
+    keys = sub.add_parser("keys", help="the keypair that seals personal data")
+    keys.add_argument("--private-out", type=Path, required=True)
+    stats = sub.add_parser("stats", help="answers per unit and form, devices")
+    stats.add_argument("--json", action="store_true")
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = getattr(args, "db_serve", None) or args.db
+    if args.command == "openapi":
+        print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+        return 0
+    engine = make_portal_engine(url)
+    if args.command == "serve":
+        import uvicorn
+
+        from portal.api import create_app
+
+        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info")
+        return 0
+    if args.command == "device":
+        return _device(args, engine)
+    if args.command == "keys":
+        from portal.devices import new_keypair
+
+        print(new_keypair(engine, args.private_out))
+        return 0
+    from portal.stats import collect
+
+    report = collect(engine)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for row in report["units"]:
+            print(f"{row['unit_code']:12} {row['form_id']:16} stored {row['stored']:6}  "
+                  f"duplicate {row['duplicate']:5}  conflict {row['conflict']:4}  "
+                  f"rejected {row['rejected']:4}")  # fmt: skip
+        for device in report["devices"]:
+            print(f"{device['device_id']:20} {device['unit_code']:12} {device['counter']:6} "
+                  f"last seen {device['last_seen'] or '-'}"
+                  f"{'  REVOKED' if device['revoked'] else ''}")  # fmt: skip
+    return 0
+
+
+def _device(args: argparse.Namespace, engine) -> int:
+    from portal.devices import add_device, list_devices, revoke_device
+
+    if args.action == "add":
+        enrolment = add_device(engine, args.unit, args.counter, args.portal_url)
+        text = json.dumps(dataclasses.asdict(enrolment), indent=2)
+        if args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+            args.out.chmod(0o600)
+        print(text)
+        return 0
+    if args.action == "list":
+        for device in list_devices(engine):
+            state = "revoked" if device.revoked_at else "active"
+            print(f"{device.id}  {device.unit_code}  {device.counter}  {state}")
+        return 0
+    if revoke_device(engine, args.device_id):
+        print(f"revoked {args.device_id}")
+        return 0
+    print(f"no device {args.device_id}", file=sys.stderr)
+    return 1
+
+
+def openapi_document() -> dict:
+    from portal.api import create_app
+
+    engine = make_portal_engine("sqlite://")
+    return create_app(engine, forms=set()).openapi()

@@ -1,0 +1,82 @@
+"""The portal's tables (SQLAlchemy 2): devices, answers (once per UUID), intake events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kiosk.store.models import NAMING
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(128))
+    unit_code: Mapped[str] = mapped_column(String(64))
+    counter: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class Answer(Base):
+    """One citizen's answer, stored at most once per UUID (a unique constraint)."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    received_from: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int]
+    finished_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    batch_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class IntakeEvent(Base):
+    """An answer not stored: a duplicate, a conflict or a rejection, with its reason."""
+
+    __tablename__ = "intake_events"
+    __table_args__ = (Index("ix_intake_events_device_kind", "device_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    uuid: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    form_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class Heartbeat(Base):
+    """The latest heartbeat of each device."""
+
+    __tablename__ = "heartbeats"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    received_at: Mapped[datetime]
+    app_version: Mapped[str] = mapped_column(String(32))
+    outbox_depth: Mapped[int]
+    oldest_undelivered: Mapped[str | None] = mapped_column(String(40))
+    free_disk_bytes: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    clock_offset_s: Mapped[float]
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

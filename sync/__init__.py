@@ -1,0 +1,1 @@
+"""The sync daemon: delivers the kiosk's outbox to the portal, batch by batch, exactly once."""

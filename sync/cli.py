@@ -1,0 +1,119 @@
+"""`python -m sync`: run the daemon, send once (`--once`), or print the status (`status`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from kiosk.locale import Translator
+
+EXIT_OK, EXIT_PENDING, EXIT_NOT_READY, EXIT_RUNNING = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sync", description="Kiosk Hài Lòng sync")
+    parser.add_argument("command", nargs="?", choices=("run", "status"), default="run")
+    parser.add_argument("--once", action="store_true", help="send what is pending, then exit")
+    parser.add_argument("--config", type=Path, default=None)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="status as JSON")
+    parser.add_argument("--lang", default="vi", choices=("vi", "en"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    tr = Translator(args.lang)
+    from kiosk.core import KioskCore
+    from kiosk.domain.yamlfile import FileProblems
+
+    try:
+        core = KioskCore.open(args.config, args.data_dir)
+    except FileProblems as exc:
+        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
+        for problem in exc.problems:
+            print("  " + problem.describe(tr), file=sys.stderr)
+        return EXIT_NOT_READY
+    if args.command == "status":
+        return _status(core, tr, args.json)
+    return _run(core, tr, args)
+
+
+def _run(core, tr: Translator, args: argparse.Namespace) -> int:
+    from kiosk.enrolment import load_enrolment
+    from sync.client import PortalClient
+    from sync.daemon import SyncDaemon
+    from sync.lock import AlreadyRunning, DataDirLock
+
+    enrolment = load_enrolment(core.data_dir)
+    if enrolment is None:
+        print(tr("sync.not_enrolled"), file=sys.stderr)
+        return EXIT_NOT_READY
+    _log_to_stderr()
+    try:
+        with DataDirLock(core.data_dir):
+            from kiosk.store.answers import get_state
+
+            offset = float(get_state(core.engine, "sync.clock_offset_s") or 0)
+            client = PortalClient(enrolment, core.config.portal_ca_file or None, offset)
+            daemon = SyncDaemon(core, client, args.batch_size)
+            signal.signal(signal.SIGTERM, lambda *_: daemon.stop.set())
+            if not args.once:
+                daemon.run_forever()
+                return EXIT_OK
+            report = daemon.deliver()
+            daemon.heartbeat()
+    except AlreadyRunning as exc:
+        print(tr("sync.already_running", path=exc), file=sys.stderr)
+        return EXIT_RUNNING
+    print(tr("sync.once_done", sent=report.sent, stored=report.stored,
+             duplicate=report.duplicate, refused=report.refused))  # fmt: skip
+    if report.error is not None:
+        print(tr("sync.once_failed", error=report.error), file=sys.stderr)
+        return EXIT_PENDING
+    return EXIT_OK
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("kiosk").addHandler(handler)
+
+
+def _status(core, tr: Translator, as_json: bool) -> int:
+    from kiosk.enrolment import load_enrolment
+    from kiosk.store.answers import get_state
+    from kiosk.store.outbox import outbox_status, rejected_entries
+
+    status = outbox_status(core.engine)
+    report = {
+        "enrolled": load_enrolment(core.data_dir) is not None,
+        "pending": status.pending,
+        "delivered": status.delivered,
+        "rejected": status.rejected,
+        "oldest_pending": status.oldest_pending.isoformat() + "Z"
+        if status.oldest_pending
+        else None,
+        "last_success": get_state(core.engine, "sync.last_success"),
+        "last_error": get_state(core.engine, "sync.last_error"),
+        "clock_offset_s": float(get_state(core.engine, "sync.clock_offset_s") or 0),
+        "rejected_answers": [{"uuid": u, "reason": r} for u, r in rejected_entries(core.engine)],
+    }
+    if as_json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    none = tr("sync.none")
+    print(tr("sync.status_enrolled" if report["enrolled"] else "sync.not_enrolled"))
+    print(tr("sync.status_depth", pending=status.pending, delivered=status.delivered,
+             rejected=status.rejected))  # fmt: skip
+    print(tr("sync.status_oldest", when=report["oldest_pending"] or none))
+    print(tr("sync.status_success", when=report["last_success"] or none))
+    print(tr("sync.status_error", error=report["last_error"] or none))
+    for item in report["rejected_answers"]:
+        print(f"  {item['uuid']}  {item['reason']}")
+    return EXIT_OK

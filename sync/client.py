@@ -1,0 +1,141 @@
+"""The portal client: signed, gzip-compressed batches, and replies checked before trusted.
+
+Only a 201 whose JSON body echoes the batch id and names the fate of every answer sent
+counts as an acknowledgement; anything else (a Wi-Fi login page answering 200, a proxy's
+error page, a truncated body) is a `DeliveryError` and the answers stay pending.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from kiosk.domain.signing import signed_headers
+from kiosk.enrolment import Enrolment
+from sync.policy import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, transport_retry
+
+BATCH_PATH = "/api/v1/batches"
+HEARTBEAT_PATH = "/api/v1/heartbeat"
+FATES = {"stored", "duplicate", "conflict", "rejected"}
+
+
+class DeliveryError(Exception):
+    """A batch that did not get an acknowledgement; `kind` says why, for status and logs."""
+
+    def __init__(self, kind: str, detail: str = "", retry_after_s: float | None = None):
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind, self.detail, self.retry_after_s = kind, detail, retry_after_s
+
+
+@dataclass(frozen=True)
+class BatchReply:
+    batch_id: str
+    server_time: datetime
+    fates: dict[str, tuple[str, str | None]]
+    bytes_sent: int
+
+
+class PortalClient:
+    def __init__(self, enrolment: Enrolment, ca_file: str | None = None, clock_offset_s: float = 0):
+        self.enrolment = enrolment
+        self.clock_offset_s = clock_offset_s  # portal time minus ours, learnt from replies
+        self.session = requests.Session()
+        self.session.mount("https://", HTTPAdapter(max_retries=transport_retry()))
+        self.session.mount("http://", HTTPAdapter(max_retries=transport_retry()))
+        self.session.verify = ca_file or True
+        self.session.headers["User-Agent"] = "kiosk-hai-long-sync"
+
+    def _post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
+        timestamp = int(time.time() + self.clock_offset_s)
+        headers = signed_headers(self.enrolment.device_id, self.enrolment.secret, "POST", path,
+                                 timestamp, body)  # fmt: skip
+        headers["Content-Type"] = "application/json"
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        url = self.enrolment.portal_url.rstrip("/") + path
+        try:
+            return self.session.post(url, data=body, headers=headers, allow_redirects=False,
+                                     timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))  # fmt: skip
+        except requests.exceptions.SSLError as exc:
+            raise DeliveryError("tls", type(exc).__name__) from None
+        except requests.RequestException as exc:
+            raise DeliveryError("network", type(exc).__name__) from None
+
+    def _signed_post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
+        reply = self._post(path, body, gzipped)
+        if reply.status_code == 401 and _error_code(reply) == "clock_skew":
+            self._learn_clock(reply)  # a tablet with a wrong clock: sign in portal time
+            reply = self._post(path, body, gzipped)
+        return reply
+
+    def _learn_clock(self, reply: requests.Response) -> None:
+        try:
+            server = datetime.fromisoformat(reply.json()["error"]["server_time"])
+        except (ValueError, KeyError, TypeError):
+            return
+        self.clock_offset_s = server.timestamp() - time.time()
+
+    def send_batch(self, answers: list[dict]) -> BatchReply:
+        batch_id = str(uuid.uuid4())
+        raw = json.dumps({"batch_id": batch_id, "answers": answers}, ensure_ascii=False,
+                         separators=(",", ":")).encode()  # fmt: skip
+        body = gzip.compress(raw, compresslevel=6)
+        reply = self._signed_post(BATCH_PATH, body, gzipped=True)
+        if reply.status_code != 201:
+            raise _refusal(reply)
+        return self._check(reply, batch_id, {a["uuid"] for a in answers}, len(body))
+
+    def _check(self, reply: requests.Response, batch_id: str, sent: set[str], size: int):
+        if not reply.headers.get("Content-Type", "").startswith("application/json"):
+            raise DeliveryError("bad_reply", "201 without JSON")
+        try:
+            data = reply.json()
+            results = data["results"]
+            fates = {r["uuid"]: (r["status"], r.get("reason")) for r in results}
+            server_time = datetime.fromisoformat(data["server_time"])
+        except (ValueError, KeyError, TypeError):
+            raise DeliveryError("bad_reply", "not the portal's acknowledgement") from None
+        if data.get("batch_id") != batch_id:
+            raise DeliveryError("bad_reply", "another batch's acknowledgement")
+        if set(fates) != sent or any(status not in FATES for status, _ in fates.values()):
+            raise DeliveryError("bad_reply", "the reply does not name every answer sent")
+        self.clock_offset_s = server_time.timestamp() - time.time()
+        return BatchReply(batch_id, server_time, fates, size)
+
+    def heartbeat(self, state: dict) -> None:
+        body = json.dumps(state, default=str).encode()
+        reply = self._signed_post(HEARTBEAT_PATH, body, gzipped=False)
+        if reply.status_code != 200:
+            raise _refusal(reply)
+
+
+def _error_code(reply: requests.Response) -> str:
+    try:
+        return str(reply.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def _refusal(reply: requests.Response) -> DeliveryError:
+    retry_after = reply.headers.get("Retry-After")
+    try:
+        wait = float(retry_after) if retry_after else None
+    except ValueError:
+        wait = None
+    code = _error_code(reply)
+    if reply.status_code == 401:
+        return DeliveryError("unauthorized", code or "401")
+    if reply.status_code == 413:
+        return DeliveryError("too_large", code or "413")
+    if 300 <= reply.status_code < 400:
+        return DeliveryError("redirected", str(reply.status_code))
+    if reply.status_code == 200:
+        return DeliveryError("bad_reply", "200 is not an acknowledgement (a login page?)")
+    return DeliveryError("http", f"{reply.status_code} {code}".strip(), wait)

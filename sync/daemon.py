@@ -1,0 +1,178 @@
+"""The delivery loop: oldest answers first, in batches, marked only on the portal's word.
+
+A round sends batch after batch until the outbox is empty or a batch fails. A failed
+round is followed by a backoff (sync.policy) that a returning network cuts short.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from kiosk import __version__
+from kiosk.core import KioskCore
+from kiosk.store.answers import get_state, set_state
+from kiosk.store.outbox import apply_results, note_attempt, outbox_status, pending_batch
+from kiosk.store.wire import to_wire
+from sync.client import DeliveryError, PortalClient
+from sync.policy import AFTER_SUCCESS_S, IDLE_POLL_S, Backoff
+
+log = logging.getLogger("kiosk.sync")
+
+DEFAULT_BATCH = 200
+PROBE_EVERY_S = 15.0
+QUARANTINE_AFTER = 3  # a lone answer the portal refuses this often is set aside
+
+
+@dataclass
+class Round:
+    batches: int = 0
+    sent: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    refused: int = 0
+    bytes_sent: int = 0
+    error: DeliveryError | None = None
+
+    @property
+    def delivered(self) -> int:
+        return self.stored + self.duplicate
+
+
+def _iso_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class SyncDaemon:
+    def __init__(self, core: KioskCore, client: PortalClient, batch_size: int = DEFAULT_BATCH):
+        self.core = core
+        self.engine = core.engine
+        self.client = client
+        self.batch_size = batch_size
+        self.backoff = Backoff()
+        self.stop = threading.Event()
+
+    # --- one round -------------------------------------------------------------------
+    def deliver(self) -> Round:
+        report = Round()
+        size = self.batch_size
+        while not self.stop.is_set():
+            rows = pending_batch(self.engine, size)
+            if not rows:
+                break
+            started = time.monotonic()
+            try:
+                reply = self.client.send_batch([to_wire(row) for row in rows])
+            except DeliveryError as exc:
+                note_attempt(self.engine, [row.uuid for row in rows], str(exc))
+                self._remember_error(exc)
+                if _refused_outright(exc) and size > 1:
+                    size = max(1, size // 2)  # narrow down the answer the portal refuses
+                    continue
+                if _refused_outright(exc) and self._quarantine(rows[0], exc):
+                    continue
+                log.warning("batch of %d not delivered: %s", len(rows), exc)
+                report.error = exc
+                return report
+            counts = apply_results(self.engine, reply.fates)
+            self._account(report, counts, len(rows), reply.bytes_sent)
+            set_state(self.engine, "sync.last_success", _iso_now())
+            set_state(self.engine, "sync.clock_offset_s", f"{self.client.clock_offset_s:.1f}")
+            log.info("batch %s: %d sent, %d stored, %d duplicate, %d refused, %d bytes, %.0f ms",
+                     reply.batch_id, len(rows), counts["stored"], counts["duplicate"],
+                     counts["conflict"] + counts["rejected"], reply.bytes_sent,
+                     1000 * (time.monotonic() - started))  # fmt: skip
+        return report
+
+    def _account(self, report: Round, counts: dict[str, int], sent: int, size: int) -> None:
+        report.batches += 1
+        report.sent += sent
+        report.stored += counts["stored"]
+        report.duplicate += counts["duplicate"]
+        report.refused += counts["conflict"] + counts["rejected"]
+        report.bytes_sent += size
+
+    def _quarantine(self, row, exc: DeliveryError) -> bool:
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from kiosk.store.models import OutboxEntry
+
+        with Session(self.engine) as session:
+            attempts = session.scalar(
+                select(OutboxEntry.attempts).where(OutboxEntry.response_id == row.id)
+            )
+        if (attempts or 0) < QUARANTINE_AFTER:
+            return False
+        apply_results(self.engine, {row.uuid: ("rejected", f"quarantined after {exc}")})
+        log.warning("answer %s set aside after %d refusals: %s", row.uuid, attempts, exc)
+        return True
+
+    def _remember_error(self, exc: DeliveryError) -> None:
+        set_state(self.engine, "sync.last_error", f"{_iso_now()} {exc}")
+
+    # --- heartbeat -----------------------------------------------------------------
+    def heartbeat(self) -> None:
+        status = outbox_status(self.engine)
+        free = shutil.disk_usage(self.core.data_dir).free
+        state = {
+            "app_version": __version__,
+            "outbox_depth": status.pending,
+            "oldest_undelivered": (
+                status.oldest_pending.isoformat() + "Z" if status.oldest_pending else None
+            ),
+            "free_disk_bytes": free,
+            "last_error": get_state(self.engine, "sync.last_error"),
+            "device_time": _iso_now(),
+        }
+        try:
+            self.client.heartbeat(state)
+        except DeliveryError as exc:
+            log.info("heartbeat not delivered: %s", exc)
+
+    # --- forever ---------------------------------------------------------------------
+    def run_forever(self) -> None:
+        while not self.stop.is_set():
+            report = self.deliver()
+            self.heartbeat()
+            if report.error is None:
+                self.backoff.succeeded()
+                self.stop.wait(AFTER_SUCCESS_S if report.sent else IDLE_POLL_S)
+                continue
+            wait = self.backoff.failed(report.error.retry_after_s)
+            log.info("next attempt in %.0f s", wait)
+            self._wait_for_network(wait, report.error)
+
+    def _wait_for_network(self, seconds: float, error: DeliveryError) -> None:
+        """Sleep, but try again at once when a network that was down comes back."""
+        deadline = time.monotonic() + seconds
+        while not self.stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self.stop.wait(min(left, PROBE_EVERY_S))
+            if error.kind == "network" and self._portal_reachable():
+                log.info("the portal answers again")
+                return
+
+    def _portal_reachable(self) -> bool:
+        parts = urlsplit(self.client.enrolment.portal_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=2):
+                return True
+        except OSError:
+            return False
+
+
+def _refused_outright(exc: DeliveryError) -> bool:
+    """A refusal of the batch itself (not the network's fault) that resending will not mend."""
+    if exc.kind == "too_large":
+        return True
+    return exc.kind == "http" and exc.detail[:1] == "4" and not exc.detail.startswith("429")

@@ -1,0 +1,81 @@
+"""Real processes for the sync tests: the portal on loopback, enrolled kiosks, the daemon."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from tests.conftest import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=timeout)  # fmt: skip
+
+
+@dataclass
+class Portal:
+    url: str
+    db: str
+    process: subprocess.Popen | None = None
+
+    def portal(self, *args: str) -> subprocess.CompletedProcess:
+        return run("-m", "portal", "--db", self.db, *args)
+
+    def enrol(self, data_dir: Path, unit: str = "DNG-HC", counter: str = "Q1") -> dict:
+        out = data_dir.parent / f"enrol-{data_dir.name}.json"
+        made = self.portal("device", "add", "--unit", unit, "--counter", counter,
+                           "--portal-url", self.url, "--out", str(out))  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        applied = run("-m", "kiosk", "enrol", str(out), "--data-dir", str(data_dir))
+        assert applied.returncode == 0, applied.stderr
+        return json.loads(out.read_text())
+
+    def stats(self) -> dict:
+        result = self.portal("stats", "--json")
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def start_portal(db: str, port: int | None = None) -> Portal:
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portal", "serve", "--db", db, "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
+                return Portal(url, db, process)
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the portal did not start")
+
+
+def kiosk(*args: str) -> subprocess.CompletedProcess:
+    return run("-m", "kiosk", *args)
+
+
+def sync(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return run("-m", "sync", *args, timeout=timeout)

@@ -1,0 +1,204 @@
+"""The daemon and the reference portal as real processes on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.portal_support import kiosk, start_portal, sync
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def portal(tmp_path):
+    server = start_portal(f"sqlite:///{tmp_path / 'portal.db'}")
+    yield server
+    server.stop()
+
+
+def portal_uuids(portal) -> list[str]:
+    path = portal.db.split("///", 1)[1]
+    with sqlite3.connect(path) as connection:
+        return [row[0] for row in connection.execute("SELECT uuid FROM answers ORDER BY id")]
+
+
+def outbox(data_dir: Path) -> list[tuple]:
+    with sqlite3.connect(data_dir / "kiosk.db") as connection:
+        return connection.execute(
+            "SELECT r.uuid, o.state, o.last_error FROM responses r"
+            " JOIN outbox o ON o.response_id = r.id ORDER BY r.id"
+        ).fetchall()
+
+
+def fill(data_dir: Path, count: int) -> None:
+    made = kiosk("demo-data", "--answers", str(count), "--seed", "5", "--data-dir", str(data_dir))
+    assert made.returncode == 0, made.stderr
+
+
+def test_once_delivers_everything_oldest_first_exactly_once(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 450)
+    result = sync("--once", "--data-dir", str(data), "--batch-size", "200")
+    assert result.returncode == 0, result.stderr
+    assert "Đã gửi 450 câu trả lời: 450 được lưu" in result.stdout
+    assert result.stderr.count("batch ") == 3  # one log line per batch
+    sent = [row[0] for row in outbox(data)]
+    assert portal_uuids(portal) == sent  # oldest first, each once
+    assert {state for _, state, _ in outbox(data)} == {"delivered"}
+    again = sync("--once", "--data-dir", str(data))
+    assert again.returncode == 0 and "Đã gửi 0 câu trả lời" in again.stdout
+
+
+def test_a_resend_after_a_lost_reply_counts_as_delivered_not_twice(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 30)
+    sync("--once", "--data-dir", str(data))
+    with sqlite3.connect(data / "kiosk.db") as connection:  # as if the replies were lost
+        connection.execute("UPDATE outbox SET state = 'pending' WHERE id % 2 = 0")
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 0
+    assert "15 đã có từ trước" in result.stdout
+    assert len(portal_uuids(portal)) == 30
+    assert portal.stats()["units"][0]["duplicate"] == 15
+
+
+def test_same_uuid_with_other_content_is_refused_and_kept(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 5)
+    sync("--once", "--data-dir", str(data))
+    with sqlite3.connect(data / "kiosk.db") as connection:
+        connection.execute("UPDATE responses SET comment = 'đổi nội dung' WHERE id = 2")
+        connection.execute("UPDATE outbox SET state = 'pending' WHERE response_id = 2")
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 0
+    [(uuid, state, reason)] = [row for row in outbox(data) if row[1] != "delivered"]
+    assert state == "rejected" and reason.startswith("conflict")
+    status = sync("status", "--json", "--data-dir", str(data))
+    report = json.loads(status.stdout)
+    assert report["rejected"] == 1
+    assert report["rejected_answers"][0]["uuid"] == uuid
+    assert portal.stats()["units"][0]["conflict"] == 1
+
+
+def test_unknown_form_version_is_rejected_without_blocking_the_rest(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 10)
+    with sqlite3.connect(data / "kiosk.db") as connection:
+        connection.execute("UPDATE responses SET form_version = 99 WHERE id = 3")
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 0
+    states = [state for _, state, _ in outbox(data)]
+    assert states.count("delivered") == 9 and states[2] == "rejected"
+    assert "unknown_form_version" in outbox(data)[2][2]
+    assert len(portal_uuids(portal)) == 9
+
+
+def test_revoked_device_gets_401_and_nothing_is_stored(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    enrolment = portal.enrol(data)
+    fill(data, 5)
+    assert portal.portal("device", "revoke", enrolment["device_id"]).returncode == 0
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 1
+    assert "unauthorized" in result.stderr
+    assert portal_uuids(portal) == []
+    assert {state for _, state, _ in outbox(data)} == {"pending"}
+    status = json.loads(sync("status", "--json", "--data-dir", str(data)).stdout)
+    assert "unauthorized" in status["last_error"]
+
+
+def test_a_wrong_tablet_clock_is_corrected_from_the_portals_reply(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 3)
+    with sqlite3.connect(data / "kiosk.db") as connection:  # signs two hours in the past
+        connection.execute(
+            "INSERT OR REPLACE INTO kiosk_state VALUES ('sync.clock_offset_s', '-7200')"
+        )
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    assert len(portal_uuids(portal)) == 3
+    status = json.loads(sync("status", "--json", "--data-dir", str(data)).stdout)
+    assert abs(status["clock_offset_s"]) < 60
+
+
+class _LoginPage(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # a captive portal answering everything with its login page
+        body = b"<html><body>Wi-Fi login</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+def test_a_200_login_page_is_never_taken_for_an_acknowledgement(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 4)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LoginPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    enrolment = json.loads((data / "enrolment.json").read_text())
+    enrolment["portal_url"] = f"http://127.0.0.1:{server.server_address[1]}"
+    (data / "enrolment.json").write_text(json.dumps(enrolment))
+    try:
+        result = sync("--once", "--data-dir", str(data))
+    finally:
+        server.shutdown()
+    assert result.returncode == 1
+    assert {state for _, state, _ in outbox(data)} == {"pending"}
+    assert (
+        "bad_reply"
+        in json.loads(sync("status", "--json", "--data-dir", str(data)).stdout)["last_error"]
+    )
+
+
+def test_a_second_daemon_on_the_same_data_refuses_to_start(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    first = subprocess.Popen([sys.executable, "-m", "sync", "--data-dir", str(data)], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (data / "sync.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        second = sync("--once", "--data-dir", str(data))
+        assert second.returncode == 3
+        assert "Một tiến trình đồng bộ khác đang chạy" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+    assert first.returncode == 0  # SIGTERM ends the loop cleanly
+
+
+def test_not_enrolled_kiosk_says_so(tmp_path):
+    result = sync("--once", "--data-dir", str(tmp_path / "kiosk"))
+    assert result.returncode == 2
+    assert "Máy chưa đăng ký với cổng dữ liệu" in result.stderr
+
+
+def test_the_committed_openapi_document_is_the_portals_own():
+    from portal.cli import openapi_document
+
+    committed = json.loads((ROOT / "portal" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == openapi_document()
+    assert "/api/v1/batches" in committed["paths"]
+    assert "201" in committed["paths"]["/api/v1/batches"]["post"]["responses"]
