@@ -7,6 +7,7 @@ answer's fate, so that a 200 from a Wi-Fi login page is never mistaken for it.
 
 from __future__ import annotations
 
+import logging
 import time
 import zlib
 from datetime import datetime, timezone
@@ -84,6 +85,11 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
         return _error(400, "bad_request", f"{where}: {first['msg']}")
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+        logging.getLogger("portal").exception("request failed: %s", type(exc).__name__)
+        return _error(500, "internal", "the portal failed on this request")
 
     @app.exception_handler(OperationalError)
     async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:

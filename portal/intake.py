@@ -90,8 +90,9 @@ def store_batch(
                     payload=payload,
                 )
                 .on_conflict_do_nothing(index_elements=["uuid"])
+                .returning(Answer.id)
             )
-            if connection.execute(statement).rowcount == 1:
+            if connection.execute(statement).first() is not None:  # a row came back: stored
                 results.append(ItemResult(uuid=answer.uuid, status="stored"))
                 continue
             query = select(Answer.content_hash).where(Answer.uuid == answer.uuid)

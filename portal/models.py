@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from kiosk.store.models import NAMING
@@ -70,7 +70,7 @@ class Heartbeat(Base):
     app_version: Mapped[str] = mapped_column(String(32))
     outbox_depth: Mapped[int]
     oldest_undelivered: Mapped[str | None] = mapped_column(String(40))
-    free_disk_bytes: Mapped[int | None]
+    free_disk_bytes: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     clock_offset_s: Mapped[float]
 

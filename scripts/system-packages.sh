@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Debian packages the kiosk's tests need: a virtual X server and Mesa's software OpenGL.
+# Debian packages the tests need: a virtual X server, Mesa's software OpenGL, PostgreSQL.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1)
+needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -79,3 +79,51 @@ def kiosk(*args: str) -> subprocess.CompletedProcess:
 
 def sync(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     return run("-m", "sync", *args, timeout=timeout)
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on loopback, from Debian's binaries (as user postgres
+    when the tests run as root, since initdb refuses root)."""
+
+    def __init__(self):
+        import glob
+        import os
+        import tempfile
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL is needed: apt-get install postgresql")
+        self.bin = Path(found[-1]).parent
+        self.root = Path(tempfile.mkdtemp(prefix="kiosk-pg-"))
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            import shutil
+
+            shutil.chown(self.root, "postgres", "postgres")
+        self.port = free_port()
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        data = self.root / "data"
+        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
+                  "-E", "UTF8")  # fmt: skip
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=on"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", options,
+                  "-l", str(self.root / "log"), "-w", "start")  # fmt: skip
+
+    def new_database(self, name: str) -> str:
+        import psycopg
+
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
+                             autocommit=True) as connection:  # fmt: skip
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self) -> None:
+        import shutil
+
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.root / "data"),
+                        "-m", "fast", "stop"], capture_output=True, timeout=60)  # fmt: skip
+        shutil.rmtree(self.root, ignore_errors=True)

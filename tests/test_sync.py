@@ -9,27 +9,45 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.portal_support import kiosk, start_portal, sync
+from tests.portal_support import PostgresServer, kiosk, start_portal, sync
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def portal(tmp_path):
-    server = start_portal(f"sqlite:///{tmp_path / 'portal.db'}")
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def portal(request, tmp_path):
+    if request.param == "sqlite":
+        db = f"sqlite:///{tmp_path / 'portal.db'}"
+    else:
+        db = request.getfixturevalue("postgres").new_database(f"portal_{uuid.uuid4().hex[:12]}")
+    server = start_portal(db)
     yield server
     server.stop()
 
 
 def portal_uuids(portal) -> list[str]:
-    path = portal.db.split("///", 1)[1]
-    with sqlite3.connect(path) as connection:
-        return [row[0] for row in connection.execute("SELECT uuid FROM answers ORDER BY id")]
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(portal.db)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text("SELECT uuid FROM answers ORDER BY id")).scalars())
+    finally:
+        engine.dispose()
 
 
 def outbox(data_dir: Path) -> list[tuple]:
