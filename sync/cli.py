@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--max-backoff", type=float, default=600.0,
+                        help="longest wait after failures, in seconds")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="status as JSON")
     parser.add_argument("--lang", default="vi", choices=("vi", "en"))
     return parser
@@ -62,6 +64,7 @@ def _run(core, tr: Translator, args: argparse.Namespace) -> int:
             offset = float(get_state(core.engine, "sync.clock_offset_s") or 0)
             client = PortalClient(enrolment, core.config.portal_ca_file or None, offset)
             daemon = SyncDaemon(core, client, args.batch_size)
+            daemon.backoff.cap_s = args.max_backoff
             signal.signal(signal.SIGTERM, lambda *_: daemon.stop.set())
             if not args.once:
                 daemon.run_forever()
