@@ -166,7 +166,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="cold starts of each app")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=10, help="surveys for tap timings")
+    parser.add_argument("--only", choices=("kiosk", "sync"), default=None)
     args = parser.parse_args()
+    if args.only != "kiosk":
+        from benchmarks import sync_bench
+
+        sync_bench.main()
+        if args.only == "sync":
+            return 0
     conftest._start_xvfb()
     scratch = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
     try:

@@ -40,68 +40,89 @@ def store_batch(
     raw_answers: list,
     known_forms: set[tuple[str, int]],
 ) -> list[ItemResult]:
-    """Store what can be stored, in one transaction; return every answer's fate in order."""
+    """Store what can be stored, in one transaction; return every answer's fate in order.
+
+    One multi-row INSERT .. ON CONFLICT DO NOTHING RETURNING for the batch, one SELECT for
+    the UUIDs that were there already: a batch costs the database two statements, not two
+    per answer.
+    """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    insert = _insert(engine)
-    results: list[ItemResult] = []
+    fates: list[ItemResult | None] = []
+    events: list[dict] = []
+    candidates: dict[str, tuple[int, AnswerIn, dict, str]] = {}
+    repeats: list[tuple[int, AnswerIn, str]] = []
+
+    def refuse(index: int, uuid: str, kind: str, reason: str, answer: AnswerIn | None) -> None:
+        fates[index] = ItemResult(uuid=uuid[:64], status=kind, reason=reason or None)
+        events.append({
+            "device_id": device.id, "uuid": uuid[:64], "kind": kind, "reason": reason[:500],
+            "unit_code": answer.unit_code if answer else device.unit_code,
+            "form_id": answer.form_id if answer else "", "at": now,
+        })  # fmt: skip
+
+    for index, raw in enumerate(raw_answers):
+        fates.append(None)
+        uuid = str(raw.get("uuid", "")) if isinstance(raw, dict) else ""
+        try:
+            answer = AnswerIn.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            refuse(index, uuid, "rejected", f"schema: {where}: {first['msg']}", None)
+            continue
+        if (answer.form_id, answer.form_version) not in known_forms:
+            reason = f"unknown_form_version: {answer.form_id}/{answer.form_version}"
+            refuse(index, uuid, "rejected", reason, answer)
+            continue
+        payload = answer.model_dump(mode="json")
+        digest = content_hash(payload)
+        if answer.uuid in candidates:  # the same UUID twice in one batch
+            repeats.append((index, answer, digest))
+        else:
+            candidates[answer.uuid] = (index, answer, payload, digest)
+
     with engine.begin() as connection:
-
-        def event(uuid: str, kind: str, reason: str, answer: AnswerIn | None) -> None:
-            connection.execute(
-                IntakeEvent.__table__.insert().values(
-                    device_id=device.id,
-                    uuid=uuid[:64],
-                    kind=kind,
-                    reason=reason[:500],
-                    unit_code=answer.unit_code if answer else device.unit_code,
-                    form_id=answer.form_id if answer else "",
-                    at=now,
-                )
-            )
-            results.append(ItemResult(uuid=uuid[:64], status=kind, reason=reason or None))
-
-        for raw in raw_answers:
-            uuid = str(raw.get("uuid", "")) if isinstance(raw, dict) else ""
-            try:
-                answer = AnswerIn.model_validate(raw)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                event(uuid, "rejected", f"schema: {where}: {first['msg']}", None)
-                continue
-            if (answer.form_id, answer.form_version) not in known_forms:
-                reason = f"unknown_form_version: {answer.form_id}/{answer.form_version}"
-                event(uuid, "rejected", reason, answer)
-                continue
-            payload = answer.model_dump(mode="json")
-            digest = content_hash(payload)
+        stored: set[str] = set()
+        if candidates:
+            rows = [
+                {"uuid": a.uuid, "content_hash": digest, "received_from": device.id,
+                 "unit_code": a.unit_code, "form_id": a.form_id, "form_version": a.form_version,
+                 "finished_at": _naive(a.finished_at), "received_at": now,
+                 "batch_id": batch_id, "payload": payload}
+                for _, a, payload, digest in candidates.values()
+            ]  # fmt: skip
             statement = (
-                insert(Answer)
-                .values(
-                    uuid=answer.uuid,
-                    content_hash=digest,
-                    received_from=device.id,
-                    unit_code=answer.unit_code,
-                    form_id=answer.form_id,
-                    form_version=answer.form_version,
-                    finished_at=_naive(answer.finished_at),
-                    received_at=now,
-                    batch_id=batch_id,
-                    payload=payload,
-                )
+                _insert(engine)(Answer)
+                .values(rows)
                 .on_conflict_do_nothing(index_elements=["uuid"])
-                .returning(Answer.id)
+                .returning(Answer.uuid)
             )
-            if connection.execute(statement).first() is not None:  # a row came back: stored
-                results.append(ItemResult(uuid=answer.uuid, status="stored"))
-                continue
-            query = select(Answer.content_hash).where(Answer.uuid == answer.uuid)
-            stored = connection.scalar(query)
-            if stored == digest:
-                event(answer.uuid, "duplicate", "", answer)
+            stored = set(connection.execute(statement).scalars())
+        earlier = [uuid for uuid in candidates if uuid not in stored]
+        earlier += [answer.uuid for _, answer, _ in repeats]
+        existing = dict(
+            connection.execute(
+                select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))
+            ).all()
+        ) if earlier else {}  # fmt: skip
+        for uuid, (index, answer, _, digest) in candidates.items():
+            if uuid in stored:
+                fates[index] = ItemResult(uuid=uuid, status="stored")
             else:
-                event(answer.uuid, "conflict", "another answer has this uuid", answer)
+                _settle(refuse, index, answer, digest, existing.get(uuid))
+        for index, answer, digest in repeats:
+            _settle(refuse, index, answer, digest, existing.get(answer.uuid) or
+                    candidates[answer.uuid][3])  # fmt: skip
+        if events:
+            connection.execute(IntakeEvent.__table__.insert(), events)
         connection.execute(
             Device.__table__.update().where(Device.id == device.id).values(last_seen_at=now)
         )
-    return results
+    return [fate for fate in fates if fate is not None]
+
+
+def _settle(refuse, index: int, answer: AnswerIn, digest: str, stored_digest: str | None) -> None:
+    if stored_digest == digest:
+        refuse(index, answer.uuid, "duplicate", "", answer)
+    else:
+        refuse(index, answer.uuid, "conflict", "another answer has this uuid", answer)

@@ -39,19 +39,30 @@ def pending_batch(engine: Engine, limit: int) -> list[Response]:
 def apply_results(engine: Engine, fates: dict[str, tuple[str, str | None]]) -> dict[str, int]:
     """Mark each answer by its fate from the portal, all in one transaction; count them."""
     counts = {"stored": 0, "duplicate": 0, "conflict": 0, "rejected": 0}
-    now = _now()
+    for status, _ in fates.values():
+        counts[status] += 1
+    delivered = [uuid for uuid, (status, _) in fates.items() if status in DELIVERED]
+    refused = {uuid: f"{status}: {reason or ''}" for uuid, (status, reason) in fates.items()
+               if status in REFUSED}  # fmt: skip
     with Session(engine) as session, session.begin():
-        ids = dict(session.execute(select(Response.uuid, Response.id)
-                                   .where(Response.uuid.in_(list(fates)))).all())  # fmt: skip
-        for uuid, (status, reason) in fates.items():
-            counts[status] += 1
-            values: dict[str, object] = {"attempts": OutboxEntry.attempts + 1}
-            if status in DELIVERED:
-                values |= {"state": "delivered", "delivered_at": now, "last_error": None}
-            else:
-                values |= {"state": "rejected", "last_error": f"{status}: {reason or ''}"}
+        if delivered:
+            ids = select(Response.id).where(Response.uuid.in_(delivered)).scalar_subquery()
             session.execute(
-                update(OutboxEntry).where(OutboxEntry.response_id == ids[uuid]).values(**values)
+                update(OutboxEntry)
+                .where(OutboxEntry.response_id.in_(ids))
+                .values(
+                    state="delivered",
+                    delivered_at=_now(),
+                    last_error=None,
+                    attempts=OutboxEntry.attempts + 1,
+                )
+            )
+        for uuid, reason in refused.items():
+            one = select(Response.id).where(Response.uuid == uuid).scalar_subquery()
+            session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.response_id == one)
+                .values(state="rejected", last_error=reason, attempts=OutboxEntry.attempts + 1)
             )
     return counts
 
