@@ -34,8 +34,8 @@ class AnswerIn(BaseModel):
     answers: dict
     language: str = Field(max_length=8)
     dossier_code: str | None = Field(default=None, max_length=64)
-    phone_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    citizen_id_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    phone_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    citizen_id_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     personal_sealed: str | None = Field(default=None, max_length=4096)
 
 

@@ -24,7 +24,7 @@ def answer(**changes) -> dict:
         "finished_at": "2026-11-23T01:00:40.000Z", "duration_ms": 40000, "id_method": "typed",
         "status": "complete", "verdict": "satisfied", "reasons": [], "comment": "Tốt",
         "answers": {"verdict": {"value": "satisfied", "other_text": ""}}, "language": "vi",
-        "dossier_code": None, "phone_hash": "a" * 64, "citizen_id_hash": None,
+        "dossier_code": None, "phone_hash": "a" * 32, "citizen_id_hash": None,
         "personal_sealed": None,
     }  # fmt: skip
     return base | changes
