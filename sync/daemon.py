@@ -21,7 +21,7 @@ from kiosk.store.answers import get_state, set_state
 from kiosk.store.outbox import apply_results, note_attempt, outbox_status, pending_batch
 from kiosk.store.wire import to_wire
 from sync.client import DeliveryError, PortalClient
-from sync.policy import AFTER_SUCCESS_S, IDLE_POLL_S, Backoff
+from sync.policy import AFTER_SUCCESS_S, HEARTBEAT_EVERY_S, IDLE_POLL_S, Backoff
 
 log = logging.getLogger("kiosk.sync")
 
@@ -138,9 +138,12 @@ class SyncDaemon:
 
     # --- forever ---------------------------------------------------------------------
     def run_forever(self) -> None:
+        next_heartbeat = 0.0
         while not self.stop.is_set():
-            report = self.deliver()
-            self.heartbeat()
+            report = self.deliver()  # no network at all when nothing is pending
+            if report.sent or report.error or time.monotonic() >= next_heartbeat:
+                self.heartbeat()
+                next_heartbeat = time.monotonic() + HEARTBEAT_EVERY_S
             if report.error is None:
                 self.backoff.succeeded()
                 self.stop.wait(AFTER_SUCCESS_S if report.sent else IDLE_POLL_S)

@@ -4,7 +4,8 @@ Within one request, urllib3's Retry resends on connection errors and on 429/502/
 honouring Retry-After; POST is included because every batch is idempotent (the portal
 stores an answer once per UUID). Between rounds that failed, the daemon waits with
 exponential backoff and full jitter, capped, and never less than a Retry-After it was
-given. With nothing to send it polls at a steady, slow pace.
+given. With nothing to send it looks at its own outbox every few seconds (a local query)
+and reports a heartbeat every few minutes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from urllib3.util import Retry
 
 CONNECT_TIMEOUT_S = 5.0
 READ_TIMEOUT_S = 60.0  # longer than the portal's work on the largest batch
-IDLE_POLL_S = 30.0
+IDLE_POLL_S = 5.0  # a local SELECT on the outbox; the portal is contacted only with work
 AFTER_SUCCESS_S = 1.0
+HEARTBEAT_EVERY_S = 300.0
 
 
 def transport_retry() -> Retry:
