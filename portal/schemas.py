@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_ANSWERS = 500
+BIG = 2**62  # every integer fits a 64-bit column (the fuzzer sent larger ones)
 
 
 class AnswerIn(BaseModel):
@@ -16,16 +17,16 @@ class AnswerIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     uuid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-    sequence: int = Field(ge=1)
+    sequence: int = Field(ge=1, le=BIG)
     form_id: str = Field(min_length=1, max_length=64)
-    form_version: int = Field(ge=1)
+    form_version: int = Field(ge=1, le=1_000_000)
     unit_code: str = Field(min_length=1, max_length=64)
     counter: str = Field(max_length=64)
     device_id: str = Field(min_length=1, max_length=64)
     officer: str | None = Field(default=None, max_length=64)
     started_at: datetime
     finished_at: datetime
-    duration_ms: int = Field(ge=0)
+    duration_ms: int = Field(ge=0, le=BIG)
     id_method: Literal["typed", "qr", "none"]
     status: Literal["complete", "incomplete"]
     verdict: str | None = Field(default=None, max_length=64)
@@ -64,9 +65,9 @@ class HeartbeatIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     app_version: str = Field(max_length=32)
-    outbox_depth: int = Field(ge=0)
+    outbox_depth: int = Field(ge=0, le=BIG)
     oldest_undelivered: datetime | None = None
-    free_disk_bytes: int | None = Field(default=None, ge=0)
+    free_disk_bytes: int | None = Field(default=None, ge=0, le=BIG)
     last_error: str | None = Field(default=None, max_length=2000)
     device_time: datetime
 

@@ -55,11 +55,12 @@ class Portal:
             self.process.wait(timeout=30)
 
 
-def start_portal(db: str, port: int | None = None) -> Portal:
+def start_portal(db: str, port: int | None = None, log: Path | None = None) -> Portal:
     port = port or free_port()
+    output = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "portal", "serve", "--db", db, "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=output, stderr=output,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
