@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8470)
     serve.add_argument("--db", dest="db_serve", default=None)
+    serve.add_argument("--tls-cert", default=None, help="PEM certificate (chain) for HTTPS")
+    serve.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
     device = sub.add_parser("device", help="enrol, list and revoke kiosks")
     device_sub = device.add_subparsers(dest="action", required=True)
     add = device_sub.add_parser("add")
@@ -51,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from portal.api import create_app
 
-        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info")
+        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info",
+                    ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)  # fmt: skip
         return 0
     if args.command == "device":
         return _device(args, engine)

@@ -2,7 +2,7 @@
 # Debian packages the tests need: a virtual X server, Mesa's software OpenGL, PostgreSQL.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql)
+needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql openssl)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -49,7 +49,9 @@ class PortalClient:
         self.session = requests.Session()
         self.session.mount("https://", HTTPAdapter(max_retries=transport_retry()))
         self.session.mount("http://", HTTPAdapter(max_retries=transport_retry()))
-        self.session.verify = ca_file or True
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE in the environment
+        # override a session's `verify`, which would silently ignore a configured CA.
+        self.verify: str | bool = ca_file or True
         self.session.headers["User-Agent"] = "kiosk-hai-long-sync"
 
     def _post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
@@ -62,6 +64,7 @@ class PortalClient:
         url = self.enrolment.portal_url.rstrip("/") + path
         try:
             return self.session.post(url, data=body, headers=headers, allow_redirects=False,
+                                     verify=self.verify,
                                      timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))  # fmt: skip
         except requests.exceptions.SSLError as exc:
             raise DeliveryError("tls", type(exc).__name__) from None

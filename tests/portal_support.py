@@ -55,18 +55,22 @@ class Portal:
             self.process.wait(timeout=30)
 
 
-def start_portal(db: str, port: int | None = None, log: Path | None = None) -> Portal:
+def start_portal(
+    db: str, port: int | None = None, log: Path | None = None, tls: tuple[Path, Path] | None = None
+) -> Portal:
+    """The portal as a process on loopback (HTTPS with `tls` = (cert, key))."""
     port = port or free_port()
     output = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [sys.executable, "-m", "portal", "serve", "--db", db, "--port", str(port)],
-        cwd=ROOT, stdout=output, stderr=output,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "portal", "serve", "--db", db, "--port", str(port)]
+    if tls:
+        command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
+            health = requests.get(url + "/api/v1/health", timeout=1, verify=False)
+            if health.status_code == 200:
                 return Portal(url, db, process)
         except requests.RequestException:
             time.sleep(0.1)
