@@ -76,6 +76,9 @@ def test_once_delivers_everything_oldest_first_exactly_once(portal, tmp_path):
     assert {state for _, state, _ in outbox(data)} == {"delivered"}
     again = sync("--once", "--data-dir", str(data))
     assert again.returncode == 0 and "Đã gửi 0 câu trả lời" in again.stdout
+    [device] = portal.stats()["devices"]  # the heartbeat: the latest state per device
+    assert device["outbox_depth"] == 0 and device["last_seen"]
+    assert abs(device["clock_offset_s"]) < 60
 
 
 def test_a_resend_after_a_lost_reply_counts_as_delivered_not_twice(portal, tmp_path):

@@ -42,6 +42,7 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
             (data / "enrolment.json").write_text(json.dumps(enrolment))
             rng = random.Random(11)
             kills = 0
+            restarted = False
             deadline = time.monotonic() + 900
             while pending(data) and time.monotonic() < deadline:
                 daemon = subprocess.Popen(
@@ -50,6 +51,12 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
                 )  # fmt: skip
                 if kills < 6:  # killed at a random point of its work, as a power cut does
                     time.sleep(rng.uniform(0.5, 4.0))
+                    if kills == 3:  # and once the portal restarts under it, mid-batch
+                        port = int(portal.url.rsplit(":", 1)[1])
+                        portal.process.kill()
+                        portal.process.wait()
+                        portal = start_portal(portal.db, port=port)
+                        restarted = True
                     daemon.send_signal(signal.SIGKILL)
                     kills += 1
                 else:
@@ -67,7 +74,7 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
     assert pending(data) == 0
     assert len(uuids) == len(set(uuids)) == ANSWERS
     assert set(uuids) == set(local)
-    assert kills == 6
+    assert kills == 6 and restarted
     faulted = sum(count for fate, count in fates.items() if fate != "pass")
     assert faulted / sum(fates.values()) > 0.15
     assert {fate for fate in FAULTS if fates.get(fate)} >= {
