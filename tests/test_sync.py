@@ -223,3 +223,35 @@ def test_the_committed_openapi_document_is_the_portals_own():
     assert committed == openapi_document()
     assert "/api/v1/batches" in committed["paths"]
     assert "201" in committed["paths"]["/api/v1/batches"]["post"]["responses"]
+
+
+def _post(portal, device: dict, body: bytes, secret: str | None = None, skew: int = 0):
+    import gzip
+
+    import requests
+
+    from kiosk.domain.signing import signed_headers
+
+    packed = gzip.compress(body)
+    headers = signed_headers(device["device_id"], secret or device["secret"], "POST",
+                             "/api/v1/batches", int(time.time()) + skew, packed)  # fmt: skip
+    headers |= {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    return requests.post(portal.url + "/api/v1/batches", data=packed, headers=headers, timeout=30)
+
+
+def test_wrong_signature_and_oversized_batches_are_refused_in_json(portal, tmp_path):
+    device = portal.enrol(tmp_path / "kiosk")
+    body = json.dumps({"batch_id": "b", "answers": [{"uuid": "x"}]}).encode()
+    forged = _post(portal, device, body, secret="not-the-secret")
+    assert forged.status_code == 401
+    assert forged.json()["error"]["code"] == "bad_signature"
+    stale = _post(portal, device, body, skew=-3600)
+    assert stale.status_code == 401 and stale.json()["error"]["code"] == "clock_skew"
+    assert stale.json()["error"]["server_time"]
+    too_many = json.dumps({"batch_id": "b", "answers": [{}] * 501}).encode()
+    refused = _post(portal, device, too_many)
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "too_many"
+    accepted = _post(portal, device, body)
+    assert accepted.status_code == 201
+    assert accepted.json()["results"][0]["status"] == "rejected"
+    assert portal_uuids(portal) == []

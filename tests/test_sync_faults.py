@@ -36,7 +36,7 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
         portal.enrol(data)
         made = kiosk("demo-data", "--answers", str(ANSWERS), "--seed", "9", "--data-dir", str(data))
         assert made.returncode == 0, made.stderr
-        with FaultProxy(portal.url, fault_rate=0.3, seed=7, stall_s=2.0) as proxy:
+        with FaultProxy(portal.url, fault_rate=0.3, seed=7, stall_s=10.0) as proxy:
             enrolment = json.loads((data / "enrolment.json").read_text())
             enrolment["portal_url"] = proxy.url
             (data / "enrolment.json").write_text(json.dumps(enrolment))
