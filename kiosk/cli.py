@@ -63,6 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     return handler(args, Translator(getattr(args, "lang", "vi")))
 
 
+def report_problems(problems, tr: Translator, out=None) -> None:
+    """A file's problems, one line each, on standard error (the one wording for all tools)."""
+    out = out or sys.stderr
+    print(tr("cli.config_bad", count=len(problems)), file=out)
+    for problem in problems:
+        print("  " + problem.describe(tr), file=out)
+
+
 def _run(args: argparse.Namespace, tr: Translator) -> int:
     from kiosk.app import run_kiosk  # Kivy is imported only when a window is wanted
 
@@ -74,9 +82,7 @@ def _check_config(args: argparse.Namespace, tr: Translator) -> int:
 
     problems = check_config_file(args.path)
     if problems:
-        print(tr("cli.config_bad", count=len(problems)))
-        for problem in problems:
-            print("  " + problem.describe(tr))
+        report_problems(problems, tr, sys.stdout)
         return 1
     config = load_config(args.path)
     print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
@@ -94,9 +100,7 @@ def _open_core(args: argparse.Namespace, tr: Translator):
     try:
         return KioskCore.open(args.config, args.data_dir)
     except FileProblems as exc:
-        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
-        for problem in exc.problems:
-            print("  " + problem.describe(tr), file=sys.stderr)
+        report_problems(exc.problems, tr)
     except (OSError, SQLAlchemyError) as exc:
         where = args.data_dir or "data_dir"
         print(tr("cli.store_error", path=where, error=exc), file=sys.stderr)
@@ -148,9 +152,7 @@ def _enrol(args: argparse.Namespace, tr: Translator) -> int:
         enrolment = read_enrolment(args.file)
         config = load_config(args.config)
     except FileProblems as exc:
-        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
-        for problem in exc.problems:
-            print("  " + problem.describe(tr), file=sys.stderr)
+        report_problems(exc.problems, tr)
         return 1
     path = save_enrolment(enrolment, resolve_data_dir(config, args.data_dir))
     print(tr("cli.enrolled", device=enrolment.device_id, url=enrolment.portal_url, path=path))

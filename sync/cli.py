@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         core = KioskCore.open(args.config, args.data_dir)
     except FileProblems as exc:
-        print(tr("cli.config_bad", count=len(exc.problems)), file=sys.stderr)
-        for problem in exc.problems:
-            print("  " + problem.describe(tr), file=sys.stderr)
+        from kiosk.cli import report_problems
+
+        report_problems(exc.problems, tr)
         return EXIT_NOT_READY
     if args.command == "status":
         return _status(core, tr, args.json)
