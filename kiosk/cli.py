@@ -13,6 +13,8 @@ from pathlib import Path
 
 from kiosk.locale import Translator
 
+DEMO_PIN = "2468"  # the shipped config.yaml's; check-config warns while it is in use
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=None, help="config.yaml to use")
@@ -88,6 +90,10 @@ def _check_config(args: argparse.Namespace, tr: Translator) -> int:
     print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
     if not config.enrolled:
         print(tr("cli.not_enrolled"))
+    from kiosk.domain.pin import verify_pin
+
+    if verify_pin(DEMO_PIN, config.staff_pin_hash):
+        print(tr("cli.demo_pin", pin=DEMO_PIN))
     return 0
 
 

@@ -28,6 +28,7 @@ def test_check_config_cli_says_valid_with_status_zero():
     result = _run_check(str(ROOT / "config.yaml"))
     assert result.returncode == 0
     assert "Cấu hình hợp lệ" in result.stdout
+    assert "mã PIN cán bộ vẫn là mã mẫu 2468" in result.stdout  # the shipped demo PIN
 
 
 def test_broken_config_names_file_line_and_key_in_vietnamese(tmp_path):
@@ -82,3 +83,12 @@ def test_form_problems_are_reported_by_check_config(tmp_path):
     problems = check_config_file(path)
     assert {p.file for p in problems} == {str(form)}
     assert any(p.key == "version" and p.line == 2 for p in problems)
+
+
+def test_no_demo_pin_warning_once_a_unit_sets_its_own(tmp_path):
+    from kiosk.domain.pin import hash_pin
+
+    path = write_config(tmp_path / "config.yaml", staff__pin_hash=hash_pin("975310"))
+    result = _run_check(str(path))
+    assert result.returncode == 0
+    assert "mã mẫu" not in result.stdout
