@@ -44,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     enrol = sub.add_parser("enrol", help="apply a portal's enrolment file to this kiosk")
     _common(enrol)
     enrol.add_argument("file", type=Path)
+    target = sub.add_parser("target", help="minimum answers for a year (decision 2223)")
+    target.add_argument("--dossiers", type=int, required=True, help="dossiers in the year")
+    target.add_argument("--json", action="store_true")
+    target.add_argument("--lang", default="vi", choices=("vi", "en"))
     pin = sub.add_parser("hash-pin", help="make a staff PIN hash for config.yaml")
     pin.add_argument("--lang", default="vi", choices=("vi", "en"))
     return parser
@@ -61,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo-data": _demo_data,
         "hash-pin": _hash_pin,
         "enrol": _enrol,
+        "target": _target,
     }[command]
     return handler(args, Translator(getattr(args, "lang", "vi")))
 
@@ -162,6 +167,28 @@ def _enrol(args: argparse.Namespace, tr: Translator) -> int:
         return 1
     path = save_enrolment(enrolment, resolve_data_dir(config, args.data_dir))
     print(tr("cli.enrolled", device=enrolment.device_id, url=enrolment.portal_url, path=path))
+    return 0
+
+
+def _target(args: argparse.Namespace, tr: Translator) -> int:
+    import json
+
+    from kiosk.domain.targets import sample_target
+
+    if args.dossiers < 0:
+        print(tr("cli.target_negative"), file=sys.stderr)
+        return 2
+    target = sample_target(args.dossiers)
+    if args.json:
+        print(json.dumps({"dossiers": target.dossiers, "allowed_error": target.allowed_error,
+                          "exact": round(target.exact, 4), "minimum": target.minimum}))  # fmt: skip
+    else:
+        exact = f"{target.exact:.2f}"
+        dossiers = f"{target.dossiers:,}"
+        if tr.language == "vi":  # 4.000 hồ sơ, 259,74 phiếu: Vietnamese separators
+            dossiers, exact = dossiers.replace(",", "."), exact.replace(".", ",")
+        print(tr("cli.target", minimum=target.minimum, dossiers=dossiers,
+                 error=f"{target.allowed_error:.0%}", exact=exact))  # fmt: skip
     return 0
 
 
