@@ -18,7 +18,13 @@ from urllib.parse import urlsplit
 from kiosk import __version__
 from kiosk.core import KioskCore
 from kiosk.store.answers import get_state, set_state
-from kiosk.store.outbox import apply_results, note_attempt, outbox_status, pending_batch
+from kiosk.store.outbox import (
+    apply_results,
+    attempts_of,
+    note_attempt,
+    outbox_status,
+    pending_batch,
+)
 from kiosk.store.wire import to_wire
 from sync.client import DeliveryError, PortalClient
 from sync.policy import AFTER_SUCCESS_S, HEARTBEAT_EVERY_S, IDLE_POLL_S, Backoff
@@ -99,16 +105,8 @@ class SyncDaemon:
         report.bytes_sent += size
 
     def _quarantine(self, row, exc: DeliveryError) -> bool:
-        from sqlalchemy import select
-        from sqlalchemy.orm import Session
-
-        from kiosk.store.models import OutboxEntry
-
-        with Session(self.engine) as session:
-            attempts = session.scalar(
-                select(OutboxEntry.attempts).where(OutboxEntry.response_id == row.id)
-            )
-        if (attempts or 0) < QUARANTINE_AFTER:
+        attempts = attempts_of(self.engine, row.id)
+        if attempts < QUARANTINE_AFTER:
             return False
         apply_results(self.engine, {row.uuid: ("rejected", f"quarantined after {exc}")})
         log.warning("answer %s set aside after %d refusals: %s", row.uuid, attempts, exc)

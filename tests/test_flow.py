@@ -25,6 +25,16 @@ def survey(policy: IdentificationPolicy | None = None) -> Survey:
     )
 
 
+def past_verdict(verdict: str) -> Survey:
+    """A survey whose citizen identified and gave the verdict, now one step further."""
+    s = survey()
+    s.submit_identification(PERSON)
+    s.advance()
+    s.answer("verdict", verdict)
+    s.advance()
+    return s
+
+
 def test_satisfied_path_with_comment():
     s = survey()
     assert s.current == IDENTIFICATION
@@ -44,11 +54,7 @@ def test_satisfied_path_with_comment():
 
 
 def test_not_satisfied_needs_a_reason_and_keeps_other_text():
-    s = survey()
-    s.submit_identification(PERSON)
-    s.advance()
-    s.answer("verdict", "not_satisfied")
-    s.advance()
+    s = past_verdict("not_satisfied")
     assert s.current == "reasons"
     assert s.answer("reasons", []) == "answer.choose_one"
     assert s.missing() == ["reasons"]
@@ -63,11 +69,7 @@ def test_not_satisfied_needs_a_reason_and_keeps_other_text():
 
 
 def test_changing_the_verdict_drops_answers_that_no_longer_apply():
-    s = survey()
-    s.submit_identification(PERSON)
-    s.advance()
-    s.answer("verdict", "not_satisfied")
-    s.advance()
+    s = past_verdict("not_satisfied")
     s.answer("reasons", ["progress"])
     s.back()
     s.answer("verdict", "satisfied")
@@ -84,11 +86,7 @@ def test_back_from_the_first_step_means_the_welcome_screen():
 
 
 def test_walking_away_after_the_verdict_keeps_it_without_reasons():
-    s = survey()
-    s.submit_identification(PERSON)
-    s.advance()
-    s.answer("verdict", "not_satisfied")
-    s.advance()
+    s = past_verdict("not_satisfied")
     s.answer("reasons", ["progress"])  # ticked, but "Hoàn thành" never pressed
     left = s.abandon(keep_incomplete=True)
     assert left is not None and not left.complete
@@ -105,11 +103,7 @@ def test_walking_away_before_the_verdict_leaves_nothing():
 
 
 def test_going_back_to_the_verdict_then_leaving_keeps_nothing():
-    s = survey()
-    s.submit_identification(PERSON)
-    s.advance()
-    s.answer("verdict", "satisfied")
-    s.advance()
+    s = past_verdict("satisfied")
     s.back()
     assert s.abandon() is None
 

@@ -255,3 +255,41 @@ def test_wrong_signature_and_oversized_batches_are_refused_in_json(portal, tmp_p
     assert accepted.status_code == 201
     assert accepted.json()["results"][0]["status"] == "rejected"
     assert portal_uuids(portal) == []
+
+
+class _RefusesEverything(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):  # a portal that refuses each batch outright, whatever it holds
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"error":{"code":"bad_batch","message":"no","server_time":"2026-01-01T00:00:00"}}'
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args):
+        pass
+
+
+def test_an_answer_refused_again_and_again_is_set_aside_not_resent_forever(tmp_path):
+    data = tmp_path / "kiosk"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RefusesEverything)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    enrolment = {
+        "portal_url": f"http://127.0.0.1:{server.server_address[1]}",
+        "device_id": "kiosk-x",
+        "secret": "s",
+        "unit_code": "DNG-HC",
+        "counter": "Q1",
+    }
+    (tmp_path / "enrol.json").write_text(json.dumps(enrolment))
+    try:
+        assert kiosk("enrol", str(tmp_path / "enrol.json"), "--data-dir", str(data)).returncode == 0
+        fill(data, 2)
+        runs = [sync("--once", "--data-dir", str(data), "--batch-size", "1") for _ in range(3)]
+    finally:
+        server.shutdown()
+    assert runs[0].returncode == 1
+    first = outbox(data)[0]
+    assert first[1] == "rejected" and "quarantined" in first[2]
+    assert outbox(data)[1][1] == "pending"  # the next answer gets its own chances

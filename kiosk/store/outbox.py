@@ -78,6 +78,13 @@ def note_attempt(engine: Engine, uuids: list[str], error: str) -> None:
         )
 
 
+def attempts_of(engine: Engine, response_id: int) -> int:
+    """How many times the answer's batch was sent without an acknowledgement for it."""
+    with Session(engine) as session:
+        query = select(OutboxEntry.attempts).where(OutboxEntry.response_id == response_id)
+        return session.scalar(query) or 0
+
+
 @dataclass(frozen=True)
 class OutboxStatus:
     pending: int
