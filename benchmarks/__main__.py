@@ -1,10 +1,11 @@
-"""The kiosk's benchmarks, as measured on this machine; targets from issue 2.
+"""The kiosk's benchmarks, as measured on this machine; targets from issues 2, 3 and 4.
 
 - cold start to the first frame of the welcome screen, as a ratio to a bare Kivy app
   started the same way (target at most 1.3);
 - peak memory (max RSS) above that bare app (target at most 40 MiB);
 - CPU while idle on the welcome screen for 30 s (target under 1% of one core);
-- tap to the next screen's first frame, and the commit of an answer.
+- tap to the next screen's first frame, and the commit of an answer;
+- sync throughput (benchmarks/sync_bench.py) and QR decoding per frame (scan_bench.py).
 """
 
 from __future__ import annotations
@@ -166,8 +167,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="cold starts of each app")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=10, help="surveys for tap timings")
-    parser.add_argument("--only", choices=("kiosk", "sync"), default=None)
+    parser.add_argument("--only", choices=("kiosk", "sync", "scan"), default=None)
     args = parser.parse_args()
+    if args.only in (None, "scan"):
+        from benchmarks import scan_bench
+
+        scan_bench.main()
+        if args.only == "scan":
+            return 0
     if args.only != "kiosk":
         from benchmarks import sync_bench
 

@@ -48,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--dossiers", type=int, required=True, help="dossiers in the year")
     target.add_argument("--json", action="store_true")
     target.add_argument("--lang", default="vi", choices=("vi", "en"))
+    scan = sub.add_parser("scan-file", help="read receipts' QR codes from image files")
+    scan.add_argument("images", nargs="+", type=Path, help="image files or folders of them")
+    scan.add_argument("--frames", type=int, default=1, help="consecutive images per receipt")
+    scan.add_argument("--config", type=Path, default=None, help="config.yaml to use")
+    scan.add_argument("--lang", default="vi", choices=("vi", "en"))
+    poster = sub.add_parser("poster", help="a printable counter poster with the survey's QR")
+    poster.add_argument("--counter", required=True, help="counter code, e.g. Q1")
+    poster.add_argument("--out", type=Path, required=True, help="FILE.pdf or FILE.png")
+    poster.add_argument("--paper", choices=("A4", "A5"), default="A4")
+    poster.add_argument("--config", type=Path, default=None, help="config.yaml to use")
+    poster.add_argument("--lang", default="vi", choices=("vi", "en"))
     pin = sub.add_parser("hash-pin", help="make a staff PIN hash for config.yaml")
     pin.add_argument("--lang", default="vi", choices=("vi", "en"))
     return parser
@@ -66,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         "hash-pin": _hash_pin,
         "enrol": _enrol,
         "target": _target,
+        "scan-file": _scan_file,
+        "poster": _poster,
     }[command]
     return handler(args, Translator(getattr(args, "lang", "vi")))
 
@@ -189,6 +202,54 @@ def _target(args: argparse.Namespace, tr: Translator) -> int:
             dossiers, exact = dossiers.replace(",", "."), exact.replace(".", ",")
         print(tr("cli.target", minimum=target.minimum, dossiers=dossiers,
                  error=f"{target.allowed_error:.0%}", exact=exact))  # fmt: skip
+    return 0
+
+
+def _config_or_report(path: Path | None, tr: Translator):
+    from kiosk.config import load_config
+    from kiosk.domain.yamlfile import FileProblems
+
+    try:
+        return load_config(path)
+    except FileProblems as exc:
+        report_problems(exc.problems, tr)
+        return None
+
+
+def _scan_file(args: argparse.Namespace, tr: Translator) -> int:
+    """One line per image: its name, then the dossier code or why it was refused."""
+    from kiosk.scan.files import scan_files
+    from kiosk.scan.frames import image_files
+
+    config = _config_or_report(args.config, tr)
+    if config is None:
+        return 2
+    results = scan_files(image_files(args.images), config.receipt_rules, args.frames)
+    for result in results:
+        if result.code:
+            said = result.code
+        elif result.earlier:
+            said = "= " + tr("scan.earlier_frame", code=result.earlier)
+        else:
+            said = "- " + tr(result.problem)
+        print(f"{result.path.name}\t{said}")
+    frames = max(1, args.frames)
+    groups = [results[i : i + frames] for i in range(0, len(results), frames)]
+    return 0 if groups and all(any(r.code for r in group) for group in groups) else 1
+
+
+def _poster(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.poster import PosterError, write_poster
+
+    config = _config_or_report(args.config, tr)
+    if config is None:
+        return 2
+    try:
+        url = write_poster(config, args.counter, args.out, args.paper)
+    except PosterError as exc:
+        print(tr(exc.key, **exc.params), file=sys.stderr)
+        return 2
+    print(tr("poster.written", path=args.out, url=url))
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk.domain.forms import LANGUAGES, Text
 from kiosk.domain.identification import FIELDS, IdentificationPolicy
 from kiosk.domain.pin import is_pin_hash
+from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
 from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YList, YMap, load_yaml
 from kiosk.resources import ASSETS, DEFAULT_CONFIG
@@ -47,6 +48,17 @@ class Config:
     staff_pin_hash: str = ""
     pin_max_attempts: int = 5
     pin_lockout_s: float = 300.0
+    receipt_hosts: tuple[str, ...] = DEFAULT_HOSTS
+    receipt_params: tuple[str, ...] = DEFAULT_PARAMS
+    survey_url: str = ""  # the online survey, {unit} and {counter} filled in (posters)
+    thanks_url: str = ""  # a code on the thank-you screen; empty: none
+    comment_url: str = ""  # "write it on my phone": {token} filled in; empty: not offered
+    camera: str = "auto"  # auto | none | a folder or image file fed as camera frames
+
+    @property
+    def receipt_rules(self) -> ReceiptRules:
+        return ReceiptRules(self.identification.dossier_pattern, self.receipt_hosts,
+                            self.receipt_params)  # fmt: skip
 
     @property
     def enrolled(self) -> bool:
@@ -56,8 +68,10 @@ class Config:
 
 _TOP_KEYS = {
     "unit", "counters", "counter", "device_id", "form", "identification", "flow",
-    "language", "data_dir", "display", "portal", "staff",
+    "language", "data_dir", "display", "portal", "staff", "qr",
 }  # fmt: skip
+_QR_KEYS = {"receipt_hosts", "receipt_params", "survey_url", "thanks_url", "comment_url",
+            "camera"}  # fmt: skip
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -127,6 +141,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         check.problem(staff, "staff.pin_hash", "bad_pin_hash")
     portal = _section(check, data, "portal", {"url", "public_key", "ca_file"})
     data_dir = check.get(data, "data_dir", str, required=False, default="")
+    qr = _read_qr(check, _section(check, data, "qr", _QR_KEYS))
     return Config(
         source=str(path),
         unit_code=unit_code,
@@ -148,6 +163,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         staff_pin_hash=pin_hash,
         pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
         pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),
+        **qr,
     )
 
 
@@ -206,6 +222,42 @@ def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
         allow_skip=check.get(section, "allow_skip", bool, "identification", False, False),
         dossier_pattern=pattern,
     )
+
+
+def _read_qr(check: Checker, qr: YMap) -> dict:
+    def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = check.get(qr, key, list, "qr", required=False, default=list(default))
+        if not all(isinstance(v, str) and v.strip() for v in value):
+            check.problem(qr, f"qr.{key}", "wrong_type", expected="list_of_str")
+            return default
+        return tuple(v.strip() for v in value)
+
+    urls = {}
+    for key, fields in (("survey_url", ("unit", "counter")), ("thanks_url", ()),
+                        ("comment_url", ("token",))):  # fmt: skip
+        url = check.get(qr, key, str, "qr", required=False, default="")
+        if url and not _template_ok(url, fields):
+            check.problem(qr, f"qr.{key}", "bad_url_template", fields=", ".join(fields) or "-")
+        urls[key] = url
+    if urls["comment_url"] and "{token}" not in urls["comment_url"]:
+        check.problem(qr, "qr.comment_url", "bad_url_template", fields="token")
+    return {
+        "receipt_hosts": strings("receipt_hosts", DEFAULT_HOSTS),
+        "receipt_params": strings("receipt_params", DEFAULT_PARAMS),
+        "camera": check.get(qr, "camera", str, "qr", required=False, default="auto"),
+        **urls,
+    }
+
+
+def _template_ok(url: str, fields: tuple[str, ...]) -> bool:
+    """An http(s) URL whose {placeholders} are among the given fields."""
+    if not re.match(r"^https?://[^\s/]+", url):
+        return False
+    try:
+        url.format(**{field: "x" for field in fields})
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True
 
 
 def _read_url(check: Checker, portal: YMap) -> str:

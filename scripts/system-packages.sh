@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: a virtual X server, Mesa's software OpenGL, PostgreSQL.
+# Debian packages the tests need: a virtual X server, Mesa's software OpenGL, PostgreSQL,
+# zbar (pyzbar's library).
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql openssl)
+needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql openssl libzbar0)
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -118,6 +118,25 @@ class Pilot:
         Window.dispatch("on_key_up", keycode, 0)
         self.frames(1)
 
+    def scanner(self, text: str) -> None:
+        """A USB barcode scanner: the whole text typed at once, then Enter."""
+        for char in text:
+            Window.dispatch("on_key_down", ord(char.lower()) if char.isascii() else 0, 0, char, [])
+            Window.dispatch("on_key_up", ord(char.lower()) if char.isascii() else 0, 0)
+        self.press(13)
+
+    def until(self, condition, seconds: float = 10.0) -> bool:
+        """Run frames until condition() holds (work done on other threads lands meanwhile)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.frames(1)
+            time.sleep(0.005)
+        return True
+
     def resize(self, width: int, height: int) -> None:
         Window.size = (width, height)
         Window.canvas.ask_update()

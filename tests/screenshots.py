@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from tests import conftest
+from tests.receipt_images import write_code_image
 
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
 
@@ -32,6 +33,11 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
     pilot.keys("079199123456")
     pilot.tap(pilot.screen.boxes["phone"])
     shot("identification")
+    if pilot.app.camera_feed is not None:  # a camera fed a code that is not a receipt
+        pilot.tap(pilot.screen.ids.scan)
+        pilot.until(lambda: pilot.screen.panel.message != "")
+        shot("scan-refused")
+        pilot.tap(pilot.screen.panel.ids.cancel)
     pilot.tap(pilot.screen.ids.next)
     shot("verdict")
     pilot.tap_text("Chưa hài lòng")
@@ -77,10 +83,16 @@ def main(out_dir: Path) -> int:
     for orientation, size in SIZES.items():
         Window.size = size
         with tempfile.TemporaryDirectory() as scratch:
-            app = KioskApp(KioskCore.open(None, Path(scratch)), [])
+            camera = write_code_image("https://example.com/ve-xe", Path(scratch) / "camera")
+            config = conftest.write_config(
+                Path(scratch) / "config.yaml",
+                qr__camera=str(camera.parent),
+                qr__thanks_url="https://dichvucong.danang.gov.vn/web/guest/tra-cuu-ho-so",
+            )
+            app = KioskApp(KioskCore.open(config, Path(scratch) / "data"), [])
             app._run_prepare()
             pilot = Pilot(app)
-            pilot.frames(6)
+            pilot.until(lambda app=app: app.camera_feed is not None)
             for name, path in take_all(pilot, out_dir, orientation).items():
                 print(f"{orientation:9} {name:22} {path}")
             app.dispatch("on_stop")

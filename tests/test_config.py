@@ -92,3 +92,26 @@ def test_no_demo_pin_warning_once_a_unit_sets_its_own(tmp_path):
     result = _run_check(str(path))
     assert result.returncode == 0
     assert "mã mẫu" not in result.stdout
+
+
+def test_qr_settings_are_checked_with_their_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    text = text.replace("quay={counter}", "quay={quay}")
+    text = text.replace("receipt_params: [", "receipt_params: [42, ")
+    path.write_text(text, encoding="utf-8")
+    lines = {key: n for n, row in enumerate(text.splitlines(), 1) for key in
+             ("survey_url:", "receipt_params:") if row.strip().startswith(key)}  # fmt: skip
+    result = _run_check(str(path))
+    assert result.returncode != 0
+    assert f"dòng {lines['survey_url:']}: “qr.survey_url”: phải là địa chỉ" in result.stdout
+    assert "{unit, counter}" in result.stdout
+    assert f"dòng {lines['receipt_params:']}: “qr.receipt_params”" in result.stdout
+
+
+def test_qr_settings_reach_the_receipt_rules(tmp_path):
+    config = load_config(write_config(tmp_path / "config.yaml", qr__receipt_hosts=["hs.vn"],
+                                      identification__dossier_code_pattern=r"HS\d+"))  # fmt: skip
+    assert config.receipt_rules.hosts == ("hs.vn",)
+    assert config.receipt_rules.pattern == r"HS\d+"
+    assert config.survey_url.startswith("https://")

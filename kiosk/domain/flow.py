@@ -114,6 +114,13 @@ class Survey:
         self.identified = True
         return {}
 
+    def identify_by_receipt(self, dossier_code: str) -> None:
+        """A scanned receipt: the dossier is known, nothing else needs typing (step 1)."""
+        self.raw_identity = {"dossier_code": dossier_code}
+        self.identity = {"dossier_code": dossier_code}
+        self.id_method = "qr"
+        self.identified = True
+
     def skip_identification(self) -> bool:
         if not self.policy.allow_skip:
             return False

@@ -55,6 +55,7 @@ class KioskApp(App):
         self.pin_guard = None
         self.lang = core.config.language if core else "vi"
         self._exiting = False
+        self.camera_feed = None  # found beside the store, after the first frame
         self._idle_armed = False
         self.prebuilt = False  # every citizen screen built (just after the first frame)
 
@@ -95,9 +96,15 @@ class KioskApp(App):
         # screen rather than before it; a save waits for it if a citizen is that quick.
         # The other screens are built one per frame meanwhile.
         Window.unbind(on_flip=self._after_first_frame)
-        if self.core is not None and not self.core.store_ready:
-            threading.Thread(target=self._open_store, name="open-store", daemon=True).start()
+        if self.core is not None:
+            threading.Thread(target=self._start_behind, name="start-behind", daemon=True).start()
         self._build_next_screen()
+
+    def _start_behind(self) -> None:
+        """What the welcome screen need not wait for: the store and the camera."""
+        if not self.core.store_ready:
+            self._open_store()
+        self._find_camera()
 
     def _build_next_screen(self, *_args) -> None:
         wanted = [name for name in SCREENS if name not in RARE_SCREENS]
@@ -115,6 +122,17 @@ class KioskApp(App):
             log.error("store cannot be opened: %s", type(exc).__name__)
             details = self.tr("oos.store", path=self.core.data_dir / "kiosk.db", error=_short(exc))
             Clock.schedule_once(lambda _dt: self._store_failed(details), 0)
+
+    def _find_camera(self) -> None:
+        # Kivy's camera provider imports OpenCV (~0.5 s): never on the UI thread.
+        from kiosk.ui.camera import make_feed
+
+        try:
+            feed = make_feed(self.core.config.camera)
+        except Exception:
+            log.exception("camera set-up failed")
+            feed = None
+        Clock.schedule_once(lambda _dt: setattr(self, "camera_feed", feed), 0)
 
     def _store_failed(self, details: str) -> None:
         self.startup_problems.append(details)
@@ -154,6 +172,12 @@ class KioskApp(App):
         if problems:
             self.screen("identification").show_problems(problems)
         else:
+            self._advance()
+
+    def submit_receipt(self, dossier_code: str) -> None:
+        """A receipt's code from the camera or a barcode scanner (already checked)."""
+        if self.survey is not None and self.survey.current == IDENTIFICATION:
+            self.survey.identify_by_receipt(dossier_code)
             self._advance()
 
     def skip_identification(self) -> None:

@@ -6,12 +6,21 @@ What the fields hold lives only here and in the survey, and is wiped with them.
 
 from __future__ import annotations
 
+import time
+
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
+from kiosk.domain.receipts import first_receipt, read_receipt
 from kiosk.domain.validators import Check, Status, mask
 from kiosk.ui.screens.base import KioskScreen, load_kv
+
+# A USB barcode scanner types a whole code in a few milliseconds and ends it with Enter;
+# nobody types that fast by hand. Keys closer together than this form one burst.
+SCANNER_KEY_GAP_S = 0.08
+SCANNER_MIN_LENGTH = 6
+TYPABLE = set(".-")
 
 MAX_LENGTH = {"phone": 13, "citizen_id": 12, "dossier_code": 40}
 FULL_LENGTH = {"phone": 10, "citizen_id": 12}
@@ -32,11 +41,16 @@ class IdentificationScreen(KioskScreen):
     focused_field = StringProperty("")
     keypad_layout = StringProperty("digits")
     skip_allowed = BooleanProperty(False)
+    can_scan = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.values: dict[str, str] = {}
         self.boxes: dict[str, FieldBox] = {}
+        self.panel = None
+        self._burst = ""  # what a barcode scanner may be typing
+        self._burst_at = 0.0
+        self._before_burst: dict[str, str] = {}
 
     # --- set-up and wipe -----------------------------------------------------------
     def load(self, survey) -> None:
@@ -46,12 +60,17 @@ class IdentificationScreen(KioskScreen):
         self.values = {name: survey.raw_identity.get(name, "") for name in self.policy.fields}
         self.general_problem = ""
         self.skip_allowed = self.policy.allow_skip
+        self.can_scan = self.app.camera_feed is not None and "dossier_code" in self.policy.fields
         if list(self.boxes) != list(self.policy.fields) or self._built_lang != self.app.lang:
             self._build_fields()
         first_empty = next((n for n in self.policy.fields if not self.values[n]), None)
         self.focus(first_empty or self.policy.fields[0])
 
     def reset(self) -> None:
+        if self.panel is not None:
+            self.panel.close()
+            self.panel = None
+        self._burst = ""
         self.values = {}
         self.general_problem = ""
         for box in self.boxes.values():
@@ -143,15 +162,60 @@ class IdentificationScreen(KioskScreen):
             self.focus(first)
             self.boxes[first].problem = self._words(problems[first])
 
+    # --- scanning -------------------------------------------------------------------
+    def open_scan(self) -> None:
+        from kiosk.ui.scanpanel import ScanPanel
+
+        tr = self.app.tr
+        self.panel = ScanPanel(self.app.camera_feed, self._read, self._scanned,
+                               title=tr("scan.title"), hint=tr("scan.hint"),
+                               cancel_text=tr("scan.type_instead"))  # fmt: skip
+        self.panel.bind(on_dismiss=lambda *_a: setattr(self, "panel", None))
+        self.panel.start()
+
+    def _read(self, payloads: list[bytes]) -> tuple[str | None, str]:
+        scan = first_receipt(payloads, self.app.core.config.receipt_rules)
+        return (scan.code, "") if scan.ok else (None, self.app.tr("scan.refused"))
+
+    def _scanned(self, code: str) -> None:
+        self.app.submit_receipt(code)
+
+    # --- a hardware keyboard, or a barcode scanner typing --------------------------
     def on_physical_key(self, text: str, keycode: int) -> bool:
+        now = time.monotonic()
+        if keycode in (13, 271):
+            if not self._scanner_burst(now):
+                self.submit()
+            return True
+        if text and now - self._burst_at > SCANNER_KEY_GAP_S:
+            self._burst, self._before_burst = "", dict(self.values)
+        if text:
+            self._burst += text
+            self._burst_at = now
         if keycode == 8:
             self.on_key("backspace")
-        elif keycode in (13, 271):
-            self.submit()
-        elif text and (text.isalnum() or text in ".-"):
+        elif text and (text.isalnum() or text in TYPABLE):
             self.on_key(text.upper())
         else:
+            return bool(text)
+        return True
+
+    def _scanner_burst(self, now: float) -> bool:
+        """Enter ending a scanner's burst: take the code it typed (True), else False."""
+        burst, self._burst = self._burst, ""
+        if len(burst) < SCANNER_MIN_LENGTH or now - self._burst_at > SCANNER_KEY_GAP_S:
             return False
+        scan = read_receipt(burst, self.app.core.config.receipt_rules)
+        typed_by_hand = all(c.isalnum() or c in TYPABLE for c in burst)
+        if not scan.ok and typed_by_hand:
+            return False  # a code typed fast into a field: the usual checks apply
+        self.values = dict(self._before_burst)  # what the scanner typed is not a field's
+        for name in self.boxes:
+            self._show(name)
+        if scan.ok:
+            self.app.submit_receipt(scan.code)
+        else:
+            self.general_problem = self.app.tr("scan.refused")
         return True
 
 
