@@ -20,7 +20,7 @@ from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
-from kiosk.enrolment import load_enrolment
+from kiosk.enrolment import Enrolment, load_enrolment, save_enrolment
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -88,16 +88,20 @@ class KioskCore:
         data_dir.mkdir(parents=True, exist_ok=True)
         setup_logging(data_dir)
         enrolment = load_enrolment(data_dir)
-        if enrolment is not None:  # the portal's word beats config.yaml's defaults
-            config = dataclasses.replace(
-                config,
-                portal_url=enrolment.portal_url,
-                portal_public_key=enrolment.public_key_bytes,
-                device_id=enrolment.device_id,
-                unit_code=enrolment.unit_code,
-                counter=enrolment.counter,
-            )
+        if enrolment is not None:
+            config = _enrolled(config, enrolment)
         return cls(config, form, data_dir)
+
+    def enrol(self, enrolment: Enrolment) -> None:
+        """Keep a new enrolment (scanned in the staff area) and use it from the next answer."""
+        save_enrolment(enrolment, self.data_dir)
+        with self._store_lock:
+            self.config = _enrolled(self.config, enrolment)
+            if self._store is not None:
+                personal = self._store.personal.with_public_key(self.config.portal_public_key)
+                self._store = Store(self._store.engine, enrolment.device_id, personal)
+        log.info("enrolled as %s with %s (unit %s, counter %s)", enrolment.device_id,
+                 enrolment.portal_url, enrolment.unit_code, enrolment.counter)  # fmt: skip
 
     @classmethod
     def open(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
@@ -176,6 +180,18 @@ class KioskCore:
 
         set_state(self.engine, "pin.failures", str(guard.failures))
         set_state(self.engine, "pin.locked_until", str(guard.locked_until))
+
+
+def _enrolled(config: Config, enrolment: Enrolment) -> Config:
+    """The portal's word beats config.yaml's defaults."""
+    return dataclasses.replace(
+        config,
+        portal_url=enrolment.portal_url,
+        portal_public_key=enrolment.public_key_bytes,
+        device_id=enrolment.device_id,
+        unit_code=enrolment.unit_code,
+        counter=enrolment.counter,
+    )
 
 
 def _device_id(engine: Engine) -> str:

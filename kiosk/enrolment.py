@@ -1,8 +1,14 @@
 """A tablet's enrolment with a portal: where to send, who it is, and the key to seal with.
 
-The portal's `device add` writes an enrolment file; `python -m kiosk enrol FILE` checks it
-and keeps it as <data dir>/enrolment.json (mode 0600). It then takes precedence over
-config.yaml for the portal URL and public key, the device id, unit and counter.
+Two ways in. The portal's `device add --out FILE` writes an enrolment file, which
+`python -m kiosk enrol FILE` checks and keeps. Or `device add --qr-out FILE.png` makes an
+enrolment QR code (an *offer*: the portal's URL and key, the device id, unit, counter and
+a one-time code that expires); the staff area scans it and *claims* the device secret
+from the portal over HTTPS, so that no secret is ever printed and nobody types one. The
+portal refuses a code used before or expired, and says which.
+
+Either way the result is <data dir>/enrolment.json (mode 0600), which takes precedence
+over config.yaml for the portal URL and public key, the device id, unit and counter.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YMap
 
@@ -81,3 +88,112 @@ def save_enrolment(enrolment: Enrolment, data_dir: Path) -> Path:
 def load_enrolment(data_dir: Path) -> Enrolment | None:
     path = data_dir / FILE_NAME
     return read_enrolment(path) if path.is_file() else None
+
+
+# --- enrolment by QR code ---------------------------------------------------------
+OFFER_KIND = "khl-enrol/1"
+CLAIM_PATH = "/api/v1/enrolments/claim"
+CLAIM_TIMEOUT_S = 20
+
+
+@dataclass(frozen=True)
+class EnrolmentOffer:
+    """What an enrolment QR code holds; the secret itself is claimed with `code`."""
+
+    portal_url: str
+    device_id: str
+    code: str
+    unit_code: str
+    counter: str
+    public_key: str
+    expires_at: str  # ISO 8601, UTC
+
+    def payload(self) -> str:
+        """The QR code's text: compact JSON with a kind marker."""
+        fields = dataclasses.asdict(self)
+        return json.dumps({"kind": OFFER_KIND, **fields}, separators=(",", ":"))
+
+
+class EnrolmentRefused(Exception):
+    """Why a scanned code or a claim did not enrol the tablet (a locale key + parameters)."""
+
+    def __init__(self, key: str, **params: object):
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def read_offer(payload: bytes | str, current_portal: str = "") -> EnrolmentOffer:
+    """A scanned enrolment code, checked like config.yaml; EnrolmentRefused if it is not one.
+
+    A tablet that already sends to a portal only takes codes of that portal.
+    """
+    try:
+        text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+        data = json.loads(text) if len(text) < 4096 else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict) or data.get("kind") != OFFER_KIND:
+        raise EnrolmentRefused("enrol.not_an_offer")
+    names = [f.name for f in dataclasses.fields(EnrolmentOffer)]
+    if any(not isinstance(data.get(name), str) for name in names):
+        raise EnrolmentRefused("enrol.not_an_offer")
+    offer = EnrolmentOffer(**{name: data[name] for name in names})
+    if not re.match(r"^https?://[^\s/]+", offer.portal_url):
+        raise EnrolmentRefused("enrol.bad_offer", what="portal_url")
+    if not (offer.device_id and offer.code and offer.unit_code and offer.counter):
+        raise EnrolmentRefused("enrol.bad_offer", what="device_id/code/unit_code/counter")
+    if offer.public_key and not _is_public_key(offer.public_key):
+        raise EnrolmentRefused("enrol.bad_offer", what="public_key")
+    if current_portal and _origin(current_portal) != _origin(offer.portal_url):
+        raise EnrolmentRefused("enrol.other_portal", url=offer.portal_url, ours=current_portal)
+    return offer
+
+
+def claim(offer: EnrolmentOffer, ca_file: str | None = None) -> Enrolment:
+    """Fetch the device secret for an offer from its portal (one request, no retries: the
+    person at the tablet sees the answer and can scan again).
+    """
+    import requests
+
+    url = offer.portal_url.rstrip("/") + CLAIM_PATH
+    try:
+        response = requests.post(url, json={"device_id": offer.device_id, "code": offer.code},
+                                 timeout=CLAIM_TIMEOUT_S, verify=ca_file or True,
+                                 allow_redirects=False)  # fmt: skip
+    except requests.RequestException as exc:
+        raise EnrolmentRefused(
+            "enrol.unreachable", url=offer.portal_url, error=type(exc).__name__
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200 or not isinstance(body, dict):
+        error = body.get("error", {}) if isinstance(body, dict) else {}
+        code = error.get("code") if isinstance(error, dict) else None
+        known = {"enrolment_used", "enrolment_expired", "enrolment_unknown"}
+        if code in known:
+            raise EnrolmentRefused(f"enrol.{code}")
+        raise EnrolmentRefused("enrol.portal_error", status=response.status_code)
+    secret = body.get("secret")
+    if body.get("device_id") != offer.device_id or not isinstance(secret, str) or not secret:
+        raise EnrolmentRefused("enrol.portal_error", status=response.status_code)
+    return Enrolment(offer.portal_url, offer.device_id, secret, offer.unit_code, offer.counter,
+                     offer.public_key)  # fmt: skip
+
+
+def _is_public_key(text: str) -> bool:
+    try:
+        return len(base64.b64decode(text, validate=True)) == 32
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port or default

@@ -26,16 +26,21 @@ from kiosk.domain.forms import load_form
 from kiosk.domain.signing import HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP, verify
 from kiosk.resources import ASSETS
 from portal import __version__
+from portal.devices import ClaimRefused, claim_enrolment, public_key
 from portal.intake import store_batch
 from portal.models import Device, Heartbeat
 from portal.schemas import (
     MAX_ANSWERS,
     BatchIn,
     BatchResult,
+    EnrolmentClaimIn,
+    EnrolmentClaimOut,
     ErrorResponse,
     HeartbeatIn,
     HeartbeatResult,
 )
+
+log = logging.getLogger("portal")
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # decompressed; a batch of 500 answers is ~400 KiB
 RETRY_AFTER_S = 5
@@ -88,7 +93,7 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> JSONResponse:
-        logging.getLogger("portal").exception("request failed: %s", type(exc).__name__)
+        log.exception("request failed: %s", type(exc).__name__)
         return _error(500, "internal", "the portal failed on this request")
 
     @app.exception_handler(OperationalError)
@@ -174,6 +179,29 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
 
         await run_in_threadpool(save)
         return HeartbeatResult(server_time=now, clock_offset_s=offset)
+
+    @app.post(
+        "/api/v1/enrolments/claim",
+        response_model=EnrolmentClaimOut,
+        responses={**_ERRORS, 409: {"model": ErrorResponse}, 410: {"model": ErrorResponse}},
+        summary="Trade a one-time enrolment code (from a QR code) for the device secret",
+    )
+    async def claim(body: EnrolmentClaimIn) -> EnrolmentClaimOut:
+        def use() -> EnrolmentClaimOut:
+            try:
+                device, secret = claim_enrolment(engine, body.device_id, body.code)
+            except ClaimRefused as exc:
+                raise PortalError(exc.status, exc.code, exc.message) from None
+            log.info("device %s enrolled by QR code", device.id)
+            return EnrolmentClaimOut(
+                device_id=device.id,
+                secret=secret,
+                unit_code=device.unit_code,
+                counter=device.counter,
+                public_key=public_key(engine),
+            )
+
+        return await run_in_threadpool(use)
 
     @app.get("/api/v1/health", summary="Whether the portal is up (no authentication)")
     async def health() -> dict:

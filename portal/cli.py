@@ -30,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--counter", required=True)
     add.add_argument("--portal-url", default="http://127.0.0.1:8470")
     add.add_argument("--out", type=Path, default=None, help="write the enrolment file here")
+    add.add_argument(
+        "--qr-out",
+        type=Path,
+        default=None,
+        help="make an enrolment QR code (PNG) instead of showing the secret",
+    )
+    add.add_argument("--valid-hours", type=float, default=72.0,
+                     help="how long the enrolment QR code can be used (once)")  # fmt: skip
     device_sub.add_parser("list")
     revoke = device_sub.add_parser("revoke")
     revoke.add_argument("device_id")
@@ -85,6 +93,8 @@ def _device(args: argparse.Namespace, engine) -> int:
 
     if args.action == "add":
         enrolment = add_device(engine, args.unit, args.counter, args.portal_url)
+        if args.qr_out:
+            return _enrolment_qr(engine, enrolment, args.qr_out, args.valid_hours)
         text = json.dumps(dataclasses.asdict(enrolment), indent=2)
         if args.out:
             args.out.write_text(text + "\n", encoding="utf-8")
@@ -101,6 +111,26 @@ def _device(args: argparse.Namespace, engine) -> int:
         return 0
     print(f"no device {args.device_id}", file=sys.stderr)
     return 1
+
+
+def _enrolment_qr(engine, enrolment, out: Path, valid_hours: float) -> int:
+    """Print the enrolment QR code on the terminal and write it as a PNG for printing."""
+    from datetime import timedelta
+
+    import qrcode
+
+    from portal.devices import offer_enrolment
+
+    offer = offer_enrolment(engine, enrolment, timedelta(hours=valid_hours))
+    qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(offer.payload())
+    qr.print_ascii(invert=True)
+    qr.make_image().save(str(out))
+    print(
+        f"enrolment code for {offer.device_id} ({offer.unit_code}, counter {offer.counter}) "
+        f"at {offer.portal_url}: works once, until {offer.expires_at}; image in {out}"
+    )
+    return 0
 
 
 def openapi_document() -> dict:

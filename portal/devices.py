@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nacl.public import PrivateKey
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from kiosk.enrolment import Enrolment
-from portal.models import Device, Setting
+from kiosk.enrolment import Enrolment, EnrolmentOffer
+from portal.models import Device, EnrolmentCode, Setting
 
 PUBLIC_KEY = "public_key"
 
@@ -65,3 +66,52 @@ def revoke_device(engine: Engine, device_id: str) -> bool:
 def list_devices(engine: Engine) -> list[Device]:
     with Session(engine) as session:
         return list(session.scalars(select(Device).order_by(Device.created_at)))
+
+
+class ClaimRefused(Exception):
+    """An enrolment code that does not (or no longer) give a device secret."""
+
+    def __init__(self, code: str, message: str, status: int):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def offer_enrolment(engine: Engine, device: Enrolment, valid_for: timedelta) -> EnrolmentOffer:
+    """A one-time enrolment code for a device, to be shown as a QR code (kept only hashed)."""
+    code = secrets.token_urlsafe(18)
+    now = _now()
+    with Session(engine) as session, session.begin():
+        session.add(EnrolmentCode(code_hash=_hash(code), device_id=device.device_id,
+                                  created_at=now, expires_at=now + valid_for))  # fmt: skip
+    expires = (now + valid_for).replace(microsecond=0).isoformat() + "Z"
+    return EnrolmentOffer(device.portal_url, device.device_id, code, device.unit_code,
+                          device.counter, device.public_key, expires)  # fmt: skip
+
+
+def claim_enrolment(engine: Engine, device_id: str, code: str) -> tuple[Device, str]:
+    """Use an enrolment code once: a new device secret replaces the old one and is returned.
+
+    Raises ClaimRefused for an unknown, used or expired code, or a revoked device.
+    """
+    now = _now()
+    with Session(engine) as session, session.begin():
+        row = session.get(EnrolmentCode, _hash(code), with_for_update=True)
+        device = session.get(Device, device_id)
+        if row is None or row.device_id != device_id or device is None or device.revoked_at:
+            raise ClaimRefused("enrolment_unknown", "no such enrolment code for this device", 401)
+        if row.used_at is not None:
+            used = row.used_at.replace(microsecond=0).isoformat()
+            raise ClaimRefused("enrolment_used", f"this enrolment code was used at {used} UTC", 409)
+        if row.expires_at <= now:
+            expired = row.expires_at.replace(microsecond=0).isoformat()
+            raise ClaimRefused("enrolment_expired", f"this enrolment code expired at {expired} UTC",
+                               410)  # fmt: skip
+        row.used_at = now
+        device.secret = secrets.token_urlsafe(32)
+        session.flush()
+        session.expunge(device)
+        return device, device.secret

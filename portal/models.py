@@ -26,6 +26,18 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
 
 
+class EnrolmentCode(Base):
+    """A one-time code, shown as a QR code, that lets a tablet fetch its device secret."""
+
+    __tablename__ = "enrolment_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class Answer(Base):
     """One citizen's answer, stored at most once per UUID (a unique constraint)."""
 

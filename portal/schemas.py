@@ -85,3 +85,20 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class EnrolmentClaimIn(BaseModel):
+    """A tablet that scanned an enrolment QR code asks for its device secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(min_length=1, max_length=128)
+
+
+class EnrolmentClaimOut(BaseModel):
+    device_id: str
+    secret: str
+    unit_code: str
+    counter: str
+    public_key: str

@@ -12,6 +12,7 @@ from pathlib import Path
 from kiosk.locale import Translator
 
 EXIT_OK, EXIT_PENDING, EXIT_NOT_READY, EXIT_RUNNING = 0, 1, 2, 3
+ENROLMENT_POLL_S = 2.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,10 +54,15 @@ def _run(core, tr: Translator, args: argparse.Namespace) -> int:
     from sync.lock import AlreadyRunning, DataDirLock
 
     enrolment = load_enrolment(core.data_dir)
-    if enrolment is None:
+    if enrolment is None and args.once:
         print(tr("sync.not_enrolled"), file=sys.stderr)
         return EXIT_NOT_READY
     _log_to_stderr()
+    if enrolment is None:  # the staff area may enrol the tablet any moment (QR code)
+        print(tr("sync.waiting_for_enrolment"), file=sys.stderr, flush=True)
+        enrolment = _wait_for_enrolment(core.data_dir)
+        if enrolment is None:
+            return EXIT_OK
     try:
         with DataDirLock(core.data_dir):
             from kiosk.store.answers import get_state
@@ -80,6 +86,24 @@ def _run(core, tr: Translator, args: argparse.Namespace) -> int:
         print(tr("sync.once_failed", error=report.error), file=sys.stderr)
         return EXIT_PENDING
     return EXIT_OK
+
+
+def _wait_for_enrolment(data_dir):
+    """Poll for enrolment.json until it appears (or SIGTERM, which gives None)."""
+    import threading
+
+    from kiosk.enrolment import load_enrolment
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.wait(ENROLMENT_POLL_S):
+        try:
+            enrolment = load_enrolment(data_dir)
+        except Exception:  # half-written or broken: the next look may find it whole
+            continue
+        if enrolment is not None:
+            return enrolment
+    return None
 
 
 def _log_to_stderr() -> None:

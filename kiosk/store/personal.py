@@ -44,6 +44,10 @@ class PersonalData:
         self._hash_key = hash_key
         self._box = SealedBox(PublicKey(portal_public_key)) if portal_public_key else None
 
+    def with_public_key(self, portal_public_key: bytes | None) -> PersonalData:
+        """The same hash key, sealing to another portal key (after an enrolment)."""
+        return PersonalData(self._hash_key, portal_public_key)
+
     @property
     def can_seal(self) -> bool:
         return self._box is not None

@@ -322,6 +322,11 @@ class KioskApp(App):
             self.stop()
 
     def on_stop(self) -> None:
+        # An open scan panel holds the camera: let it go. (Not a whole wipe: kv rules
+        # re-evaluated now would pin this stopped app in Kivy's `app` proxy.)
+        for screen in self.sm.screens:
+            if getattr(screen, "panel", None) is not None:
+                screen.panel.close()
         Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.unbind(on_touch_down=self._on_activity)
         self._idle_trigger.cancel()

@@ -69,7 +69,6 @@ class IdentificationScreen(KioskScreen):
     def reset(self) -> None:
         if self.panel is not None:
             self.panel.close()
-            self.panel = None
         self._burst = ""
         self.values = {}
         self.general_problem = ""
