@@ -55,6 +55,10 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
         pilot.keys(word)
         pilot.key("space")
     shot("comment")
+    if pilot.screen.phone_url:
+        pilot.tap(pilot.screen.ids.phone)
+        shot("comment-phone")
+        pilot.tap(pilot.screen.panel.ids.close)
     pilot.tap(pilot.screen.ids.next)
     shot("thanks")
     pilot.tap(pilot.screen.ids.home)
@@ -88,6 +92,7 @@ def main(out_dir: Path) -> int:
                 Path(scratch) / "config.yaml",
                 qr__camera=str(camera.parent),
                 qr__thanks_url="https://dichvucong.danang.gov.vn/web/guest/tra-cuu-ho-so",
+                qr__comment_url="https://khaosat.danang.gov.vn/y-kien/{token}",
             )
             app = KioskApp(KioskCore.open(config, Path(scratch) / "data"), [])
             app._run_prepare()

@@ -127,3 +127,29 @@ def test_without_a_thanks_url_no_code_is_drawn(start_kiosk, tmp_path):
     pilot.rate_satisfied()
     shot = pilot.screenshot(tmp_path / "thanks.png")
     assert pyzbar.decode(Image.open(shot).convert("L")) == []
+
+
+def test_write_it_on_my_phone_shows_a_code_tied_to_this_answer(start_kiosk, tmp_path):
+    template = "https://khaosat.danang.gov.vn/y-kien/{token}"
+    config = write_config(tmp_path / "config.yaml", qr__comment_url=template, qr__camera="none")
+    pilot = start_kiosk(config)
+    pilot.identify("0912345678", "079199123456")
+    pilot.tap_text("Hài lòng")
+    assert pilot.screen_name == "text"
+    pilot.tap(pilot.screen.ids.phone)
+    assert "Quét mã để viết ý kiến trên điện thoại của ông/bà" in pilot.texts()
+    shot = pilot.screenshot(tmp_path / "phone.png")
+    [symbol] = pyzbar.decode(Image.open(shot).convert("L"))
+    pilot.tap(pilot.screen.panel.ids.close)
+    pilot.tap(pilot.screen.ids.next)
+    [row] = stored(pilot)
+    assert symbol.data.decode() == template.format(token=row.uuid)
+
+
+def test_without_a_comment_url_there_is_no_phone_button(start_kiosk, tmp_path):
+    pilot = start_kiosk(
+        write_config(tmp_path / "config.yaml", qr__comment_url="", qr__camera="none")
+    )
+    pilot.identify("0912345678", "079199123456")
+    pilot.tap_text("Hài lòng")
+    assert pilot.screen.ids.phone.opacity == 0 and pilot.screen.ids.phone.disabled
