@@ -12,16 +12,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 
-from kiosk.scan.frames import frames_of, grey_from_buffer, image_files
+if TYPE_CHECKING:
+    import numpy as np
+
+# NumPy and Pillow (kiosk.scan.frames) are imported when a feed first runs, not at start:
+# ~15 MiB that a kiosk without a camera never needs.
 
 log = logging.getLogger("kiosk.scan")
 
-FrameCallback = Callable[[np.ndarray], None]
+FrameCallback = Callable[["np.ndarray"], None]
 FILE_FPS = 8.0
 
 
@@ -58,6 +62,10 @@ class FileFeed(Feed):
             self._event = None
 
     def _next(self, _dt: float) -> None:
+        import numpy as np
+
+        from kiosk.scan.frames import frames_of
+
         if not self.paths:
             return
         path = self.paths[self._index % len(self.paths)]
@@ -96,6 +104,8 @@ class CameraFeed(Feed):
         self._camera.stop()
 
     def _new_frame(self, camera) -> None:
+        from kiosk.scan.frames import grey_from_buffer
+
         self.texture = camera.texture
         self._on_texture(camera.texture)
         width, height = camera.resolution
@@ -116,10 +126,27 @@ def make_feed(setting: str) -> Feed | None:
     if setting == "none":
         return None
     if setting == "auto":
+        if not _camera_provider_installed():
+            log.info("no camera provider installed (OpenCV: pip install '.[camera]')")
+            return None
         try:
             return CameraFeed()
         except Exception as exc:  # no provider, no device: typing still works
             log.info("no camera: %s", exc)
             return None
+    from kiosk.scan.frames import image_files
+
     paths = image_files([Path(setting).expanduser()])
     return FileFeed(paths) if paths else None
+
+
+def _camera_provider_installed() -> bool:
+    """Whether one of Kivy's camera providers can load (asking Kivy itself logs a traceback
+    per missing provider on every start)."""
+    import importlib.util
+
+    from kivy.utils import platform
+
+    if platform == "android":
+        return True
+    return any(importlib.util.find_spec(name) for name in ("cv2", "gi"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import qrcode
 from kivy.graphics.texture import Texture
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.widget import Widget
@@ -10,6 +9,8 @@ from kivy.uix.widget import Widget
 
 def qr_texture(data: str) -> Texture:
     """One texel per module, quiet zone included; drawn scaled with 'nearest' for crisp edges."""
+    import qrcode  # ~170 ms to import: only when a code is first drawn, not at start
+
     qr = qrcode.QRCode(border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
     qr.add_data(data)
     matrix = qr.get_matrix()
