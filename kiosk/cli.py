@@ -23,7 +23,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk import __version__
+
     parser = argparse.ArgumentParser(prog="python -m kiosk", description="Kiosk Hài Lòng")
+    parser.add_argument("--version", action="version", version=f"kiosk-hai-long {__version__}")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="start the kiosk (the default)")
     _common(run)
@@ -120,15 +123,25 @@ def _open_core(args: argparse.Namespace, tr: Translator):
 
     from kiosk.core import KioskCore
     from kiosk.domain.yamlfile import FileProblems
+    from kiosk.store.migrate import UpgradeFailed
 
     try:
         return KioskCore.open(args.config, args.data_dir)
     except FileProblems as exc:
         report_problems(exc.problems, tr)
+    except UpgradeFailed as exc:
+        print(upgrade_failed_words(tr, exc), file=sys.stderr)
     except (OSError, SQLAlchemyError) as exc:
         where = args.data_dir or "data_dir"
         print(tr("cli.store_error", path=where, error=exc), file=sys.stderr)
     return None
+
+
+def upgrade_failed_words(tr: Translator, exc) -> str:
+    """The one wording of a failed upgrade, for the kiosk's screen and every command."""
+    if exc.backup is None:
+        return tr("oos.upgrade_no_backup", error=exc.error)
+    return tr("oos.upgrade", error=exc.error, backup=exc.backup)
 
 
 def _export(args: argparse.Namespace, tr: Translator) -> int:

@@ -127,8 +127,11 @@ class KioskCore:
         from kiosk.store.migrate import ensure_schema
         from kiosk.store.personal import PersonalData, load_or_create_key
 
-        engine = make_engine(self.data_dir / "kiosk.db")
-        ensure_schema(engine)
+        path = self.data_dir / "kiosk.db"
+        engine = make_engine(path)
+        backup = ensure_schema(engine, path)
+        if backup is not None:
+            log.info("store upgraded to this version's schema; the old file is kept as %s", backup)
         device_id = self.config.device_id or _device_id(engine)
         key = load_or_create_key(self.data_dir / "keys" / "hmac.key")
         personal = PersonalData(key, self.config.portal_public_key)

@@ -1,3 +1,3 @@
 """The reference portal: receives kiosks' answers over the contract in portal/openapi.yaml."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -38,6 +38,7 @@ class AnswerIn(BaseModel):
     phone_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     citizen_id_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     personal_sealed: str | None = Field(default=None, max_length=4096)
+    app_version: str | None = Field(default=None, max_length=32)
 
 
 class BatchIn(BaseModel):

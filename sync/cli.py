@@ -16,7 +16,10 @@ ENROLMENT_POLL_S = 2.0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from kiosk import __version__
+
     parser = argparse.ArgumentParser(prog="python -m sync", description="Kiosk Hài Lòng sync")
+    parser.add_argument("--version", action="version", version=f"kiosk-hai-long-sync {__version__}")
     parser.add_argument("command", nargs="?", choices=("run", "status"), default="run")
     parser.add_argument("--once", action="store_true", help="send what is pending, then exit")
     parser.add_argument("--config", type=Path, default=None)
@@ -34,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     tr = Translator(args.lang)
     from kiosk.core import KioskCore
     from kiosk.domain.yamlfile import FileProblems
+    from kiosk.store.migrate import UpgradeFailed
 
     try:
         core = KioskCore.open(args.config, args.data_dir)
@@ -41,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.cli import report_problems
 
         report_problems(exc.problems, tr)
+        return EXIT_NOT_READY
+    except UpgradeFailed as exc:
+        from kiosk.cli import upgrade_failed_words
+
+        print(upgrade_failed_words(tr, exc), file=sys.stderr)
         return EXIT_NOT_READY
     if args.command == "status":
         return _status(core, tr, args.json)

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kiosk import __version__
 from kiosk.domain.flow import FinishedAnswer
 from kiosk.domain.identification import PERSONAL_FIELDS
 from kiosk.store.models import KioskState, OutboxEntry, Response
@@ -61,6 +62,7 @@ def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> 
             else None
         ),
         personal_sealed=personal.seal(private),
+        app_version=__version__,
     )
 
 

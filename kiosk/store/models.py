@@ -52,6 +52,7 @@ class Response(Base):
     phone_hash: Mapped[str | None] = mapped_column(String(64))
     citizen_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     personal_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    app_version: Mapped[str | None] = mapped_column(String(32))  # NULL before revision 0002
 
     outbox: Mapped[OutboxEntry | None] = relationship(back_populates="response")
 
