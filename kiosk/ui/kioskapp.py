@@ -8,6 +8,7 @@ and keeps a citizen from leaving the app.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 
 from kivy.app import App
@@ -90,6 +91,15 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         Window.bind(on_flip=self._after_first_frame)
+        # The system stopping the kiosk (systemd, a shutdown) is not a citizen closing it:
+        # SIGTERM ends it cleanly. Python runs the handler between two frames.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_a: Clock.schedule_once(self._stop_for_system))
+
+    def _stop_for_system(self, _dt: float = 0) -> None:
+        log.info("kiosk stopped by the system (SIGTERM)")
+        self._exiting = True
+        self.stop()
 
     def _after_first_frame(self, *_args) -> None:
         # The store (SQLAlchemy's import, the file, migrations) opens beside the welcome
