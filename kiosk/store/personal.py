@@ -22,14 +22,15 @@ HASH_HEX = 32
 
 
 def load_or_create_key(path: Path) -> bytes:
-    """The HMAC key: read from `path`, or made and written there (mode 0600) on first use."""
+    """The HMAC key: read from `path`, or made and written there on first use (mode 0640:
+    the kiosk and the sync daemon share a group, deploy/; others cannot read it)."""
     if path.is_file():
         key = path.read_bytes()
         if len(key) == KEY_BYTES:
             return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = os.urandom(KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
         handle.flush()

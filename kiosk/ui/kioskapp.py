@@ -95,6 +95,11 @@ class KioskApp(App):
         # SIGTERM ends it cleanly. Python runs the handler between two frames.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_a: Clock.schedule_once(self._stop_for_system))
+        from kiosk import android
+
+        if android.on_android():
+            android.start_sync_service()
+            android.keep_in_app()
 
     def _stop_for_system(self, _dt: float = 0) -> None:
         log.info("kiosk stopped by the system (SIGTERM)")
@@ -106,9 +111,20 @@ class KioskApp(App):
         # screen rather than before it; a save waits for it if a citizen is that quick.
         # The other screens are built one per frame meanwhile.
         Window.unbind(on_flip=self._after_first_frame)
+        self._tell_systemd()
         if self.core is not None:
             threading.Thread(target=self._start_behind, name="start-behind", daemon=True).start()
         self._build_next_screen()
+
+    def _tell_systemd(self) -> None:
+        """Ready once the first frame is up; then the watchdog is pinged from the main
+        loop itself, so that a frozen screen stops the pings and systemd restarts it."""
+        from kiosk.systemd import notify, watchdog_interval_s
+
+        notify("READY=1")
+        interval = watchdog_interval_s()
+        if interval:
+            self._watchdog = Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
 
     def _start_behind(self) -> None:
         """What the welcome screen need not wait for: the store and the camera."""
@@ -338,6 +354,10 @@ class KioskApp(App):
     def exit_app(self) -> None:
         if self.screen("staff").unlocked:
             log.info("kiosk left by staff")
+            from kiosk import android
+
+            if android.on_android():
+                android.release_app()
             self._exiting = True
             self.stop()
 
@@ -352,6 +372,8 @@ class KioskApp(App):
         self._idle_trigger.cancel()
         self._thanks_trigger.cancel()
         self._rest_trigger.cancel()
+        if getattr(self, "_watchdog", None) is not None:
+            self._watchdog.cancel()
         Clock._max_fps = self._active_fps
 
     # --- keys and closing --------------------------------------------------------

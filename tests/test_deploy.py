@@ -1,0 +1,110 @@
+"""deploy/: the systemd units verify, the kiosk speaks systemd's notify protocol, and the
+install script lays out /opt, /etc and /var/lib as the README says.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT
+
+UNITS = ROOT / "deploy" / "systemd"
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(UNITS / name, encoding="utf-8")
+    return parser
+
+
+def test_the_units_say_what_a_counter_needs():
+    kiosk = unit("kiosk-hai-long.service")
+    assert kiosk["Unit"]["StartLimitIntervalSec"] == "0"  # systemd never gives up
+    assert kiosk["Service"]["Restart"] == "always"
+    assert kiosk["Service"]["Type"] == "notify" and kiosk["Service"]["WatchdogSec"]
+    assert kiosk["Service"]["ExecStart"].startswith("/usr/bin/cage ")
+    sync = unit("kiosk-hai-long-sync.service")
+    service = sync["Service"]
+    assert service["Restart"] == "always" and service["User"] == "kiosk-sync"
+    assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
+    assert service["StateDirectory"] == "kiosk-hai-long"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_analyze_verifies_the_units(tmp_path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for name in ("cage", "kiosk-hai-long", "kiosk-hai-long-sync"):
+        (fake / name).write_text("#!/bin/sh\n")
+        (fake / name).chmod(0o755)
+    copies = []
+    for source in UNITS.glob("*.service"):  # the same units, with executables that exist here
+        text = source.read_text(encoding="utf-8")
+        text = text.replace("/usr/bin/cage", str(fake / "cage"))
+        text = text.replace("/opt/kiosk-hai-long/", f"{fake}/")
+        copy = tmp_path / source.name
+        copy.write_text(text, encoding="utf-8")
+        copies.append(str(copy))
+    result = subprocess.run(["systemd-analyze", "verify", *copies], capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def test_the_kiosk_tells_systemd_it_is_ready_and_pings_the_watchdog(start_kiosk, tmp_path,
+                                                                    monkeypatch):  # fmt: skip
+    path = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(path))
+    listener.settimeout(10)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")  # a ping every 0.1 s
+    pilot = start_kiosk()
+    received: list[str] = []
+
+    def heard(message: str) -> bool:
+        listener.setblocking(False)
+        try:
+            while True:
+                received.append(listener.recv(64).decode())
+        except BlockingIOError:
+            pass
+        return message in received
+
+    assert pilot.until(lambda: heard("READY=1"))
+    assert pilot.until(lambda: received.count("WATCHDOG=1") >= 2)
+    listener.close()
+
+
+def test_install_lays_out_opt_etc_and_var_lib(tmp_path):
+    bundle = tmp_path / "bundle"
+    (bundle / "_internal").mkdir(parents=True)
+    program = bundle / "kiosk-hai-long"
+    program.write_text("#!/bin/sh\necho 'kiosk-hai-long 9.9.9'\n")
+    program.chmod(0o755)
+    shutil.copyfile(ROOT / "config.yaml", bundle / "_internal" / "config.yaml")
+    root = tmp_path / "root"
+    result = subprocess.run([str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "installed kiosk-hai-long 9.9.9" in result.stdout
+    assert (root / "opt/kiosk-hai-long/kiosk-hai-long").exists()
+    config = (root / "etc/kiosk-hai-long/config.yaml").read_text(encoding="utf-8")
+    assert "data_dir: /var/lib/kiosk-hai-long" in config
+    data = root / "var/lib/kiosk-hai-long"
+    assert oct(data.stat().st_mode & 0o7777) == "0o2770"
+    assert (root / "etc/systemd/system/kiosk-hai-long-sync.service").exists()
+    assert (root / "etc/logrotate.d/kiosk-hai-long").exists()
+    (root / "etc/kiosk-hai-long/config.yaml").write_text("unit: {code: MINE}\n")  # local edits
+    again = subprocess.run([str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (root / "etc/kiosk-hai-long/config.yaml").read_text() == "unit: {code: MINE}\n"
+    assert (root / "opt/kiosk-hai-long.old/kiosk-hai-long").exists()  # the previous bundle
+    assert os.access(root / "opt/kiosk-hai-long/kiosk-hai-long", os.X_OK)
