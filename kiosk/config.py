@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 
 from kiosk.domain.forms import LANGUAGES, Text
 from kiosk.domain.identification import FIELDS, IdentificationPolicy
+from kiosk.domain.integrity import DAYS, IntegrityPolicy, OpeningHours
 from kiosk.domain.pin import is_pin_hash
 from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
@@ -54,6 +56,7 @@ class Config:
     thanks_url: str = ""  # a code on the thank-you screen; empty: none
     comment_url: str = ""  # "write it on my phone": {token} filled in; empty: not offered
     camera: str = "auto"  # auto | none | a folder or image file fed as camera frames
+    integrity: IntegrityPolicy = field(default_factory=IntegrityPolicy)
 
     @property
     def receipt_rules(self) -> ReceiptRules:
@@ -68,7 +71,7 @@ class Config:
 
 _TOP_KEYS = {
     "unit", "counters", "counter", "device_id", "form", "identification", "flow",
-    "language", "data_dir", "display", "portal", "staff", "qr",
+    "language", "data_dir", "display", "portal", "staff", "qr", "integrity",
 }  # fmt: skip
 _QR_KEYS = {"receipt_hosts", "receipt_params", "survey_url", "thanks_url", "comment_url",
             "camera"}  # fmt: skip
@@ -163,6 +166,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         staff_pin_hash=pin_hash,
         pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
         pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),
+        integrity=_read_integrity(check, data),
         **qr,
     )
 
@@ -247,6 +251,62 @@ def _read_qr(check: Checker, qr: YMap) -> dict:
         "camera": check.get(qr, "camera", str, "qr", required=False, default="auto"),
         **urls,
     }
+
+
+def _read_integrity(check: Checker, data: YMap) -> IntegrityPolicy:
+    allowed = {"timezone", "min_interval_s", "burst_count", "burst_window_s", "opening_hours",
+               "closed_outside_hours", "require_identification", "repeat_id_per_day"}  # fmt: skip
+    section = _section(check, data, "integrity", allowed)
+    default = IntegrityPolicy()
+
+    def value(key: str, kind: type):
+        return check.get(section, key, kind, "integrity", False, getattr(default, key))
+
+    zone = value("timezone", str)
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(zone)
+    except (ValueError, KeyError, OSError):
+        check.problem(section, "integrity.timezone", "bad_timezone", zone=zone)
+        zone = default.timezone
+    hours = default.opening_hours
+    if "opening_hours" in section:
+        hours = _read_opening_hours(check, section)
+    return IntegrityPolicy(
+        timezone=zone,
+        min_interval_s=value("min_interval_s", float),
+        burst_count=value("burst_count", int),
+        burst_window_s=value("burst_window_s", float),
+        opening_hours=hours,
+        closed_outside_hours=value("closed_outside_hours", bool),
+        require_identification=value("require_identification", bool),
+        repeat_id_per_day=value("repeat_id_per_day", int),
+    )
+
+
+def _read_opening_hours(check: Checker, section: YMap) -> OpeningHours | None:
+    """`opening_hours: always`, or {days: [mon, ...], periods: ["07:30-11:30", ...]}."""
+    raw = section.get("opening_hours")
+    if raw == "always":
+        return None
+    if not isinstance(raw, YMap):
+        check.problem(section, "integrity.opening_hours", "bad_opening_hours")
+        return OpeningHours()
+    days = raw.get("days", list(DAYS[:5]))
+    periods = []
+    for text in raw.get("periods", []) if isinstance(raw.get("periods"), list) else [None]:
+        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", str(text))
+        hours = [int(g) for g in match.groups()] if match else []
+        if not match or not (hours[0] * 60 + hours[1] < hours[2] * 60 + hours[3] <= 24 * 60):
+            check.problem(raw, "integrity.opening_hours.periods", "bad_opening_hours")
+            continue
+        end = time(23, 59, 59) if hours[2] == 24 else time(hours[2], hours[3])
+        periods.append((time(hours[0], hours[1]), end))
+    if not isinstance(days, list) or any(d not in DAYS for d in days):
+        check.problem(raw, "integrity.opening_hours.days", "bad_choice", allowed=", ".join(DAYS))
+        days = list(DAYS[:5])
+    return OpeningHours(frozenset(DAYS.index(d) for d in days), tuple(periods))
 
 
 def _template_ok(url: str, fields: tuple[str, ...]) -> bool:

@@ -165,10 +165,16 @@ class KioskCore:
         from kiosk.store.answers import save_answer
 
         store = self.open_store()
-        sequence = save_answer(store.engine, answer, self.context(), store.personal)
+        sequence = save_answer(store.engine, answer, self.context(), store.personal,
+                               self.config.integrity)  # fmt: skip
         log.info("answer %s stored (#%d, %s, %s)", answer.uuid, sequence,
                  "complete" if answer.complete else "incomplete", answer.verdict)  # fmt: skip
         return sequence
+
+    def already_rated(self, dossier_code: str) -> bool:
+        from kiosk.store.answers import already_rated
+
+        return already_rated(self.engine, dossier_code)
 
     def pin_guard(self) -> PinGuard:
         from kiosk.store.answers import get_state

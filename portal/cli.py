@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for row in report["units"]:
             print(f"{row['unit_code']:12} {row['form_id']:16} stored {row['stored']:6}  "
-                  f"duplicate {row['duplicate']:5}  conflict {row['conflict']:4}  "
-                  f"rejected {row['rejected']:4}")  # fmt: skip
+                  f"counted {row['counted']:6}  duplicate {row['duplicate']:5}  "
+                  f"conflict {row['conflict']:4}  rejected {row['rejected']:4}")  # fmt: skip
+            if row["flagged"]:
+                flags = ", ".join(f"{flag} {count}" for flag, count in row["flagged"].items())
+                print(f"{'':12} flagged (kept, not counted): {flags}")
         for device in report["devices"]:
             print(f"{device['device_id']:20} {device['unit_code']:12} {device['counter']:6} "
                   f"last seen {device['last_seen'] or '-'}"

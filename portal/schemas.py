@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_ANSWERS = 500
+# What a kiosk may flag (kiosk/domain/integrity.py); the portal adds duplicate_dossier.
+KIOSK_FLAGS = ("too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self")
+Flag = Literal["too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self"]
 BIG = 2**62  # every integer fits a 64-bit column (the fuzzer sent larger ones)
 
 
@@ -39,6 +42,7 @@ class AnswerIn(BaseModel):
     citizen_id_hash: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
     personal_sealed: str | None = Field(default=None, max_length=4096)
     app_version: str | None = Field(default=None, max_length=32)
+    flags: list[Flag] = Field(default_factory=list, max_length=len(KIOSK_FLAGS))
 
 
 class BatchIn(BaseModel):

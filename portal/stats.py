@@ -1,11 +1,42 @@
-"""`python -m portal stats`: per unit and form, answers stored, duplicates, conflicts, rejected."""
+"""`python -m portal stats`: per unit and form, answers stored, duplicates, conflicts, rejected,
+and how many *count*: stored answers without integrity flags. A dossier rated on two
+tablets (both maybe offline at the time) counts once, by the verdict finished first; the
+later ones are flagged duplicate_dossier here. Flagged answers are kept and listed by flag,
+never deleted (kiosk/domain/integrity.py).
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kiosk.domain.integrity import DUPLICATE_DOSSIER
 from portal.models import Answer, Device, Heartbeat, IntakeEvent
+
+
+def flags_by_unit(engine: Engine) -> dict[tuple[str, str], dict[str, int]]:
+    """Per (unit, form): answers per flag, and under "" those with any flag at all."""
+    first: dict[tuple[str, str], tuple] = {}  # (unit, dossier) → (finished_at, uuid) counted
+    seen: list[tuple[tuple[str, str], str, tuple, list[str], str | None]] = []
+    query = select(Answer.unit_code, Answer.form_id, Answer.uuid, Answer.finished_at,
+                   Answer.payload).execution_options(yield_per=1000)  # fmt: skip
+    with Session(engine) as session:
+        for unit, form, uuid, finished, payload in session.execute(query):
+            dossier = payload.get("dossier_code") if payload.get("verdict") else None
+            order = (finished, uuid)
+            if dossier and ((unit, dossier) not in first or order < first[(unit, dossier)]):
+                first[(unit, dossier)] = order
+            seen.append(((unit, form), uuid, order, list(payload.get("flags") or []), dossier))
+    result: dict[tuple[str, str], dict[str, int]] = {}
+    for key, _uuid, order, flags, dossier in seen:
+        if dossier and first[(key[0], dossier)] != order:
+            flags.append(DUPLICATE_DOSSIER)
+        counts = result.setdefault(key, {})
+        for flag in flags:
+            counts[flag] = counts.get(flag, 0) + 1
+        if flags:
+            counts[""] = counts.get("", 0) + 1
+    return result
 
 
 def collect(engine: Engine) -> dict:
@@ -35,9 +66,12 @@ def collect(engine: Engine) -> dict:
                 "clock_offset_s": beat.clock_offset_s if beat else None,
                 "last_error": beat.last_error if beat else None,
             })  # fmt: skip
+    flagged = flags_by_unit(engine)
     units = [
         {"unit_code": unit, "form_id": form,
-         **{k: counts.get(k, 0) for k in ("stored", "duplicate", "conflict", "rejected")}}
+         **{k: counts.get(k, 0) for k in ("stored", "duplicate", "conflict", "rejected")},
+         "counted": counts.get("stored", 0) - flagged.get((unit, form), {}).get("", 0),
+         "flagged": {k: v for k, v in sorted(flagged.get((unit, form), {}).items()) if k}}
         for (unit, form), counts in sorted(rows.items())
     ]  # fmt: skip
     return {"units": units, "devices": devices}

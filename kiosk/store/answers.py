@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from kiosk import __version__
 from kiosk.domain.flow import FinishedAnswer
 from kiosk.domain.identification import PERSONAL_FIELDS
+from kiosk.domain.integrity import AnswerFacts, History, IntegrityPolicy, flags_for
 from kiosk.store.models import KioskState, OutboxEntry, Response
 from kiosk.store.personal import PersonalData
 
@@ -67,20 +68,61 @@ def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> 
 
 
 def save_answer(
-    engine: Engine, answer: FinishedAnswer, context: Context, personal: PersonalData
+    engine: Engine,
+    answer: FinishedAnswer,
+    context: Context,
+    personal: PersonalData,
+    policy: IntegrityPolicy | None = None,
 ) -> int:
     """Write the answer and its outbox entry in one transaction; return its local sequence.
 
+    With a policy, the answer's integrity flags are worked out in the same transaction
+    (BEGIN IMMEDIATE: no other writer between the look at history and the write).
     Raises whatever the disk raises (full, read-only): the caller must not thank the
     citizen unless this returned.
     """
     row = to_row(answer, context, personal)
     with Session(engine) as session, session.begin():
+        if policy is not None:
+            row.flags = list(_flags(session, row, answer, policy))
         session.add(row)
         session.flush()
         sequence = row.id
         session.add(OutboxEntry(response_id=sequence, enqueued_at=_naive_utc(answer.finished_at)))
     return sequence
+
+
+def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: IntegrityPolicy):
+    finished = answer.finished_at.astimezone(timezone.utc)
+    complete = Response.status == "complete"
+    previous = session.scalar(select(func.max(Response.finished_at)).where(complete))
+    window_start = _naive_utc(finished - timedelta(seconds=policy.burst_window_s))
+    in_window = session.scalar(select(func.count(Response.id)).where(
+        complete, Response.finished_at >= window_start)) or 0  # fmt: skip
+    same_id = 0
+    if row.citizen_id_hash:
+        start, end = policy.day_bounds(finished)
+        same_id = session.scalar(select(func.count(Response.id)).where(
+            complete, Response.citizen_id_hash == row.citizen_id_hash,
+            Response.finished_at >= _naive_utc(start), Response.finished_at < _naive_utc(end),
+        )) or 0  # fmt: skip
+    history = History(
+        previous_finished_at=previous.replace(tzinfo=timezone.utc) if previous else None,
+        finished_within_burst_window=in_window,
+        same_id_today=same_id,
+    )
+    facts = AnswerFacts(finished_at=finished, identified=bool(answer.identity),
+                        has_citizen_id=bool(row.citizen_id_hash))  # fmt: skip
+    return flags_for(facts, history, policy)
+
+
+def already_rated(engine: Engine, dossier_code: str) -> bool:
+    """Whether this kiosk already holds a verdict on that dossier (one per dossier)."""
+    query = select(Response.id).where(
+        Response.dossier_code == dossier_code, Response.verdict.is_not(None)
+    )
+    with Session(engine) as session:
+        return session.scalar(query.limit(1)) is not None
 
 
 def count_answers(engine: Engine) -> int:

@@ -53,6 +53,7 @@ class Response(Base):
     citizen_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     personal_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     app_version: Mapped[str | None] = mapped_column(String(32))  # NULL before revision 0002
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     outbox: Mapped[OutboxEntry | None] = relationship(back_populates="response")
 

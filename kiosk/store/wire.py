@@ -37,6 +37,7 @@ def to_wire(row: Response) -> dict[str, object]:
         "phone_hash": row.phone_hash,
         "citizen_id_hash": row.citizen_id_hash,
         "app_version": row.app_version,
+        "flags": list(row.flags or []),
         "personal_sealed": (
             base64.b64encode(row.personal_sealed).decode() if row.personal_sealed else None
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from datetime import datetime, timezone
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -40,12 +41,14 @@ RESTING_FPS = 12.0
 REST_AFTER_S = 3.0
 # Built when first needed only: most days they never are.
 RARE_SCREENS = ("staff", "out_of_service")
+HOURS_CHECK_S = 30.0
 
 
 class KioskApp(App):
     lang = StringProperty("vi")
     unit_name = StringProperty("")
     out_of_service = BooleanProperty(False)
+    closed = BooleanProperty(False)  # outside opening hours, where the unit closes the kiosk
     title = "Kiosk Hài Lòng"
 
     def __init__(self, core: KioskCore | None, startup_problems: list[str] | None = None, **kw):
@@ -85,6 +88,8 @@ class KioskApp(App):
         self._active_fps = Clock._max_fps  # Kivy reads this attribute on every frame
         self._rest_trigger = Clock.create_trigger(self._rest, REST_AFTER_S)
         self._rest_trigger()
+        self._check_hours()
+        self._hours_event = Clock.schedule_interval(self._check_hours, HOURS_CHECK_S)
         if self.startup_problems:
             self.show_out_of_service(self.tr("oos.closed"), "\n".join(self.startup_problems))
         return self.sm
@@ -181,8 +186,13 @@ class KioskApp(App):
         return self.sm.get_screen(name)
 
     # --- the citizen's flow --------------------------------------------------------
+    def _check_hours(self, _dt: float = 0) -> None:
+        if self.core is not None:
+            self.closed = self.core.config.integrity.closed_now(datetime.now(timezone.utc))
+
     def start_survey(self) -> None:
-        if self.core is None or self.out_of_service:
+        self._check_hours()
+        if self.core is None or self.out_of_service or self.closed:
             return
         self.survey = self.core.new_survey(self.lang)
         self._arm_idle()
@@ -207,14 +217,23 @@ class KioskApp(App):
         problems = self.survey.submit_identification(values, method)
         if problems:
             self.screen("identification").show_problems(problems)
-        else:
+        elif not self._rated_before():
             self._advance()
 
     def submit_receipt(self, dossier_code: str) -> None:
         """A receipt's code from the camera or a barcode scanner (already checked)."""
         if self.survey is not None and self.survey.current == IDENTIFICATION:
             self.survey.identify_by_receipt(dossier_code)
-            self._advance()
+            if not self._rated_before():
+                self._advance()
+
+    def _rated_before(self) -> bool:
+        """One verdict per dossier: a second attempt on this tablet is told so, politely."""
+        code = self.survey.identity.get("dossier_code")
+        if not code or not self.core.already_rated(code):
+            return False
+        self.screen("identification").general_problem = self.tr("ident.already_rated")
+        return True
 
     def skip_identification(self) -> None:
         if self.survey.skip_identification():
@@ -372,6 +391,7 @@ class KioskApp(App):
         self._idle_trigger.cancel()
         self._thanks_trigger.cancel()
         self._rest_trigger.cancel()
+        self._hours_event.cancel()
         if getattr(self, "_watchdog", None) is not None:
             self._watchdog.cancel()
         Clock._max_fps = self._active_fps
