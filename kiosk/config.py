@@ -17,6 +17,7 @@ from kiosk.domain.identification import FIELDS, IdentificationPolicy
 from kiosk.domain.integrity import DAYS, IntegrityPolicy, OpeningHours
 from kiosk.domain.pin import is_pin_hash
 from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
+from kiosk.domain.shifts import Officer
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
 from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YList, YMap, load_yaml
 from kiosk.resources import ASSETS, DEFAULT_CONFIG
@@ -57,6 +58,9 @@ class Config:
     comment_url: str = ""  # "write it on my phone": {token} filled in; empty: not offered
     camera: str = "auto"  # auto | none | a folder or image file fed as camera frames
     integrity: IntegrityPolicy = field(default_factory=IntegrityPolicy)
+    officers: tuple[Officer, ...] = ()
+    without_officer: str = "accept"  # accept: answers with no officer on duty; closed: none
+    yearly_dossiers: int = 0  # the unit's dossiers a year, for the sample target; 0: unknown
 
     @property
     def receipt_rules(self) -> ReceiptRules:
@@ -134,7 +138,8 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
     if language not in LANGUAGES:
         check.problem(data, "language", "bad_choice", allowed=", ".join(LANGUAGES))
     display = _section(check, data, "display", {"fullscreen"})
-    staff = _section(check, data, "staff", {"pin_hash", "max_attempts", "lockout_s"})
+    staff = _section(check, data, "staff", {"pin_hash", "max_attempts", "lockout_s", "officers",
+                                            "without_officer", "yearly_dossiers"})  # fmt: skip
     pin_hash = ""
     if "staff" not in data:
         check.problem(data, "staff", "missing")
@@ -166,6 +171,9 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         staff_pin_hash=pin_hash,
         pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
         pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),
+        officers=_read_officers(check, staff),
+        without_officer=_read_without_officer(check, staff),
+        yearly_dossiers=check.get(staff, "yearly_dossiers", int, "staff", False, 0),
         integrity=_read_integrity(check, data),
         **qr,
     )
@@ -251,6 +259,34 @@ def _read_qr(check: Checker, qr: YMap) -> dict:
         "camera": check.get(qr, "camera", str, "qr", required=False, default="auto"),
         **urls,
     }
+
+
+def _read_officers(check: Checker, staff: YMap) -> tuple[Officer, ...]:
+    raw = check.get(staff, "officers", list, "staff", False, YList())
+    officers = []
+    for index, item in enumerate(raw):
+        where = f"staff.officers[{index}]"
+        if not isinstance(item, YMap):
+            check.problem(raw, where, "not_a_mapping")
+            continue
+        check.unknown_keys(item, {"code", "name", "pin_hash"}, where)
+        code = check.get(item, "code", str, where, default="")
+        pin_hash = check.get(item, "pin_hash", str, where, default="")
+        if pin_hash and not is_pin_hash(pin_hash):
+            check.problem(item, f"{where}.pin_hash", "bad_pin_hash")
+        officers.append(Officer(code, check.get(item, "name", str, where, default=code), pin_hash))
+    codes = [o.code for o in officers]
+    for code in {c for c in codes if codes.count(c) > 1}:
+        check.problem(staff, "staff.officers", "duplicate_id", id=code)
+    return tuple(officers)
+
+
+def _read_without_officer(check: Checker, staff: YMap) -> str:
+    value = check.get(staff, "without_officer", str, "staff", False, "accept")
+    if value not in ("accept", "closed"):
+        check.problem(staff, "staff.without_officer", "bad_choice", allowed="accept, closed")
+        return "accept"
+    return value
 
 
 def _read_integrity(check: Checker, data: YMap) -> IntegrityPolicy:

@@ -10,6 +10,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
+from kiosk.domain.shifts import Officer, Shift, ShiftSummary, yearly_target
 from kiosk.enrolment import Enrolment, load_enrolment, save_enrolment
 
 if TYPE_CHECKING:
@@ -71,7 +73,7 @@ class KioskCore:
         self.config = config
         self.form = form
         self.data_dir = data_dir
-        self.officer: str | None = None
+        self.shift: Shift | None = None  # read from the store when it opens
         self._store: Store | None = None
         self._store_lock = threading.Lock()
 
@@ -135,6 +137,9 @@ class KioskCore:
         device_id = self.config.device_id or _device_id(engine)
         key = load_or_create_key(self.data_dir / "keys" / "hmac.key")
         personal = PersonalData(key, self.config.portal_public_key)
+        from kiosk.store.shifts import current_shift
+
+        self.shift = current_shift(engine)
         log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s",
                  __version__, self.config.unit_code, self.config.counter, device_id,
                  self.form.id, self.form.version, self.config.enrolled)  # fmt: skip
@@ -158,7 +163,53 @@ class KioskCore:
     def context(self) -> Context:
         from kiosk.store.answers import Context
 
-        return Context(self.config.unit_code, self.config.counter, self.device_id, self.officer)
+        shift = self.shift
+        counter = shift.counter if shift else self.config.counter
+        return Context(self.config.unit_code, counter, self.device_id,
+                       shift.officer if shift else None)  # fmt: skip
+
+    # --- shifts ---------------------------------------------------------------------
+    def officer(self, code: str) -> Officer | None:
+        return next((o for o in self.config.officers if o.code == code), None)
+
+    def start_shift(self, officer: str, counter: str) -> Shift:
+        from kiosk.store.shifts import start_shift
+
+        shift = Shift(officer, counter, datetime.now(timezone.utc))
+        start_shift(self.engine, shift)
+        self.shift = shift
+        log.info("shift started: officer %s at counter %s", officer, counter)
+        return shift
+
+    def shift_summary(self) -> ShiftSummary | None:
+        from kiosk.store.shifts import summarize
+
+        if self.shift is None:
+            return None
+        target = yearly_target(self.config.yearly_dossiers)
+        now = datetime.now(timezone.utc)
+        return summarize(self.engine, self.shift, now, self.config.integrity, target)
+
+    def end_shift(self) -> ShiftSummary | None:
+        """End the shift on duty; its summary (None when nobody was on duty)."""
+        from kiosk.store.shifts import end_shift
+
+        summary = self.shift_summary()
+        end_shift(self.engine)
+        if self.shift is not None:
+            log.info("shift ended: officer %s", self.shift.officer)
+        self.shift = None
+        return summary
+
+    def audit(self, actor: str, action: str, detail: str = "") -> None:
+        from kiosk.store.audit import record
+
+        record(self.engine, actor, action, detail)
+
+    @property
+    def takes_answers(self) -> bool:
+        """Without an officer signed in, only if the unit's policy says so."""
+        return self.shift is not None or self.config.without_officer == "accept"
 
     def save(self, answer: FinishedAnswer) -> int:
         """Store the answer with its outbox entry; raises if the disk refuses it."""

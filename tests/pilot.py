@@ -125,6 +125,16 @@ class Pilot:
             Window.dispatch("on_key_up", ord(char.lower()) if char.isascii() else 0, 0)
         self.press(13)
 
+    def staff_area(self, who: str = "it") -> None:
+        """Five taps in the top-right corner, then who is signing in (an officer's code,
+        or "it") when the unit has officers; the PIN is left to the caller."""
+        for _ in range(5):
+            self.tap_at(Window.width - 20, Window.height - 20)
+        self.frames()
+        if self.screen.mode == "who":
+            self.frames(3)  # the tiles were just made: let the grid lay them out
+            self.tap(self.screen.buttons["it" if who == "it" else f"officer:{who}"])
+
     def until(self, condition, seconds: float = 10.0) -> bool:
         """Run frames until condition() holds (work done on other threads lands meanwhile)."""
         import time

@@ -100,10 +100,7 @@ def test_codes_that_are_not_enrolments_are_refused_locally(portal, tmp_path):
 
 
 def _staff_area(pilot) -> None:
-    from kivy.core.window import Window
-
-    for _ in range(5):
-        pilot.tap_at(Window.width - 20, Window.height - 20)
+    pilot.staff_area("it")
     pilot.keys("2468")
     pilot.tap(pilot.screen.ids.ok)
     assert pilot.screen.unlocked

@@ -221,11 +221,7 @@ def test_english_is_selectable_and_recorded(start_kiosk):
 
 
 def _staff_gesture(pilot) -> None:
-    from kivy.core.window import Window
-
-    for _ in range(5):
-        pilot.tap_at(Window.width - 20, Window.height - 20)
-    pilot.frames()
+    pilot.staff_area("it")
 
 
 def test_escape_and_close_never_leave_the_app(start_kiosk):

@@ -28,7 +28,7 @@ from sqlalchemy.exc import OperationalError
 
 from kiosk.resources import MIGRATIONS
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 def _alembic_config():

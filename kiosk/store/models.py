@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, MetaData, String, Text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -70,6 +70,19 @@ class OutboxEntry(Base):
     delivered_at: Mapped[datetime | None]
 
     response: Mapped[Response] = relationship(back_populates="outbox")
+
+
+class AuditEntry(Base):
+    """A staff action: who (officer code, or "it"), what, when. Never a citizen's data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    delivered: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
 
 class KioskState(Base):

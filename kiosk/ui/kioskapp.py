@@ -48,7 +48,8 @@ class KioskApp(App):
     lang = StringProperty("vi")
     unit_name = StringProperty("")
     out_of_service = BooleanProperty(False)
-    closed = BooleanProperty(False)  # outside opening hours, where the unit closes the kiosk
+    closed = BooleanProperty(False)  # not taking answers now: closed_reason says why
+    closed_reason = StringProperty("")  # welcome.closed (after hours) or welcome.waiting_officer
     title = "Kiosk Hài Lòng"
 
     def __init__(self, core: KioskCore | None, startup_problems: list[str] | None = None, **kw):
@@ -135,6 +136,7 @@ class KioskApp(App):
         """What the welcome screen need not wait for: the store and the camera."""
         if not self.core.store_ready:
             self._open_store()
+        Clock.schedule_once(self._check_hours, 0)  # the shift on duty is known now
         self._find_camera()
         config = self.core.config
         if config.thanks_url or config.comment_url:
@@ -187,8 +189,16 @@ class KioskApp(App):
 
     # --- the citizen's flow --------------------------------------------------------
     def _check_hours(self, _dt: float = 0) -> None:
-        if self.core is not None:
-            self.closed = self.core.config.integrity.closed_now(datetime.now(timezone.utc))
+        """Outside opening hours, or with no officer where the unit needs one: no survey."""
+        if self.core is None:
+            return
+        if self.core.config.integrity.closed_now(datetime.now(timezone.utc)):
+            self.closed_reason = "welcome.closed"
+        elif not self.core.takes_answers:
+            self.closed_reason = "welcome.waiting_officer"
+        else:
+            self.closed_reason = ""
+        self.closed = bool(self.closed_reason)
 
     def start_survey(self) -> None:
         self._check_hours()
@@ -290,6 +300,7 @@ class KioskApp(App):
         self._wipe()
         if self.core:
             self.lang = self.core.config.language
+        self._check_hours()
         self.sm.current = "out_of_service" if self.out_of_service else "welcome"
 
     def _wipe(self) -> None:
@@ -356,6 +367,15 @@ class KioskApp(App):
             except Exception:
                 log.warning("PIN lockout state could not be saved")
 
+    def audit(self, actor: str, action: str, detail: str = "") -> None:
+        """Write a staff action to the audit log; a disk problem must not stop the staff."""
+        if self.core is None:
+            return
+        try:
+            self.core.audit(actor, action, detail)
+        except Exception:
+            log.warning("audit entry not written: %s %s", actor, action)
+
     def leave_staff(self) -> None:
         if self.out_of_service and not self.startup_problems and self._store_writable():
             self.out_of_service = False
@@ -373,6 +393,7 @@ class KioskApp(App):
     def exit_app(self) -> None:
         if self.screen("staff").unlocked:
             log.info("kiosk left by staff")
+            self.audit("it", "exit")
             from kiosk import android
 
             if android.on_android():

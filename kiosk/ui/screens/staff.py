@@ -1,5 +1,8 @@
-"""The staff area behind the PIN: leave the app, go back to the citizens' side, or enrol
-the tablet with a portal by scanning the enrolment QR code IT printed.
+"""The staff area, behind the corner gesture and a PIN (one lockout for all staff).
+
+Counter officers sign in with their name and PIN, choose the counter, and start or end
+their shift (the summary shows counts only). IT's PIN opens the IT area: back to the
+citizens' side, enrolment by QR code, leaving the app. Every action goes to the audit log.
 """
 
 from __future__ import annotations
@@ -11,29 +14,81 @@ import time
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.domain.forms import localized
 from kiosk.enrolment import EnrolmentOffer, EnrolmentRefused, claim, read_offer
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import BigButton
+
+
+def shift_summary_words(tr, summary) -> str:
+    """Counts only: staff never see an answer, a comment, a flag or a citizen."""
+    if summary is None:
+        return tr("staff.no_shift")
+    share = summary.share_satisfied
+    percent = f"{share:.0%}" if share is not None else "–"
+    lines = [tr("staff.summary_answers", count=summary.answers),
+             tr("staff.summary_share", percent=percent)]  # fmt: skip
+    progress = summary.progress
+    if progress.target_year:
+        lines.append(tr("staff.summary_year", done=progress.done_year, target=progress.target_year))
+        lines.append(tr("staff.summary_month", done=progress.done_month,
+                        target=progress.target_month))  # fmt: skip
+    return "\n".join(lines)
+
 
 log = logging.getLogger("kiosk.ui")
 
 
 class StaffScreen(KioskScreen):
+    """who (officers and IT) → pin → it (the IT menu) or officer (the shift menu)."""
+
+    mode = StringProperty("pin")
+    title = StringProperty("")
     pin_dots = StringProperty("")
     problem = StringProperty("")
     notice = StringProperty("")
-    unlocked = BooleanProperty(False)
+    unlocked = BooleanProperty(False)  # the IT area is open (exit, enrolment)
     busy = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._pin = ""
         self.panel = None
+        self.person = None  # the Officer signing in; None: IT
+        self.counter = ""
+        self.buttons: dict[str, BigButton] = {}
 
     def open(self) -> None:
         self._pin, self.pin_dots, self.unlocked, self.notice = "", "", False, ""
         self.problem = self._lock_message() or ""
-        if not self.app.core or not self.app.core.config.staff_pin_hash:
+        core = self.app.core
+        if not core or not core.config.staff_pin_hash:
             self.problem = self.app.tr("staff.no_pin")
+        if core and core.config.officers:
+            self._show_who()
+        else:
+            self._ask_pin(None)
+
+    # --- who is there, and their PIN -------------------------------------------------
+    def _show_who(self) -> None:
+        self.mode, self.title = "who", self.app.tr("staff.who")
+        tr = self.app.tr
+        items = [(f"officer:{o.code}", f"{o.code} — {o.name}", lambda o=o: self._ask_pin(o))
+                 for o in self.app.core.config.officers]  # fmt: skip
+        items.append(("it", tr("staff.it"), lambda: self._ask_pin(None)))
+        self._fill(items)
+
+    def on_mode(self, *_args) -> None:
+        # Hidden tiles would still catch touches (a disabled widget swallows them).
+        if self.mode not in ("who", "officer"):
+            self._fill([])
+
+    def _ask_pin(self, person) -> None:
+        self.person = person
+        self.mode = "pin"
+        self._pin = self.pin_dots = ""
+        name = person.name if person else self.app.tr("staff.it")
+        self.title = self.app.tr("staff.pin_for", name=name)
 
     def _lock_message(self) -> str:
         guard = self.app.pin_guard
@@ -54,20 +109,91 @@ class StaffScreen(KioskScreen):
     def submit(self) -> None:
         pin, self._pin, self.pin_dots = self._pin, "", ""
         guard = self.app.pin_guard
-        if guard is None:
+        if guard is None or self.mode != "pin":
             return
-        if guard.attempt(pin, time.time()):
-            self.unlocked, self.problem = True, ""
+        person = self.person
+        if guard.attempt(pin, time.time(), person.pin_hash if person else None):
+            self.problem = ""
+            self.app.audit(person.code if person else "it", "sign_in")
+            if person is None:
+                self.unlocked, self.mode = True, "it"
+                self.title = self.app.tr("staff.menu_title")
+            else:
+                self._show_officer()
         else:
             left = guard.max_attempts - guard.failures
             self.problem = self._lock_message() or self.app.tr("staff.pin_wrong", left=left)
+            self.app.audit(person.code if person else "it", "wrong_pin")
         self.app.remember_pin_guard()
+
+    # --- an officer's shift -------------------------------------------------------------
+    def _show_officer(self) -> None:
+        core, tr = self.app.core, self.app.tr
+        shift = core.shift
+        self.counter = shift.counter if shift else core.config.counter
+        self.mode = "officer"
+        on_duty = shift is not None and shift.officer == self.person.code
+        self.title = tr("staff.shift_title", name=self.person.name)
+        items = [(f"counter:{c.code}", localized(c.name, self.app.lang),
+                  lambda c=c: self._choose_counter(c.code))
+                 for c in core.config.counters]  # fmt: skip
+        items.append(("start", tr("staff.start_shift"), self._start_shift))
+        if shift is not None:
+            items.append(("end", tr("staff.end_shift"), self._end_shift))
+        self._fill(items)
+        self._choose_counter(self.counter)
+        if on_duty:
+            self.notice = tr("staff.on_duty", counter=shift.counter)
+
+    def _choose_counter(self, code: str) -> None:
+        self.counter = code
+        for name, button in self.buttons.items():
+            if name.startswith("counter:"):
+                button.selected = name == f"counter:{code}"
+
+    def _start_shift(self) -> None:
+        core = self.app.core
+        if core.shift is not None and core.shift.officer != self.person.code:
+            self.app.audit(core.shift.officer, "shift_ended_by_next", self.person.code)
+        core.start_shift(self.person.code, self.counter)
+        self.app.audit(self.person.code, "shift_start", self.counter)
+        self.app.leave_staff()
+
+    def _end_shift(self) -> None:
+        core = self.app.core
+        ending = core.shift.officer if core.shift else ""
+        summary = core.end_shift()
+        self.app.audit(self.person.code, "shift_end", ending)
+        self.mode = "summary"
+        self.title = self.app.tr("staff.summary_title")
+        self.notice = shift_summary_words(self.app.tr, summary)
+
+    def _fill(self, items) -> None:
+        container = self.ids.choices
+        container.clear_widgets()
+        self.buttons = {}
+        for name, text, action in items:
+            button = BigButton(text=text, role="primary" if name == "start" else "neutral")
+            button.bind(on_release=lambda _b, action=action: action())
+            self.buttons[name] = button
+            container.add_widget(button)
 
     def reset(self) -> None:
         if self.panel is not None:
             self.panel.close()
         self._pin, self.pin_dots, self.problem, self.unlocked = "", "", "", False
-        self.notice = ""
+        self.notice, self.person, self.mode = "", None, "pin"
+
+    def on_physical_key(self, text: str, keycode: int) -> bool:
+        if text and text.isdigit():
+            self.on_key(text)
+        elif keycode == 8:
+            self.on_key("backspace")
+        elif keycode in (13, 271):
+            self.submit()
+        else:
+            return False
+        return True
 
     # --- enrolment by QR code ------------------------------------------------------
     def enrol_by_qr(self) -> None:
@@ -119,17 +245,6 @@ class StaffScreen(KioskScreen):
     def _claimed(self, problem: str, notice: str) -> None:
         self.busy = False
         self.problem, self.notice = problem, notice
-
-    def on_physical_key(self, text: str, keycode: int) -> bool:
-        if text and text.isdigit():
-            self.on_key(text)
-        elif keycode == 8:
-            self.on_key("backspace")
-        elif keycode in (13, 271):
-            self.submit()
-        else:
-            return False
-        return True
 
 
 load_kv(__file__)

@@ -1,0 +1,118 @@
+"""Shifts in the real window: an officer signs in with name and PIN, picks the counter,
+hands the tablet over; answers carry officer and counter; the summary shows counts only;
+every staff action is in the audit log.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.store.audit import entries
+from kiosk.store.models import Response
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.ui
+
+
+def stored(pilot) -> list[Response]:
+    with Session(pilot.app.core.engine) as session:
+        return list(session.scalars(select(Response).order_by(Response.id)))
+
+
+def sign_in(pilot, code: str = "CB01", pin: str = "1357") -> None:
+    pilot.staff_area(code)
+    assert pilot.screen.mode == "pin"
+    pilot.keys(pin)
+    pilot.tap(pilot.screen.ids.ok)
+
+
+def rate(pilot, verdict: str = "Hài lòng") -> None:
+    pilot.identify("0912345678", "079199123456")
+    pilot.tap_text(verdict)
+    if verdict == "Hài lòng":
+        pilot.tap(pilot.screen.ids.next)
+    else:
+        pilot.tap_text("Về tiến độ, kết quả giải quyết TTHC")
+        pilot.tap(pilot.screen.ids.next)
+    assert pilot.screen_name == "thanks"
+    pilot.tap(pilot.screen.ids.home)
+
+
+def test_an_officer_starts_a_shift_and_answers_carry_officer_and_counter(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", qr__camera="none")
+    pilot = start_kiosk(config)
+    rate(pilot)  # before any shift: no officer on duty (the unit accepts that)
+    sign_in(pilot)
+    assert pilot.screen.mode == "officer"
+    assert "Ca làm việc — Nguyễn Thị Lan" in pilot.texts()
+    pilot.tap(pilot.screen.buttons["counter:Q2"])
+    pilot.tap(pilot.screen.buttons["start"])
+    assert pilot.screen_name == "welcome"
+    rate(pilot)
+    before, during = stored(pilot)
+    assert (before.officer, before.counter) == (None, "Q1")
+    assert (during.officer, during.counter) == ("CB01", "Q2")
+    actions = [(e.actor, e.action, e.detail) for e in entries(pilot.app.core.engine)]
+    assert actions == [("CB01", "sign_in", ""), ("CB01", "shift_start", "Q2")]
+
+
+def test_the_shift_survives_a_restart(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", qr__camera="none")
+    data = tmp_path / "data"
+    pilot = start_kiosk(config, data)
+    sign_in(pilot, "CB02", "2580")
+    pilot.tap(pilot.screen.buttons["start"])
+    pilot.app.dispatch("on_stop")
+    again = start_kiosk(config, data)
+    assert again.app.core.shift.officer == "CB02"
+    rate(again)
+    assert stored(again)[-1].officer == "CB02"
+
+
+def test_ending_the_shift_shows_counts_only(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", qr__camera="none", staff__yearly_dossiers=4000)
+    pilot = start_kiosk(config)
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["start"])
+    rate(pilot, "Hài lòng")
+    rate(pilot, "Chưa hài lòng")
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["end"])
+    shown = pilot.texts()
+    assert "Tổng kết ca làm việc" in shown
+    assert "Số phiếu đã nhận trong ca: 2" in shown
+    assert "Tỷ lệ hài lòng: 50%" in shown
+    assert "Tiến độ năm (máy này): 2 / 259 phiếu tối thiểu" in shown  # decision 2223's example
+    assert "Tháng này: 2 / 22 phiếu" in shown
+    for secret in ("0912345678", "079199123456", "tiến độ, kết quả"):  # nothing of a citizen
+        assert secret not in shown
+    assert pilot.app.core.shift is None
+    assert [e.action for e in entries(pilot.app.core.engine)][-2:] == ["sign_in", "shift_end"]
+
+
+def test_a_unit_that_needs_an_officer_waits_for_one(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", qr__camera="none",
+                          staff__without_officer="closed")  # fmt: skip
+    pilot = start_kiosk(config)
+    pilot.frames(3)
+    assert "Chờ cán bộ vào ca" in pilot.texts()
+    pilot.tap(pilot.screen.ids.start)
+    assert pilot.screen_name == "welcome"
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["start"])
+    pilot.tap(pilot.screen.ids.start)
+    assert pilot.screen_name == "identification"
+
+
+def test_a_wrong_officer_pin_is_refused_and_logged(start_kiosk, tmp_path):
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera="none"))
+    sign_in(pilot, "CB01", "2468")  # IT's PIN is not this officer's
+    assert pilot.screen.mode == "pin"
+    assert "Mã PIN không đúng. Còn 4 lần thử" in pilot.texts()
+    pilot.keys("1357")
+    pilot.tap(pilot.screen.ids.ok)
+    assert pilot.screen.mode == "officer"
+    actions = [(e.actor, e.action) for e in entries(pilot.app.core.engine)]
+    assert actions == [("CB01", "wrong_pin"), ("CB01", "sign_in")]
