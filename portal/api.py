@@ -27,10 +27,12 @@ from kiosk.domain.signing import HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTA
 from kiosk.resources import ASSETS
 from portal import __version__
 from portal.devices import ClaimRefused, claim_enrolment, public_key
-from portal.intake import store_batch
-from portal.models import Device, Heartbeat
+from portal.intake import insert_ignoring_duplicates, store_batch
+from portal.models import AuditRecord, Device, Heartbeat
 from portal.schemas import (
     MAX_ANSWERS,
+    AuditIn,
+    AuditResult,
     BatchIn,
     BatchResult,
     EnrolmentClaimIn,
@@ -179,6 +181,36 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
 
         await run_in_threadpool(save)
         return HeartbeatResult(server_time=now, clock_offset_s=offset)
+
+    @app.post(
+        "/api/v1/audit",
+        status_code=201,
+        response_model=AuditResult,
+        responses=_ERRORS,
+        summary="Deliver the kiosk's staff audit log; each entry is stored once",
+    )
+    async def audit(request: Request) -> AuditResult:
+        raw = await request.body()
+        device = await run_in_threadpool(authenticate, request, raw)
+        try:
+            body = AuditIn.model_validate_json(decode(request, raw))
+        except ValidationError as exc:
+            raise PortalError(400, "bad_audit", str(exc.errors()[0]["msg"])) from None
+        now = _now()
+
+        def save() -> int:
+            if not body.entries:
+                return 0
+            rows = [{"device_id": device.id, "local_id": e.id,
+                     "at": e.at.astimezone(timezone.utc).replace(tzinfo=None), "actor": e.actor,
+                     "action": e.action, "detail": e.detail,
+                     "received_at": now.replace(tzinfo=None)} for e in body.entries]  # fmt: skip
+            statement = insert_ignoring_duplicates(engine, AuditRecord, rows)
+            with engine.begin() as connection:
+                return connection.execute(statement).rowcount or 0
+
+        stored = await run_in_threadpool(save)
+        return AuditResult(stored=max(stored, 0), server_time=now)
 
     @app.post(
         "/api/v1/enrolments/claim",

@@ -29,6 +29,11 @@ def _insert(engine: Engine):
     return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
 
 
+def insert_ignoring_duplicates(engine: Engine, model, rows: list[dict]):
+    """INSERT … ON CONFLICT DO NOTHING for the engine's dialect (SQLite or PostgreSQL)."""
+    return _insert(engine)(model).values(rows).on_conflict_do_nothing()
+
+
 def _naive(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 

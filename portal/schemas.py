@@ -92,6 +92,29 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+class AuditEntryIn(BaseModel):
+    """A staff action on the kiosk: who (an officer's code, or "it"), what, when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(ge=1, le=BIG)  # the kiosk's own sequence: resending is harmless
+    at: datetime
+    actor: str = Field(min_length=1, max_length=64)
+    action: str = Field(min_length=1, max_length=32)
+    detail: str = Field(default="", max_length=200)
+
+
+class AuditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: list[AuditEntryIn] = Field(max_length=MAX_ANSWERS)
+
+
+class AuditResult(BaseModel):
+    stored: int  # new entries; the others had been stored before
+    server_time: datetime
+
+
 class EnrolmentClaimIn(BaseModel):
     """A tablet that scanned an enrolment QR code asks for its device secret."""
 

@@ -85,6 +85,7 @@ def _run(core, tr: Translator, args: argparse.Namespace) -> int:
                 daemon.run_forever()
                 return EXIT_OK
             report = daemon.deliver()
+            daemon.deliver_audit()
             daemon.heartbeat()
     except AlreadyRunning as exc:
         print(tr("sync.already_running", path=exc), file=sys.stderr)

@@ -23,6 +23,7 @@ from sync.policy import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, transport_retry
 
 BATCH_PATH = "/api/v1/batches"
 HEARTBEAT_PATH = "/api/v1/heartbeat"
+AUDIT_PATH = "/api/v1/audit"
 FATES = {"stored", "duplicate", "conflict", "rejected"}
 
 
@@ -111,6 +112,17 @@ class PortalClient:
             raise DeliveryError("bad_reply", "the reply does not name every answer sent")
         self.clock_offset_s = server_time.timestamp() - time.time()
         return BatchReply(batch_id, server_time, fates, size)
+
+    def send_audit(self, entries: list[dict]) -> None:
+        """Deliver staff audit entries; returns only when the portal has stored them all."""
+        body = gzip.compress(json.dumps({"entries": entries}, default=str).encode())
+        reply = self._signed_post(AUDIT_PATH, body, gzipped=True)
+        if reply.status_code != 201:
+            raise _refusal(reply)
+        try:
+            reply.json()["stored"]
+        except (ValueError, KeyError, TypeError):
+            raise DeliveryError("bad_reply", "not the portal's acknowledgement") from None
 
     def heartbeat(self, state: dict) -> None:
         body = json.dumps(state, default=str).encode()

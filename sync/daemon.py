@@ -115,6 +115,24 @@ class SyncDaemon:
     def _remember_error(self, exc: DeliveryError) -> None:
         set_state(self.engine, "sync.last_error", f"{_iso_now()} {exc}")
 
+    # --- the staff audit log --------------------------------------------------------
+    def deliver_audit(self) -> int:
+        """Send the staff audit entries not yet delivered; return how many went."""
+        from kiosk.store.audit import mark_delivered, pending
+
+        sent = 0
+        while entries := pending(self.engine, self.batch_size):
+            wire = [{"id": e.id, "at": e.at.isoformat() + "Z", "actor": e.actor,
+                     "action": e.action, "detail": e.detail} for e in entries]  # fmt: skip
+            try:
+                self.client.send_audit(wire)
+            except DeliveryError as exc:
+                log.info("audit log not delivered: %s", exc)
+                break
+            mark_delivered(self.engine, [e.id for e in entries])
+            sent += len(entries)
+        return sent
+
     # --- heartbeat -----------------------------------------------------------------
     def heartbeat(self) -> None:
         status = outbox_status(self.engine)
@@ -139,6 +157,8 @@ class SyncDaemon:
         next_heartbeat = 0.0
         while not self.stop.is_set():
             report = self.deliver()  # no network at all when nothing is pending
+            if report.error is None:
+                self.deliver_audit()
             if report.sent or report.error or time.monotonic() >= next_heartbeat:
                 self.heartbeat()
                 next_heartbeat = time.monotonic() + HEARTBEAT_EVERY_S

@@ -116,3 +116,34 @@ def test_a_wrong_officer_pin_is_refused_and_logged(start_kiosk, tmp_path):
     assert pilot.screen.mode == "officer"
     actions = [(e.actor, e.action) for e in entries(pilot.app.core.engine)]
     assert actions == [("CB01", "wrong_pin"), ("CB01", "sign_in")]
+
+
+def test_the_audit_log_reaches_the_portal_once(start_kiosk, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from tests.portal_support import start_portal, sync
+
+    portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}", log=tmp_path / "portal.log")
+    try:
+        data = tmp_path / "data"
+        device = portal.enrol(data)
+        pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera="none"), data)
+        sign_in(pilot, "CB01", "0000")
+        pilot.keys("1357")
+        pilot.tap(pilot.screen.ids.ok)
+        pilot.tap(pilot.screen.buttons["start"])
+        for _ in range(2):  # the second round finds nothing new to send
+            assert sync("--once", "--data-dir", str(data)).returncode == 0
+        engine = create_engine(portal.db)
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT device_id, actor, action, detail FROM audit_records ORDER BY local_id"
+            )).fetchall()  # fmt: skip
+        engine.dispose()
+        assert [tuple(r) for r in rows] == [
+            (device["device_id"], "CB01", "wrong_pin", ""),
+            (device["device_id"], "CB01", "sign_in", ""),
+            (device["device_id"], "CB01", "shift_start", "Q1"),
+        ]
+    finally:
+        portal.stop()
