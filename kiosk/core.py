@@ -21,7 +21,7 @@ from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
-from kiosk.domain.shifts import Officer, Shift, ShiftSummary, yearly_target
+from kiosk.domain.shifts import Officer, Progress, Shift, ShiftSummary, yearly_target
 from kiosk.enrolment import Enrolment, load_enrolment, save_enrolment
 
 if TYPE_CHECKING:
@@ -55,6 +55,23 @@ def setup_logging(data_dir: Path) -> Path:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     return path
+
+
+@dataclass(frozen=True)
+class KioskStatus:
+    version: str
+    device_id: str
+    unit_code: str
+    counter: str
+    portal_url: str
+    enrolled: bool
+    pending: int
+    oldest_pending: datetime | None
+    rejected: int
+    last_success: str
+    last_error: str
+    config_problems: int
+    progress: Progress
 
 
 @dataclass
@@ -200,6 +217,30 @@ class KioskCore:
             log.info("shift ended: officer %s", self.shift.officer)
         self.shift = None
         return summary
+
+    def status(self) -> KioskStatus:
+        """What the IT area shows: versions, where answers go and how far they got."""
+        from kiosk.config import check_config_file
+        from kiosk.store.answers import get_state
+        from kiosk.store.outbox import outbox_status
+        from kiosk.store.shifts import summarize
+
+        outbox = outbox_status(self.engine)
+        oldest = outbox.oldest_pending
+        if oldest is not None:  # stored as naive UTC; shown in the unit's time
+            oldest = self.config.integrity.local(oldest.replace(tzinfo=timezone.utc))
+        year = summarize(self.engine, Shift("", "", datetime.now(timezone.utc)),
+                         datetime.now(timezone.utc), self.config.integrity,
+                         yearly_target(self.config.yearly_dossiers)).progress  # fmt: skip
+        return KioskStatus(
+            version=__version__, device_id=self.device_id, unit_code=self.config.unit_code,
+            counter=self.context().counter, portal_url=self.config.portal_url,
+            enrolled=self.config.enrolled, pending=outbox.pending,
+            oldest_pending=oldest, rejected=outbox.rejected,
+            last_success=get_state(self.engine, "sync.last_success") or "",
+            last_error=get_state(self.engine, "sync.last_error") or "",
+            config_problems=len(check_config_file(Path(self.config.source))), progress=year,
+        )  # fmt: skip
 
     def audit(self, actor: str, action: str, detail: str = "") -> None:
         from kiosk.store.audit import record

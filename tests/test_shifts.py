@@ -147,3 +147,42 @@ def test_the_audit_log_reaches_the_portal_once(start_kiosk, tmp_path):
         ]
     finally:
         portal.stop()
+
+
+def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(start_kiosk,
+                                                                             tmp_path):  # fmt: skip
+    from tests.portal_support import start_portal
+
+    portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}", log=tmp_path / "portal.log")
+    try:
+        data = tmp_path / "data"
+        device = portal.enrol(data)
+        config = write_config(
+            tmp_path / "config.yaml", qr__camera="none", staff__yearly_dossiers=4000
+        )
+        pilot = start_kiosk(config, data)
+        rate(pilot)
+        pilot.staff_area("it")
+        pilot.keys("2468")
+        pilot.tap(pilot.screen.ids.ok)
+        status = pilot.screen.it_status
+        assert f"máy {device['device_id']}" in status and "Phiên bản 0.2.0" in status
+        assert f"Gửi dữ liệu về: {portal.url}" in status
+        assert "Chờ gửi: 1 phiếu" in status and "Cấu hình hợp lệ" in status
+        assert "Tiến độ năm (máy này): 1 / 259" in status
+        pilot.tap(pilot.screen.ids.test_portal)
+        assert pilot.until(lambda: "Kết nối được với cổng" in pilot.screen.notice)
+        pilot.frames(3)  # the status above the buttons was rewritten: let them settle
+        pilot.tap(pilot.screen.ids.export)
+        [export] = (data / "exports").glob("answers-*.csv")
+        assert len(export.read_text(encoding="utf-8").splitlines()) == 2
+        assert "0912345678" not in export.read_text(encoding="utf-8")
+        pilot.frames(3)
+        pilot.tap(pilot.screen.ids.show_log)
+        shown = pilot.screen.it_status
+        assert "answer" in shown and "stored" in shown
+        for secret in ("0912345678", "079199123456"):
+            assert secret not in shown
+        assert [e.action for e in entries(pilot.app.core.engine)] == ["sign_in", "export"]
+    finally:
+        portal.stop()

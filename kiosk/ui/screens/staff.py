@@ -16,8 +16,36 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from kiosk.domain.forms import localized
 from kiosk.enrolment import EnrolmentOffer, EnrolmentRefused, claim, read_offer
+from kiosk.ui import theme
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BigButton
+
+LOG_LINES = 12
+
+
+def _mark_selected(button: BigButton, selected: bool) -> None:
+    """A chosen counter: light text on the dark selection colour, and a tick."""
+    tick = f"[font={theme.ICON_FONT}]✓[/font] "  # Roboto has no tick
+    button.color = theme.ON_PRIMARY if selected else theme.ON_NEUTRAL
+    base = button.text.removeprefix(tick)
+    button.text = tick + base if selected else base
+
+
+def it_status_words(tr, status) -> str:
+    oldest = f"{status.oldest_pending:%d/%m %H:%M}" if status.oldest_pending else "–"
+    lines = [
+        tr("it.version", version=status.version, device=status.device_id,
+           unit=status.unit_code, counter=status.counter),
+        tr("it.portal", url=status.portal_url) if status.portal_url else tr("it.no_portal"),
+        tr("it.outbox", pending=status.pending, oldest=oldest, rejected=status.rejected),
+        tr("it.last_sync", success=status.last_success or "–", error=status.last_error or "–"),
+        tr("it.config_ok") if not status.config_problems
+        else tr("it.config_bad", count=status.config_problems),
+    ]  # fmt: skip
+    if status.progress.target_year:
+        lines.append(tr("staff.summary_year", done=status.progress.done_year,
+                        target=status.progress.target_year))  # fmt: skip
+    return "\n".join(lines)
 
 
 def shift_summary_words(tr, summary) -> str:
@@ -49,6 +77,8 @@ class StaffScreen(KioskScreen):
     notice = StringProperty("")
     unlocked = BooleanProperty(False)  # the IT area is open (exit, enrolment)
     busy = BooleanProperty(False)
+    it_status = StringProperty("")  # or the log's last lines (status_is_log)
+    status_is_log = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -118,6 +148,7 @@ class StaffScreen(KioskScreen):
             if person is None:
                 self.unlocked, self.mode = True, "it"
                 self.title = self.app.tr("staff.menu_title")
+                self.refresh_status()
             else:
                 self._show_officer()
         else:
@@ -125,6 +156,79 @@ class StaffScreen(KioskScreen):
             self.problem = self._lock_message() or self.app.tr("staff.pin_wrong", left=left)
             self.app.audit(person.code if person else "it", "wrong_pin")
         self.app.remember_pin_guard()
+
+    # --- the IT area -------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        self.status_is_log = False
+        try:
+            self.it_status = it_status_words(self.app.tr, self.app.core.status())
+        except Exception as exc:  # the store may be what is broken: say so, keep the menu
+            self.it_status = self.app.tr("it.status_failed", error=exc)
+
+    def _say(self, problem: str = "", notice: str = "") -> None:
+        self.problem, self.notice = problem, notice
+
+    def test_portal(self) -> None:
+        config = self.app.core.config
+        if not config.portal_url:
+            self._say(self.app.tr("cli.not_enrolled"))
+            return
+        self.busy = True
+        self._say(notice=self.app.tr("it.testing", url=config.portal_url))
+        threading.Thread(target=self._test_portal_behind, daemon=True).start()
+
+    def _test_portal_behind(self) -> None:
+        import requests
+
+        config, tr = self.app.core.config, self.app.tr
+        url = config.portal_url.rstrip("/") + "/api/v1/health"
+        try:
+            reply = requests.get(url, timeout=10, verify=config.portal_ca_file or True)
+            version = reply.json().get("version", "?") if reply.status_code == 200 else None
+        except (requests.RequestException, ValueError) as exc:
+            version, error = None, type(exc).__name__
+        else:
+            error = f"HTTP {reply.status_code}"
+        if version:
+            outcome = ("", tr("it.portal_ok", url=config.portal_url, version=version))
+        else:
+            outcome = (tr("it.portal_failed", url=config.portal_url, error=error), "")
+        Clock.schedule_once(lambda _dt: self._tested(*outcome), 0)
+
+    def _tested(self, problem: str, notice: str) -> None:
+        self.busy = False
+        self._say(problem, notice)
+        self.refresh_status()
+
+    def export(self) -> None:
+        from datetime import datetime
+
+        from kiosk.store.answers import iter_answers
+        from kiosk.store.export import write_export
+
+        core = self.app.core
+        folder = core.data_dir / "exports"
+        path = folder / f"answers-{datetime.now():%Y%m%d-%H%M%S}.csv"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8", newline="") as out:
+                count = write_export(iter_answers(core.engine), "csv", out)
+        except OSError as exc:
+            self._say(self.app.tr("cli.store_error", path=path, error=exc.strerror or exc))
+            return
+        self.app.audit("it", "export", path.name)
+        self._say(notice=self.app.tr("cli.export_done", count=count, path=path))
+
+    def show_log(self) -> None:
+        """The kiosk's log (nothing personal is ever written to it), last lines first seen."""
+        path = self.app.core.data_dir / "logs" / "kiosk.log"
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_LINES:]
+        except OSError:
+            lines = []
+        self._say()
+        self.it_status = "\n".join(line[:120] for line in lines) or self.app.tr("it.log_empty")
+        self.status_is_log = True
 
     # --- an officer's shift -------------------------------------------------------------
     def _show_officer(self) -> None:
@@ -174,7 +278,8 @@ class StaffScreen(KioskScreen):
         self.buttons = {}
         for name, text, action in items:
             button = BigButton(text=text, role="primary" if name == "start" else "neutral")
-            button.bind(on_release=lambda _b, action=action: action())
+            button.bind(on_release=lambda _b, action=action: action(),
+                        selected=_mark_selected)  # fmt: skip
             self.buttons[name] = button
             container.add_widget(button)
 
@@ -244,7 +349,8 @@ class StaffScreen(KioskScreen):
 
     def _claimed(self, problem: str, notice: str) -> None:
         self.busy = False
-        self.problem, self.notice = problem, notice
+        self._say(problem, notice)
+        self.refresh_status()
 
 
 load_kv(__file__)
