@@ -61,6 +61,7 @@ class Config:
     officers: tuple[Officer, ...] = ()
     without_officer: str = "accept"  # accept: answers with no officer on duty; closed: none
     yearly_dossiers: int = 0  # the unit's dossiers a year, for the sample target; 0: unknown
+    end_of_day: time | None = None  # shifts still open then are ended (local time)
 
     @property
     def receipt_rules(self) -> ReceiptRules:
@@ -139,7 +140,8 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         check.problem(data, "language", "bad_choice", allowed=", ".join(LANGUAGES))
     display = _section(check, data, "display", {"fullscreen"})
     staff = _section(check, data, "staff", {"pin_hash", "max_attempts", "lockout_s", "officers",
-                                            "without_officer", "yearly_dossiers"})  # fmt: skip
+                                            "without_officer", "yearly_dossiers",
+                                            "end_of_day"})  # fmt: skip
     pin_hash = ""
     if "staff" not in data:
         check.problem(data, "staff", "missing")
@@ -174,6 +176,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         officers=_read_officers(check, staff),
         without_officer=_read_without_officer(check, staff),
         yearly_dossiers=check.get(staff, "yearly_dossiers", int, "staff", False, 0),
+        end_of_day=_read_end_of_day(check, staff),
         integrity=_read_integrity(check, data),
         **qr,
     )
@@ -269,16 +272,30 @@ def _read_officers(check: Checker, staff: YMap) -> tuple[Officer, ...]:
         if not isinstance(item, YMap):
             check.problem(raw, where, "not_a_mapping")
             continue
-        check.unknown_keys(item, {"code", "name", "pin_hash"}, where)
+        check.unknown_keys(item, {"code", "name", "pin_hash", "citizen_id_hash"}, where)
         code = check.get(item, "code", str, where, default="")
-        pin_hash = check.get(item, "pin_hash", str, where, default="")
-        if pin_hash and not is_pin_hash(pin_hash):
-            check.problem(item, f"{where}.pin_hash", "bad_pin_hash")
-        officers.append(Officer(code, check.get(item, "name", str, where, default=code), pin_hash))
+        hashes = {}
+        for key in ("pin_hash", "citizen_id_hash"):
+            hashes[key] = check.get(item, key, str, where, required=key == "pin_hash", default="")
+            if hashes[key] and not is_pin_hash(hashes[key]):
+                check.problem(item, f"{where}.{key}", "bad_pin_hash")
+        name = check.get(item, "name", str, where, default=code)
+        officers.append(Officer(code, name, hashes["pin_hash"], hashes["citizen_id_hash"]))
     codes = [o.code for o in officers]
     for code in {c for c in codes if codes.count(c) > 1}:
         check.problem(staff, "staff.officers", "duplicate_id", id=code)
     return tuple(officers)
+
+
+def _read_end_of_day(check: Checker, staff: YMap) -> time | None:
+    text = check.get(staff, "end_of_day", str, "staff", False, "")
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        check.problem(staff, "staff.end_of_day", "bad_opening_hours")
+        return None
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 def _read_without_officer(check: Checker, staff: YMap) -> str:

@@ -21,7 +21,14 @@ from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
 from kiosk.domain.pin import PinGuard
-from kiosk.domain.shifts import Officer, Progress, Shift, ShiftSummary, yearly_target
+from kiosk.domain.shifts import (
+    Officer,
+    Progress,
+    Shift,
+    ShiftSummary,
+    overdue,
+    yearly_target,
+)
 from kiosk.enrolment import Enrolment, load_enrolment, save_enrolment
 
 if TYPE_CHECKING:
@@ -247,6 +254,15 @@ class KioskCore:
 
         record(self.engine, actor, action, detail)
 
+    def end_shift_if_day_is_over(self) -> str | None:
+        """End a shift left open past the working day; the officer's code if one was."""
+        shift = self.shift
+        if shift and overdue(shift, datetime.now(timezone.utc), self.config.end_of_day,
+                             self.config.integrity):  # fmt: skip
+            self.end_shift()
+            return shift.officer
+        return None
+
     @property
     def takes_answers(self) -> bool:
         """Without an officer signed in, only if the unit's policy says so."""
@@ -257,8 +273,10 @@ class KioskCore:
         from kiosk.store.answers import save_answer
 
         store = self.open_store()
+        on_duty = self.officer(self.shift.officer) if self.shift else None
         sequence = save_answer(store.engine, answer, self.context(), store.personal,
-                               self.config.integrity)  # fmt: skip
+                               self.config.integrity,
+                               on_duty.citizen_id_hash if on_duty else "")  # fmt: skip
         log.info("answer %s stored (#%d, %s, %s)", answer.uuid, sequence,
                  "complete" if answer.complete else "incomplete", answer.verdict)  # fmt: skip
         return sequence

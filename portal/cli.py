@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     keys = sub.add_parser("keys", help="the keypair that seals personal data")
     keys.add_argument("--private-out", type=Path, required=True)
+    unit = sub.add_parser("unit", help="a unit's yearly dossier count (for its target)")
+    unit.add_argument("unit_code")
+    unit.add_argument("--yearly-dossiers", type=int, required=True)
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     sub.add_parser("openapi", help="print the OpenAPI document")
@@ -71,6 +74,17 @@ def main(argv: list[str] | None = None) -> int:
 
         print(new_keypair(engine, args.private_out))
         return 0
+    if args.command == "unit":
+        from portal.stats import set_yearly_dossiers
+
+        if args.yearly_dossiers < 0:
+            print("the dossier count cannot be negative", file=sys.stderr)
+            return 2
+        target = set_yearly_dossiers(engine, args.unit_code, args.yearly_dossiers)
+        print(
+            f"{args.unit_code}: {args.yearly_dossiers} dossiers a year → at least {target} answers"
+        )
+        return 0
     from portal.stats import collect
 
     report = collect(engine)
@@ -81,6 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{row['unit_code']:12} {row['form_id']:16} stored {row['stored']:6}  "
                   f"counted {row['counted']:6}  duplicate {row['duplicate']:5}  "
                   f"conflict {row['conflict']:4}  rejected {row['rejected']:4}")  # fmt: skip
+            if row.get("target"):
+                print(f"{'':12} yearly minimum (decision 2223): {row['target']}"
+                      f" for {row['yearly_dossiers']} dossiers")  # fmt: skip
             if row["flagged"]:
                 flags = ", ".join(f"{flag} {count}" for flag, count in row["flagged"].items())
                 print(f"{'':12} flagged (kept, not counted): {flags}")

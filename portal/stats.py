@@ -11,7 +11,26 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.integrity import DUPLICATE_DOSSIER
-from portal.models import Answer, Device, Heartbeat, IntakeEvent
+from kiosk.domain.shifts import yearly_target
+from portal.models import Answer, Device, Heartbeat, IntakeEvent, Setting
+
+YEARLY_DOSSIERS = "yearly_dossiers:"
+
+
+def set_yearly_dossiers(engine: Engine, unit: str, dossiers: int) -> int:
+    """Keep a unit's yearly dossier count; return its minimum number of answers."""
+    with Session(engine) as session, session.begin():
+        session.merge(Setting(key=f"{YEARLY_DOSSIERS}{unit}", value=str(dossiers)))
+    return yearly_target(dossiers)
+
+
+def unit_targets(engine: Engine) -> dict[str, dict[str, int]]:
+    """Per unit with a dossier count: decision 2223's minimum for the year."""
+    with Session(engine) as session:
+        settings = session.scalars(select(Setting).where(Setting.key.startswith(YEARLY_DOSSIERS)))
+        return {s.key.removeprefix(YEARLY_DOSSIERS): {
+            "yearly_dossiers": int(s.value), "target": yearly_target(int(s.value))}
+            for s in settings}  # fmt: skip
 
 
 def flags_by_unit(engine: Engine) -> dict[tuple[str, str], dict[str, int]]:
@@ -67,11 +86,13 @@ def collect(engine: Engine) -> dict:
                 "last_error": beat.last_error if beat else None,
             })  # fmt: skip
     flagged = flags_by_unit(engine)
+    targets = unit_targets(engine)
     units = [
         {"unit_code": unit, "form_id": form,
          **{k: counts.get(k, 0) for k in ("stored", "duplicate", "conflict", "rejected")},
          "counted": counts.get("stored", 0) - flagged.get((unit, form), {}).get("", 0),
-         "flagged": {k: v for k, v in sorted(flagged.get((unit, form), {}).items()) if k}}
+         "flagged": {k: v for k, v in sorted(flagged.get((unit, form), {}).items()) if k},
+         **targets.get(unit, {})}
         for (unit, form), counts in sorted(rows.items())
     ]  # fmt: skip
     return {"units": units, "devices": devices}

@@ -206,7 +206,10 @@ def test_flags_reach_the_portal_and_a_dossier_rated_on_two_tablets_counts_once(t
             core.engine.dispose()
         assert sync("--once", "--data-dir", str(tmp_path / "a")).returncode == 0
         assert sync("--once", "--data-dir", str(tmp_path / "b")).returncode == 0
+        made = portal.portal("unit", "DNG-HC", "--yearly-dossiers", "4000")
+        assert "at least 259 answers" in made.stdout
         [unit] = portal.stats()["units"]
+        assert (unit["yearly_dossiers"], unit["target"]) == (4000, 259)
         assert unit["stored"] == 8
         assert unit["flagged"]["duplicate_dossier"] == 1  # A's: B finished first
         # The burst's 2nd to 6th come too soon; the 6th is also the one over five in 120 s.
@@ -239,3 +242,33 @@ def test_a_unit_open_at_all_hours_is_never_closed(start_kiosk, tmp_path):
     assert not pilot.app.closed
     pilot.tap(pilot.screen.ids.start)
     assert pilot.screen_name == "identification"
+
+
+def test_an_answer_with_the_officer_on_dutys_own_id_is_flagged(tmp_path):
+    from kiosk.domain.pin import hash_pin
+
+    officer = {"code": "CB09", "name": "Lê Văn Tư", "pin_hash": hash_pin("4321"),
+               "citizen_id_hash": hash_pin("079199123456")}  # fmt: skip
+    config = write_config(tmp_path / "config.yaml", staff__officers=[officer])
+    core = KioskCore.open(config, tmp_path / "data")
+    core.save(answer_at(core, OPEN, citizen_id="079199123456"))  # nobody on duty yet
+    core.start_shift("CB09", "Q1")
+    core.save(answer_at(core, OPEN + timedelta(minutes=5), citizen_id="079199123456"))
+    core.save(answer_at(core, OPEN + timedelta(minutes=10), citizen_id="048099000123"))
+    assert [rules.OFFICER_SELF in f for f in stored_flags(core)] == [False, True, False]
+
+
+def test_a_shift_left_open_ends_with_the_working_day():
+    from datetime import time as clock
+
+    from kiosk.domain.shifts import Shift, overdue
+
+    morning = datetime(2025, 11, 25, 8, 0, tzinfo=VN).astimezone(timezone.utc)
+    shift = Shift("CB01", "Q1", morning)
+    at = lambda h, m, day=25: datetime(2025, 11, day, h, m, tzinfo=VN)  # noqa: E731
+    assert not overdue(shift, at(17, 29), clock(17, 30), POLICY)
+    assert overdue(shift, at(17, 30), clock(17, 30), POLICY)
+    assert not overdue(shift, at(23, 59), None, POLICY)
+    assert overdue(shift, at(0, 1, day=26), None, POLICY)  # the next local day
+    evening = Shift("CB01", "Q1", at(18, 0).astimezone(timezone.utc))  # started after it
+    assert not overdue(evening, at(19, 0), clock(17, 30), POLICY)

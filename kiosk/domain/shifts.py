@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
+from kiosk.domain.integrity import IntegrityPolicy
 from kiosk.domain.targets import sample_target
 
 
@@ -16,6 +17,9 @@ class Officer:
     code: str
     name: str
     pin_hash: str
+    # The officer's own ID number, hashed like a PIN (python -m kiosk hash-pin): an answer
+    # whose ID matches the officer on duty is flagged officer_self. Empty: not checked.
+    citizen_id_hash: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,15 @@ class ShiftSummary:
     @property
     def share_satisfied(self) -> float | None:
         return self.satisfied / self.answers if self.answers else None
+
+
+def overdue(shift: Shift, now: datetime, end_of_day: time | None, policy: IntegrityPolicy) -> bool:
+    """Whether the working day of a shift is over (the unit's local time): a shift left open
+    overnight, or past end_of_day, is ended so that tomorrow's answers are not its."""
+    started, current = policy.local(shift.started_at), policy.local(now)
+    if current.date() > started.date():
+        return True
+    return end_of_day is not None and started.time() < end_of_day <= current.time()
 
 
 def yearly_target(yearly_dossiers: int) -> int:

@@ -13,6 +13,7 @@ from kiosk import __version__
 from kiosk.domain.flow import FinishedAnswer
 from kiosk.domain.identification import PERSONAL_FIELDS
 from kiosk.domain.integrity import AnswerFacts, History, IntegrityPolicy, flags_for
+from kiosk.domain.pin import verify_pin
 from kiosk.store.models import KioskState, OutboxEntry, Response
 from kiosk.store.personal import PersonalData
 
@@ -73,6 +74,7 @@ def save_answer(
     context: Context,
     personal: PersonalData,
     policy: IntegrityPolicy | None = None,
+    officer_id_hash: str = "",
 ) -> int:
     """Write the answer and its outbox entry in one transaction; return its local sequence.
 
@@ -84,7 +86,7 @@ def save_answer(
     row = to_row(answer, context, personal)
     with Session(engine) as session, session.begin():
         if policy is not None:
-            row.flags = list(_flags(session, row, answer, policy))
+            row.flags = list(_flags(session, row, answer, policy, officer_id_hash))
         session.add(row)
         session.flush()
         sequence = row.id
@@ -92,7 +94,8 @@ def save_answer(
     return sequence
 
 
-def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: IntegrityPolicy):
+def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: IntegrityPolicy,
+           officer_id_hash: str):  # fmt: skip
     finished = answer.finished_at.astimezone(timezone.utc)
     complete = Response.status == "complete"
     previous = session.scalar(select(func.max(Response.finished_at)).where(complete))
@@ -111,8 +114,11 @@ def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: Inte
         finished_within_burst_window=in_window,
         same_id_today=same_id,
     )
+    typed_id = answer.identity.get("citizen_id", "")
+    officer_self = bool(officer_id_hash and typed_id and verify_pin(typed_id, officer_id_hash))
     facts = AnswerFacts(finished_at=finished, identified=bool(answer.identity),
-                        has_citizen_id=bool(row.citizen_id_hash))  # fmt: skip
+                        has_citizen_id=bool(row.citizen_id_hash),
+                        officer_self=officer_self)  # fmt: skip
     return flags_for(facts, history, policy)
 
 

@@ -192,6 +192,13 @@ class KioskApp(App):
         """Outside opening hours, or with no officer where the unit needs one: no survey."""
         if self.core is None:
             return
+        if self.core.store_ready and self.core.shift is not None:
+            try:
+                ended = self.core.end_shift_if_day_is_over()
+            except Exception:  # the disk: the shift simply stays open
+                ended = None
+            if ended:
+                self.audit("system", "shift_end_of_day", ended)
         if self.core.config.integrity.closed_now(datetime.now(timezone.utc)):
             self.closed_reason = "welcome.closed"
         elif not self.core.takes_answers:
