@@ -124,6 +124,9 @@ def test_staff_scan_the_code_and_the_tablet_sends_to_the_portal(portal, start_ki
         assert (data / "enrolment.json").stat().st_mode & 0o037 == 0  # group may read only
         assert (enrolment["counter"], enrolment["portal_url"]) == ("Q2", portal.url)
         assert pilot.app.core.config.counter == "Q2"
+        from kiosk.store.audit import entries
+
+        assert [(e.actor, e.action) for e in entries(pilot.app.core.engine)][-1] == ("it", "enrol")
 
         pilot.tap(pilot.screen.ids.enrol)  # the same code again: the portal refuses it
         assert pilot.until(lambda: pilot.screen.problem != "")

@@ -47,6 +47,7 @@ def test_an_officer_starts_a_shift_and_answers_carry_officer_and_counter(start_k
     sign_in(pilot)
     assert pilot.screen.mode == "officer"
     assert "Ca làm việc — Nguyễn Thị Lan" in pilot.texts()
+    assert "Tiến độ năm (máy này): 1 / 259 phiếu tối thiểu" in pilot.texts()  # shipped: 4000
     pilot.tap(pilot.screen.buttons["counter:Q2"])
     pilot.tap(pilot.screen.buttons["start"])
     assert pilot.screen_name == "welcome"

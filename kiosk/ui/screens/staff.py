@@ -246,8 +246,13 @@ class StaffScreen(KioskScreen):
             items.append(("end", tr("staff.end_shift"), self._end_shift))
         self._fill(items)
         self._choose_counter(self.counter)
-        if on_duty:
-            self.notice = tr("staff.on_duty", counter=shift.counter)
+        lines = [tr("staff.on_duty", counter=shift.counter)] if on_duty else []
+        done = core.status().progress
+        if done.target_year:
+            lines += [tr("staff.summary_year", done=done.done_year, target=done.target_year),
+                      tr("staff.summary_month", done=done.done_month,
+                         target=done.target_month)]  # fmt: skip
+        self.notice = "\n".join(lines)
 
     def _choose_counter(self, code: str) -> None:
         self.counter = code
@@ -337,6 +342,7 @@ class StaffScreen(KioskScreen):
         try:
             enrolment = claim(offer, core.config.portal_ca_file or None)
             core.enrol(enrolment)
+            core.audit("it", "enrol", f"{enrolment.device_id} {enrolment.portal_url}")
             outcome = ("", tr("enrol.done", device=enrolment.device_id, url=enrolment.portal_url,
                               unit=enrolment.unit_code, counter=enrolment.counter))  # fmt: skip
         except EnrolmentRefused as exc:
