@@ -14,6 +14,7 @@ from pathlib import Path
 from kiosk.locale import Translator
 
 DEMO_PIN = "2468"  # the shipped config.yaml's; check-config warns while it is in use
+DEMO_OFFICER_PINS = ("1357", "2580")  # the shipped demo officers' PINs
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +116,10 @@ def _check_config(args: argparse.Namespace, tr: Translator) -> int:
 
     if verify_pin(DEMO_PIN, config.staff_pin_hash):
         print(tr("cli.demo_pin", pin=DEMO_PIN))
+    for officer in config.officers:
+        demo = next((pin for pin in DEMO_OFFICER_PINS if verify_pin(pin, officer.pin_hash)), None)
+        if demo:
+            print(tr("cli.demo_officer_pin", code=officer.code, pin=demo))
     return 0
 
 

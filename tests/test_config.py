@@ -29,6 +29,7 @@ def test_check_config_cli_says_valid_with_status_zero():
     assert result.returncode == 0
     assert "Cấu hình hợp lệ" in result.stdout
     assert "mã PIN cán bộ vẫn là mã mẫu 2468" in result.stdout  # the shipped demo PIN
+    assert "cán bộ CB01 vẫn dùng mã PIN mẫu 1357" in result.stdout
 
 
 def test_broken_config_names_file_line_and_key_in_vietnamese(tmp_path):
