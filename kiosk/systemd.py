@@ -22,9 +22,11 @@ def notify(message: str) -> bool:
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
             sock.connect(address)
-            sock.sendall(message.encode())
+            # Never wait: this runs on the UI thread, and a reader that stopped reading
+            # must not freeze the screen (a full queue simply loses this ping).
+            sock.send(message.encode(), socket.MSG_DONTWAIT)
         return True
-    except OSError:
+    except OSError:  # no socket, or BlockingIOError from a full queue
         return False
 
 

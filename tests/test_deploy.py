@@ -78,8 +78,10 @@ def test_the_kiosk_tells_systemd_it_is_ready_and_pings_the_watchdog(start_kiosk,
         return message in received
 
     assert pilot.until(lambda: heard("READY=1"))
-    assert pilot.until(lambda: received.count("WATCHDOG=1") >= 2)
-    listener.close()
+    assert pilot.until(lambda: heard("WATCHDOG=1") and received.count("WATCHDOG=1") >= 2)
+    listener.close()  # nobody reads any more: the kiosk must go on, not wait on the socket
+    pilot.frames(30)
+    assert pilot.screen_name == "welcome"
 
 
 def test_install_lays_out_opt_etc_and_var_lib(tmp_path):
@@ -108,3 +110,15 @@ def test_install_lays_out_opt_etc_and_var_lib(tmp_path):
     assert (root / "etc/kiosk-hai-long/config.yaml").read_text() == "unit: {code: MINE}\n"
     assert (root / "opt/kiosk-hai-long.old/kiosk-hai-long").exists()  # the previous bundle
     assert os.access(root / "opt/kiosk-hai-long/kiosk-hai-long", os.X_OK)
+
+
+def test_a_full_notify_queue_never_blocks_the_kiosk(tmp_path, monkeypatch):
+    from kiosk.systemd import notify
+
+    path = tmp_path / "notify.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(str(path))
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    sent = [notify("WATCHDOG=1") for _ in range(500)]  # nobody reads: the queue fills
+    assert sent[0] is True and sent[-1] is False
+    listener.close()
