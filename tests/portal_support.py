@@ -44,6 +44,18 @@ class Portal:
         assert applied.returncode == 0, applied.stderr
         return json.loads(out.read_text())
 
+    def uuids(self) -> list[str]:
+        """The UUIDs of the answers the portal stored, in the order it stored them."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.db)
+        try:
+            with engine.connect() as connection:
+                query = text("SELECT uuid FROM answers ORDER BY id")
+                return list(connection.execute(query).scalars())
+        finally:
+            engine.dispose()
+
     def stats(self) -> dict:
         result = self.portal("stats", "--json")
         assert result.returncode == 0, result.stderr

@@ -141,9 +141,9 @@ def test_staff_scan_the_code_and_the_tablet_sends_to_the_portal(portal, start_ki
             ).fetchall()
         assert counter == "Q2" and sealed is not None  # sealed to the key the code carried
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and uuid not in _portal_uuids(portal):
+        while time.monotonic() < deadline and uuid not in portal.uuids():
             time.sleep(0.5)
-        assert uuid in _portal_uuids(portal)  # the waiting daemon took the enrolment up
+        assert uuid in portal.uuids()  # the waiting daemon took the enrolment up
     finally:
         daemon.terminate()
         _, errors = daemon.communicate(timeout=30)
@@ -159,14 +159,3 @@ def test_a_receipt_in_front_of_the_enrolment_scan_is_refused(start_kiosk, tmp_pa
     pilot.tap(pilot.screen.ids.enrol)
     assert pilot.until(lambda: "Đây không phải mã QR đăng ký máy" in pilot.texts())
     assert not (pilot.app.core.data_dir / "enrolment.json").exists()
-
-
-def _portal_uuids(portal) -> list[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(portal.db)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text("SELECT uuid FROM answers")).scalars())
-    finally:
-        engine.dispose()

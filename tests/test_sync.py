@@ -39,17 +39,6 @@ def portal(request, tmp_path):
     server.stop()
 
 
-def portal_uuids(portal) -> list[str]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(portal.db)
-    try:
-        with engine.connect() as connection:
-            return list(connection.execute(text("SELECT uuid FROM answers ORDER BY id")).scalars())
-    finally:
-        engine.dispose()
-
-
 def outbox(data_dir: Path) -> list[tuple]:
     with sqlite3.connect(data_dir / "kiosk.db") as connection:
         return connection.execute(
@@ -72,7 +61,7 @@ def test_once_delivers_everything_oldest_first_exactly_once(portal, tmp_path):
     assert "Đã gửi 450 câu trả lời: 450 được lưu" in result.stdout
     assert result.stderr.count("batch ") == 3  # one log line per batch
     sent = [row[0] for row in outbox(data)]
-    assert portal_uuids(portal) == sent  # oldest first, each once
+    assert portal.uuids() == sent  # oldest first, each once
     assert {state for _, state, _ in outbox(data)} == {"delivered"}
     again = sync("--once", "--data-dir", str(data))
     assert again.returncode == 0 and "Đã gửi 0 câu trả lời" in again.stdout
@@ -91,7 +80,7 @@ def test_a_resend_after_a_lost_reply_counts_as_delivered_not_twice(portal, tmp_p
     result = sync("--once", "--data-dir", str(data))
     assert result.returncode == 0
     assert "15 đã có từ trước" in result.stdout
-    assert len(portal_uuids(portal)) == 30
+    assert len(portal.uuids()) == 30
     assert portal.stats()["units"][0]["duplicate"] == 15
 
 
@@ -125,7 +114,7 @@ def test_unknown_form_version_is_rejected_without_blocking_the_rest(portal, tmp_
     states = [state for _, state, _ in outbox(data)]
     assert states.count("delivered") == 9 and states[2] == "rejected"
     assert "unknown_form_version" in outbox(data)[2][2]
-    assert len(portal_uuids(portal)) == 9
+    assert len(portal.uuids()) == 9
 
 
 def test_revoked_device_gets_401_and_nothing_is_stored(portal, tmp_path):
@@ -136,7 +125,7 @@ def test_revoked_device_gets_401_and_nothing_is_stored(portal, tmp_path):
     result = sync("--once", "--data-dir", str(data))
     assert result.returncode == 1
     assert "unauthorized" in result.stderr
-    assert portal_uuids(portal) == []
+    assert portal.uuids() == []
     assert {state for _, state, _ in outbox(data)} == {"pending"}
     status = json.loads(sync("status", "--json", "--data-dir", str(data)).stdout)
     assert "unauthorized" in status["last_error"]
@@ -152,7 +141,7 @@ def test_a_wrong_tablet_clock_is_corrected_from_the_portals_reply(portal, tmp_pa
         )
     result = sync("--once", "--data-dir", str(data))
     assert result.returncode == 0, result.stderr
-    assert len(portal_uuids(portal)) == 3
+    assert len(portal.uuids()) == 3
     status = json.loads(sync("status", "--json", "--data-dir", str(data)).stdout)
     assert abs(status["clock_offset_s"]) < 60
 
@@ -254,7 +243,7 @@ def test_wrong_signature_and_oversized_batches_are_refused_in_json(portal, tmp_p
     accepted = _post(portal, device, body)
     assert accepted.status_code == 201
     assert accepted.json()["results"][0]["status"] == "rejected"
-    assert portal_uuids(portal) == []
+    assert portal.uuids() == []
 
 
 class _RefusesEverything(http.server.BaseHTTPRequestHandler):

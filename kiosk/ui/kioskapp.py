@@ -101,7 +101,7 @@ class KioskApp(App):
         # SIGTERM ends it cleanly. Python runs the handler between two frames.
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, lambda *_a: Clock.schedule_once(self._stop_for_system))
-        from kiosk import android
+        from kiosk.ui import android
 
         if android.on_android():
             android.start_sync_service()
@@ -401,7 +401,7 @@ class KioskApp(App):
         if self.screen("staff").unlocked:
             log.info("kiosk left by staff")
             self.audit("it", "exit")
-            from kiosk import android
+            from kiosk.ui import android
 
             if android.on_android():
                 android.release_app()
