@@ -230,15 +230,18 @@ class KioskCore:
         from kiosk.config import check_config_file
         from kiosk.store.answers import get_state
         from kiosk.store.outbox import outbox_status
-        from kiosk.store.shifts import summarize
+        from kiosk.store.shifts import progress
 
         outbox = outbox_status(self.engine)
         oldest = outbox.oldest_pending
         if oldest is not None:  # stored as naive UTC; shown in the unit's time
             oldest = self.config.integrity.local(oldest.replace(tzinfo=timezone.utc))
-        year = summarize(self.engine, Shift("", "", datetime.now(timezone.utc)),
-                         datetime.now(timezone.utc), self.config.integrity,
-                         yearly_target(self.config.yearly_dossiers)).progress  # fmt: skip
+        year = progress(
+            self.engine,
+            datetime.now(timezone.utc),
+            self.config.integrity,
+            yearly_target(self.config.yearly_dossiers),
+        )
         return KioskStatus(
             version=__version__, device_id=self.device_id, unit_code=self.config.unit_code,
             counter=self.context().counter, portal_url=self.config.portal_url,

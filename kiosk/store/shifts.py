@@ -14,6 +14,7 @@ from kiosk.store.answers import get_state, set_state
 from kiosk.store.models import Response
 
 KEY = "shift"
+COMPLETE = Response.status == "complete"
 
 
 def current_shift(engine: Engine) -> Shift | None:
@@ -38,21 +39,26 @@ def summarize(engine: Engine, shift: Shift, now: datetime, policy: IntegrityPoli
               target_year: int) -> ShiftSummary:  # fmt: skip
     """Counts only: the shift's complete answers and satisfied ones, and the tablet's
     progress this year and month (the unit's local calendar) towards the target."""
-    complete = Response.status == "complete"
     since = _naive(shift.started_at)
+    mine = select(func.count(Response.id)).where(
+        COMPLETE, Response.officer == shift.officer, Response.finished_at >= since
+    )
     with Session(engine) as session:
-        mine = select(func.count(Response.id)).where(
-            complete, Response.officer == shift.officer, Response.finished_at >= since
-        )
         answers = session.scalar(mine) or 0
         satisfied = session.scalar(mine.where(Response.verdict == "satisfied")) or 0
-        local = policy.local(now)
-        year_start = datetime.combine(local.date().replace(month=1, day=1), time(0), policy.zone)
-        month_start = datetime.combine(local.date().replace(day=1), time(0), policy.zone)
-        done = select(func.count(Response.id)).where(complete)
+    return ShiftSummary(shift, answers, satisfied, progress(engine, now, policy, target_year))
+
+
+def progress(engine: Engine, now: datetime, policy: IntegrityPolicy, target_year: int) -> Progress:
+    """Complete answers on this tablet this year and this month (the unit's calendar)."""
+    local = policy.local(now).date()
+    year_start = datetime.combine(local.replace(month=1, day=1), time(0), policy.zone)
+    month_start = datetime.combine(local.replace(day=1), time(0), policy.zone)
+    done = select(func.count(Response.id)).where(COMPLETE)
+    with Session(engine) as session:
         year = session.scalar(done.where(Response.finished_at >= _naive(year_start))) or 0
         month = session.scalar(done.where(Response.finished_at >= _naive(month_start))) or 0
-    return ShiftSummary(shift, answers, satisfied, Progress(target_year, year, month))
+    return Progress(target_year, year, month)
 
 
 def _naive(moment: datetime) -> datetime:
