@@ -70,13 +70,20 @@ def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:
 
 
 _ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 413, 415, 429, 503)}
-_BATCH_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": BatchIn.model_json_schema()}},
-        "description": "JSON, gzip-compressed (Content-Encoding: gzip) or plain.",
+
+
+def _signed_body(model) -> dict:
+    """The request body of a signed endpoint, which reads its raw bytes itself."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+            "description": "JSON, gzip-compressed (Content-Encoding: gzip) or plain.",
+        }
     }
-}
+
+
+_BATCH_BODY = _signed_body(BatchIn)
 
 
 def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> FastAPI:
@@ -187,6 +194,7 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         status_code=201,
         response_model=AuditResult,
         responses=_ERRORS,
+        openapi_extra=_signed_body(AuditIn),
         summary="Deliver the kiosk's staff audit log; each entry is stored once",
     )
     async def audit(request: Request) -> AuditResult:
