@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.conftest import ROOT
@@ -28,11 +26,7 @@ def test_store_that_cannot_open_takes_the_kiosk_out_of_service(start_kiosk, tmp_
     data_dir = tmp_path / "data"
     (data_dir / "kiosk.db").mkdir(parents=True)  # a folder where the database should be
     pilot = start_kiosk(data_dir=data_dir, open_store=False)
-    deadline = time.monotonic() + 20
-    while pilot.screen_name != "out_of_service" and time.monotonic() < deadline:
-        pilot.frames(1)
-        time.sleep(0.02)
-    assert pilot.screen_name == "out_of_service"
+    assert pilot.until(lambda: pilot.screen_name == "out_of_service", seconds=20)
     assert f"Không ghi được dữ liệu vào {data_dir / 'kiosk.db'}" in pilot.texts()
     pilot.app.start_survey()
     assert pilot.screen_name == "out_of_service"

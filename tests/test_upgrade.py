@@ -11,7 +11,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +38,12 @@ def old_store(tmp_path: Path) -> Path:
 def rows(path: Path, query: str) -> list[tuple]:
     with sqlite3.connect(path) as db:
         return db.execute(query).fetchall()
+
+
+def half_upgraded(path: Path) -> None:
+    """An earlier attempt that died half-way: 0002's column is there, the revision is not."""
+    with sqlite3.connect(path) as broken:
+        broken.execute("ALTER TABLE responses ADD COLUMN app_version VARCHAR(32)")
 
 
 def digest(path: Path) -> str:
@@ -84,8 +89,7 @@ def test_every_answer_survives_and_the_undelivered_stay_queued(tmp_path):
 def test_a_failed_upgrade_puts_the_old_file_back(tmp_path):
     data = old_store(tmp_path)
     db = data / "kiosk.db"
-    with sqlite3.connect(db) as broken:  # an earlier half-done attempt: the column is there
-        broken.execute("ALTER TABLE responses ADD COLUMN app_version VARCHAR(32)")
+    half_upgraded(db)
     before = digest(db)
     with pytest.raises(UpgradeFailed) as failed:
         KioskCore.open(None, data)
@@ -98,14 +102,9 @@ def test_a_failed_upgrade_puts_the_old_file_back(tmp_path):
 
 def test_the_kiosk_shows_it_to_it_and_the_commands_say_it(tmp_path, start_kiosk):
     data = old_store(tmp_path)
-    with sqlite3.connect(data / "kiosk.db") as broken:
-        broken.execute("ALTER TABLE responses ADD COLUMN app_version VARCHAR(32)")
+    half_upgraded(data / "kiosk.db")
     pilot = start_kiosk(data_dir=data, open_store=False)
-    deadline = time.monotonic() + 30
-    while pilot.screen_name != "out_of_service" and time.monotonic() < deadline:
-        pilot.frames(1)
-        time.sleep(0.02)
-    assert pilot.screen_name == "out_of_service"
+    assert pilot.until(lambda: pilot.screen_name == "out_of_service", seconds=30)
     assert "Không nâng cấp được dữ liệu cho phiên bản mới" in pilot.texts()
     assert "Dữ liệu cũ vẫn nguyên vẹn (bản sao:" in pilot.texts()
     status = subprocess.run([sys.executable, "-m", "sync", "status", "--data-dir", str(data)],
