@@ -17,14 +17,25 @@ from kivy.tests.common import UnitTestTouch
 from kivy.uix.widget import Widget
 
 
+# A person reads a new screen before touching it: each tap comes this long after the
+# last one on the tap guard's clock (kiosk.ui.tapguard), which the pilot drives.
+PACE_S = 1.0
+
+
 class Pilot:
     def __init__(self, app):
         self.app = app
+        self.now = 1000.0  # the tap guard's clock, seconds
+        app.tap_guard.clock = lambda: self.now
 
     # --- time --------------------------------------------------------------------
     def frames(self, count: int = 4) -> None:
         for _ in range(count):
             EventLoop.idle()
+
+    def wait(self, seconds: float) -> None:
+        """Let a person's time pass (the tap guard's clock), without sleeping."""
+        self.now += seconds
 
     # --- looking -------------------------------------------------------------------
     @property
@@ -77,11 +88,24 @@ class Pilot:
         if isinstance(parent, ScrollView):
             parent.scroll_to(widget, padding=10, animate=False)
             self.frames(2)
-        x, y = widget.to_window(*widget.center)
+        self.touch_at(*widget.to_window(*widget.center), pause_s=PACE_S)
+
+    def touch_at(self, x: float, y: float, pause_s: float = PACE_S, hold_s: float = 0.08) -> None:
+        """One touch at window coordinates, `pause_s` after the last one ended."""
+        self.wait(pause_s)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
+        self.frames(1)
+        self.wait(hold_s)
         touch.touch_up()
         self.frames(2)
+
+    def double_tap(self, widget: Widget, gap_s: float = 0.25) -> None:
+        """Two quick taps on the same spot, as impatient or older hands do."""
+        self.settle()
+        x, y = widget.to_window(*widget.center)
+        self.touch_at(x, y)
+        self.touch_at(x, y, pause_s=gap_s)
 
     def tap_text(self, text: str, **attrs) -> None:
         self.tap(self.find(text, **attrs))
@@ -95,10 +119,7 @@ class Pilot:
 
     def tap_at(self, x: float, y: float) -> None:
         self.settle()
-        touch = UnitTestTouch(x, y)
-        touch.touch_down()
-        touch.touch_up()
-        self.frames(1)
+        self.touch_at(x, y)
 
     def keys(self, keys: str) -> None:
         """Tap the on-screen keys (keypad or keyboard) that type these characters."""

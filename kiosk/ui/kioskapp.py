@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timezone
 
 from kivy.app import App
@@ -23,6 +24,7 @@ from kiosk.domain.flow import IDENTIFICATION, FinishedAnswer
 from kiosk.domain.forms import localized
 from kiosk.locale import translate
 from kiosk.ui.screens import SCREENS, make_screen
+from kiosk.ui.tapguard import TapGuard
 
 log = logging.getLogger("kiosk.ui")
 
@@ -63,6 +65,8 @@ class KioskApp(App):
         self.camera_feed = None  # found beside the store, after the first frame
         self._idle_armed = False
         self.prebuilt = False  # every citizen screen built (just after the first frame)
+        self.step_serial = 0  # counts the steps shown, so the tap guard sees a new question
+        self.tap_guard = TapGuard(self._view, time.monotonic)
 
     # --- words -------------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, /, **params: object) -> str:
@@ -81,7 +85,13 @@ class KioskApp(App):
         self.screen("welcome")
         self.on_lang()
         Window.bind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
-        Window.bind(on_touch_down=self._on_activity)
+        guard = self.tap_guard
+        Window.bind(
+            on_touch_down=guard.on_touch_down,
+            on_touch_move=guard.on_touch_move,
+            on_touch_up=guard.on_touch_up,
+        )
+        Window.bind(on_touch_down=self._on_activity)  # bound last, called first: sees all
         idle_s = self.core.config.idle_timeout_s if self.core else 60
         thanks_s = self.core.config.thanks_s if self.core else 8
         self._idle_trigger = Clock.create_trigger(self._on_idle, idle_s)
@@ -215,8 +225,14 @@ class KioskApp(App):
         self._arm_idle()
         self.show_step()
 
+    def _view(self) -> tuple:
+        """What the citizen sees, as far as a tap is concerned: the screen, the step on
+        it, and the panels open over it."""
+        return self.sm.current, self.step_serial, tuple(map(id, Window.children))
+
     def show_step(self) -> None:
         survey = self.survey
+        self.step_serial += 1
         if survey.current == IDENTIFICATION:
             name = "identification"
             self.screen(name).load(survey)
@@ -416,6 +432,12 @@ class KioskApp(App):
                 screen.panel.close()
         Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.unbind(on_touch_down=self._on_activity)
+        guard = self.tap_guard
+        Window.unbind(
+            on_touch_down=guard.on_touch_down,
+            on_touch_move=guard.on_touch_move,
+            on_touch_up=guard.on_touch_up,
+        )
         self._idle_trigger.cancel()
         self._thanks_trigger.cancel()
         self._rest_trigger.cancel()
