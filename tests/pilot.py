@@ -16,7 +16,6 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.widget import Widget
 
-
 # A person reads a new screen before touching it: each tap comes this long after the
 # last one on the tap guard's clock (kiosk.ui.tapguard), which the pilot drives.
 PACE_S = 1.0
