@@ -11,6 +11,7 @@ disk-full: one answer (prints "STORED"), then forbids the process to grow any fi
 
 from __future__ import annotations
 
+import os
 import resource
 import signal
 import sys
@@ -23,7 +24,15 @@ PHONE, CITIZEN_ID = "0987654321", "001088123456"
 
 
 def main(mode: str, config: Path, data_dir: Path) -> int:
+    if mode == "type-comment":
+        os.environ.pop("KIVY_NO_FILELOG", None)
+        os.environ["KIVY_LOG_MODE"] = "KIVY"
     conftest.pytest_configure(None)
+    if mode == "type-comment":
+        from kivy.config import Config
+
+        Config.set("kivy", "log_level", "debug")
+        Config.set("kivy", "log_enable", "1")
     from kiosk.core import KioskCore
     from kiosk.ui.kioskapp import KioskApp
     from tests.pilot import Pilot
@@ -35,6 +44,8 @@ def main(mode: str, config: Path, data_dir: Path) -> int:
     screens: list[str] = []
     app.sm.bind(current=lambda _sm, name: screens.append(name))
 
+    if mode == "type-comment":
+        return type_comment(pilot)
     pilot.identify(PHONE, CITIZEN_ID)
     print("UUID", app.survey.uuid, flush=True)
     pilot.rate_satisfied()
@@ -53,6 +64,28 @@ def main(mode: str, config: Path, data_dir: Path) -> int:
     pilot.rate_satisfied()
     print("SCREENS", " ".join(screens), flush=True)
     print("TEXTS", pilot.texts().replace("\n", " | "), flush=True)
+    return 0
+
+
+COMMENT_KEYS = ("ddowij", "laau", "quas")  # đợi lâu quá
+UNCONFIRMED_KEYS = ("khoong", "vui")  # không vui
+
+
+def type_comment(pilot) -> int:
+    import logging
+
+    logging.getLogger().setLevel(logging.DEBUG)
+    for words in (COMMENT_KEYS, UNCONFIRMED_KEYS):
+        pilot.identify(PHONE, CITIZEN_ID)
+        pilot.tap_text("Hài lòng")
+        for word in words:
+            pilot.keys(word)
+            pilot.key("space")
+        if words is COMMENT_KEYS:
+            pilot.tap(pilot.screen.ids.next)
+            pilot.tap(pilot.screen.ids.home)
+    print("TYPED", pilot.screen.ids.keyboard.text == "không vui ", flush=True)
+    print("KIVY_HOME", os.environ["KIVY_HOME"], flush=True)
     return 0
 
 

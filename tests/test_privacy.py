@@ -1,15 +1,23 @@
-"""Phone and ID numbers typed in the UI appear nowhere in clear: not the database, not the logs."""
+"""Phone and ID numbers typed in the UI appear nowhere in clear: not the database, not the logs.
+
+Nor does what a citizen types on the keyboard reach any log: Kivy's files, stderr (the
+journal in production), the kiosk's own log.
+"""
 
 from __future__ import annotations
 
 import base64
 import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from nacl.public import PrivateKey
 
-from tests.conftest import write_config
+from tests.conftest import ROOT, write_config
 
 pytestmark = pytest.mark.ui
 
@@ -44,3 +52,33 @@ def test_raw_digits_are_in_no_file_the_kiosk_wrote(start_kiosk, tmp_path, enroll
         for secret in (PHONE, CITIZEN_ID, PHONE[1:], CITIZEN_ID[3:]):
             assert secret.encode() not in content, f"{secret} found in {path}"
             assert secret.encode("utf-16-le") not in content, f"{secret} found in {path}"
+
+
+@pytest.mark.slow
+def test_no_keystroke_or_comment_reaches_any_log_even_at_debug(config_file, data_dir):
+    command = [sys.executable, "-m", "tests.drive_kiosk", "type-comment"]
+    child = subprocess.run(
+        [*command, str(config_file), str(data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "TYPED True" in child.stdout, child.stderr[-3000:]
+    kivy_home = Path(child.stdout.split("KIVY_HOME", 1)[1].split()[0])
+    try:
+        kivy_logs = _all_files(kivy_home / "logs")
+        assert kivy_logs, "Kivy wrote no log file: the test would prove nothing"
+        assert "[DEBUG" in kivy_logs[0].read_text(encoding="utf-8", errors="replace")
+        outputs = {"stderr": child.stderr, "stdout": child.stdout}
+        for path in [*kivy_logs, *_all_files(data_dir / "logs")]:
+            outputs[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        shutil.rmtree(kivy_home, ignore_errors=True)
+    # A word may be logged whole, as raw keys, or spelled out as a list of its parts
+    # (['đ', 'ợ', 'i']): looked for with the list's punctuation taken out.
+    typed = ["ddowij", "laau", "quas", "khoong", "đợi", "lâu", "quá", "không"]
+    for where, text in outputs.items():
+        squeezed = re.sub(r"[\[\]',\s]", "", text)
+        for fragment in typed:
+            assert fragment not in text and fragment not in squeezed, f"{fragment!r} in {where}"

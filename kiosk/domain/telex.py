@@ -9,12 +9,30 @@ Telex key that does the same, so one engine places every mark.
 
 from __future__ import annotations
 
+import logging
 import unicodedata
+from pathlib import Path
 
 import bogo
 
 TONE_KEYS = {"sac": "s", "huyen": "f", "hoi": "r", "nga": "x", "nang": "j"}
 WORD_BREAKS = set(" \n.,;:!?()-\"'/")
+
+
+class _NoKeystrokes(logging.Filter):
+    """bogo writes every word it composes to the root logger at DEBUG; at that level a
+    kiosk's log (Kivy's files, the journal) would keep what citizens typed, unconfirmed
+    comments included. Records made by bogo's own code are dropped where they are made."""
+
+    def __init__(self, package_dir: Path):
+        super().__init__()
+        self.package_dir = str(package_dir)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.pathname.startswith(self.package_dir)
+
+
+logging.getLogger().addFilter(_NoKeystrokes(Path(bogo.__file__).parent))
 
 
 def nfc(text: str) -> str:
