@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# Debian packages the tests need: a virtual X server, Mesa's software OpenGL, PostgreSQL,
-# zbar (pyzbar's library).
+# Debian packages: `system-packages.sh run` those the kiosk needs to run (Mesa's OpenGL,
+# mtdev for Kivy's input, zbar for pyzbar, venv for .venv); `system-packages.sh [test]`
+# those and what the tests need besides (a virtual X server, PostgreSQL, openssl).
+# `--missing` after either prints the missing ones and installs nothing.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-needed=(xvfb xauth libgl1 libgl1-mesa-dri libegl1 libmtdev1 postgresql openssl libzbar0)
+run=(libgl1 libgl1-mesa-dri libegl1 libmtdev1 libzbar0)
+case "${1:-test}" in
+  run) needed=("${run[@]}") ;;
+  test) needed=("${run[@]}" xvfb xauth postgresql openssl) ;;
+  *)
+    echo "usage: scripts/system-packages.sh [run|test] [--missing]" >&2
+    exit 2
+    ;;
+esac
 missing=()
 for package in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
+if ! python3 -c 'import ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+if [ "${2:-}" = "--missing" ]; then
+  if [ "${#missing[@]}" -gt 0 ]; then printf '%s\n' "${missing[@]}"; fi
+  exit 0
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
