@@ -1,4 +1,4 @@
-"""`python -m portal`: serve, enrol devices, keys, stats, and the OpenAPI document."""
+"""`python -m portal`: create the tables, serve, enrol devices, keys, stats, the OpenAPI file."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m portal", description="Kiosk Hài Lòng portal")
     parser.add_argument("--db", default=DEFAULT_DB, help="SQLAlchemy URL (sqlite or postgresql)")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="create the database's tables (before serve, device add…)")
     serve = sub.add_parser("serve", help="receive answers over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8470)
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
         return 0
-    engine = make_portal_engine(url)
+    engine = make_portal_engine(url)  # creates the tables that are missing
+    if args.command == "init-db":
+        print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+        return 0
     if args.command == "serve":
         import uvicorn
 

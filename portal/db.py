@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 
 from portal.models import Base
 
@@ -27,5 +29,23 @@ def make_portal_engine(url: str) -> Engine:
             cursor.close()
     else:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    create_schema(engine)
     return engine
+
+
+def create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create the portal's tables that are missing, safe against a concurrent creator.
+
+    `create_all` looks, then creates: two processes starting on one new database (the
+    server and `device add`, say) can both see a table missing and one of them then fails
+    with "table … already exists". Such a failure means someone else made the table, so
+    look again; only a failure that persists is raised.
+    """
+    for attempt in range(attempts):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))

@@ -4,9 +4,172 @@ complete (sealed, counted) and every tool says the same about the enrolment."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import socket
 import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, event, inspect
 
 from tests.conftest import ROOT
+from tests.portal_support import free_port
+
+LOCAL_PORTAL = str(ROOT / "scripts" / "local-portal")
+
+
+def _running_with(text: str) -> list[str]:
+    """Command lines of live processes that mention `text` (a test's own data dir)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = next(line for line in (entry / "status").read_text().splitlines()
+                         if line.startswith("State:"))  # fmt: skip
+        except (OSError, StopIteration):
+            continue
+        if text in cmdline and "zombie" not in state:
+            found.append(cmdline)
+    return found
+
+
+def _local_portal(data_dir: Path, port: int, *command: str, timeout: float = 180):
+    env = {**os.environ, "PORTAL_PORT": str(port), "KIOSK_PYTHON": sys.executable}
+    return subprocess.run([LOCAL_PORTAL, str(data_dir), "--", *command], capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=timeout)  # fmt: skip
+
+
+# --- 1. the portal's schema is made once, safely --------------------------------------
+def test_a_concurrent_creator_of_the_portal_schema_is_no_failure(tmp_path):
+    """Someone else creates a table between create_all's look and its CREATE (as the
+    background `portal serve` did while `device add` started): no "already exists"."""
+    from portal.db import make_portal_engine
+    from portal.models import Base
+
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    table = Base.metadata.sorted_tables[0]
+    raced = []
+
+    def someone_else_first(target, connection, **_kw):
+        if not raced:
+            raced.append(target.name)
+            other = create_engine(url)
+            target.create(other)
+            other.dispose()
+
+    event.listen(table, "before_create", someone_else_first)
+    try:
+        engine = make_portal_engine(url)
+    finally:
+        event.remove(table, "before_create", someone_else_first)
+    assert raced == [table.name]
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_portal_processes_starting_at_once_on_a_new_database_all_succeed(tmp_path):
+    for attempt in range(3):
+        db = f"sqlite:///{tmp_path / f'portal-{attempt}.db'}"
+        commands = [["init-db"], ["init-db"], ["device", "add", "--unit", "U", "--counter", "Q1"],
+                    ["stats"]]  # fmt: skip
+        started = [subprocess.Popen([sys.executable, "-m", "portal", "--db", db, *c], cwd=ROOT,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for c in commands]  # fmt: skip
+        for process in started:
+            _out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+
+
+# --- 1 and 3. the local portal around the kiosk ---------------------------------------
+CHECK = """
+import json, sys, urllib.request
+from pathlib import Path
+data, url = Path(sys.argv[1]), sys.argv[2]
+health = json.load(urllib.request.urlopen(url + "/api/v1/health", timeout=5))
+(data / "seen.json").write_text(json.dumps({"health": health}))
+"""
+
+
+@pytest.mark.slow
+def test_local_portal_starts_on_fresh_data_dirs_every_time_and_leaves_nothing(tmp_path):
+    for attempt in range(3):
+        data = tmp_path / f"fresh-{attempt}"
+        port = free_port()
+        result = _local_portal(data, port, sys.executable, "-c", CHECK, str(data),
+                               f"http://127.0.0.1:{port}")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert json.loads((data / "seen.json").read_text())["health"]
+        assert f"http://127.0.0.1:{port}" in result.stdout
+        assert "already exists" not in (data / "local-portal.log").read_text()
+        assert _running_with(str(data)) == []
+        # The demo enrolment carries the local portal's key: personal data is sealed.
+        enrolment = json.loads((data / "enrolment.json").read_text())
+        assert enrolment["public_key"]
+        assert oct((data / "local-portal-private.key").stat().st_mode & 0o777) == "0o600"
+        assert not (data / "local-enrolment.json").exists()  # the secret is in one file only
+
+
+@pytest.mark.slow
+def test_local_portal_again_on_the_same_data_dir_keeps_its_enrolment(tmp_path):
+    data = tmp_path / "data"
+    port = free_port()
+    assert _local_portal(data, port, "true").returncode == 0
+    first = json.loads((data / "enrolment.json").read_text())
+    again = _local_portal(data, port, "true")
+    assert again.returncode == 0, again.stderr
+    assert json.loads((data / "enrolment.json").read_text()) == first
+
+
+@pytest.mark.slow
+def test_a_failing_command_stops_the_portal_and_the_daemon(tmp_path):
+    data = tmp_path / "data"
+    result = _local_portal(data, free_port(), sys.executable, "-c", "raise SystemExit(7)",
+                           str(data))  # fmt: skip
+    assert result.returncode == 7
+    assert _running_with(str(data)) == []
+
+
+@pytest.mark.slow
+def test_a_taken_port_fails_loudly_before_anything_runs(tmp_path):
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _local_portal(data, port, sys.executable, "-c", "open(__import__('sys')"
+                               ".argv[1], 'w')", str(data / "ran"))  # fmt: skip
+    assert result.returncode == 1
+    assert f"port {port} is in use" in result.stderr
+    assert not (data / "ran").exists()
+    assert _running_with(str(data)) == []
+
+
+@pytest.mark.slow
+def test_stopping_the_script_stops_everything_at_once(tmp_path):
+    data = tmp_path / "data"
+    env = {**os.environ, "PORTAL_PORT": str(free_port()), "KIOSK_PYTHON": sys.executable}
+    command = [LOCAL_PORTAL, str(data), "--", sys.executable, "-c", "import time; time.sleep(120)",
+               str(data)]  # fmt: skip
+    script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert script.stdout.readline().startswith("Local portal:")
+        assert len(_running_with(str(data))) >= 3  # the portal, the daemon, the command
+        started = time.monotonic()
+        script.send_signal(signal.SIGTERM)
+        script.wait(timeout=60)
+        assert time.monotonic() - started < 30
+    finally:
+        if script.poll() is None:
+            script.kill()
+    assert script.returncode == 143
+    assert _running_with(str(data)) == []
 
 
 # --- 2. set up once -----------------------------------------------------------------
