@@ -48,6 +48,8 @@ def run_kiosk(
     config_path: Path | None, data_dir: Path | None, windowed: bool = False, size: str = "1280x800"
 ) -> int:
     core, problems = open_core(config_path, data_dir)
+    if core is not None:
+        core.announce_start = True
     fullscreen = bool(core and core.config.fullscreen and not windowed)
     configure_kivy(fullscreen, size, core.data_dir / "kivy" if core else None)
     from kiosk.ui.kioskapp import KioskApp

@@ -98,6 +98,7 @@ class KioskCore:
         self.form = form
         self.data_dir = data_dir
         self.shift: Shift | None = None  # read from the store when it opens
+        self.announce_start = False  # `kiosk run` only: log "started" when the store opens
         self._store: Store | None = None
         self._store_lock = threading.Lock()
 
@@ -164,9 +165,10 @@ class KioskCore:
         from kiosk.store.shifts import current_shift
 
         self.shift = current_shift(engine)
-        log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s",
-                 __version__, self.config.unit_code, self.config.counter, device_id,
-                 self.form.id, self.form.version, self.config.enrolled)  # fmt: skip
+        if self.announce_start:  # not every command that opens the store starts the kiosk
+            log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s",
+                     __version__, self.config.unit_code, self.config.counter, device_id,
+                     self.form.id, self.form.version, self.config.enrolled)  # fmt: skip
         return Store(engine, device_id, personal)
 
     @property

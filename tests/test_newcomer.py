@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, event, inspect
 
 from tests.conftest import ROOT
-from tests.portal_support import free_port
+from tests.portal_support import free_port, kiosk, run
 
 LOCAL_PORTAL = str(ROOT / "scripts" / "local-portal")
 
@@ -216,3 +216,14 @@ def test_venv_set_up_installs_once_and_again_when_pyproject_changes(tmp_path):
     assert setup("portal") == 4  # and include the portal's
     (project / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '2'\n")
     assert setup("portal") == 6
+
+
+# --- 6. only `kiosk run` says the kiosk started ----------------------------------------
+def test_commands_do_not_log_that_the_kiosk_started(tmp_path):
+    data = tmp_path / "data"
+    made = kiosk("demo-data", "--answers", "2", "--seed", "1", "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr
+    assert kiosk("export", "--data-dir", str(data)).returncode == 0
+    assert run("-m", "sync", "status", "--data-dir", str(data)).returncode == 0
+    text = (data / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    assert "started" not in text
