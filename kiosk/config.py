@@ -39,6 +39,7 @@ class Config:
     form_path: Path
     identification: IdentificationPolicy
     idle_timeout_s: float = 60.0
+    idle_warning_s: float = 15.0  # the last seconds of the idle time ask "còn tiếp tục không?"
     thanks_s: float = 8.0
     keep_incomplete: bool = True
     language: str = "vi"
@@ -129,8 +130,12 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
             data, "counter", "unknown_counter", allowed=", ".join(c.code for c in counters)
         )
     form_path = _read_form_path(check, data, path)
-    flow = _section(check, data, "flow", {"idle_timeout_s", "thanks_s", "keep_incomplete"})
+    flow_keys = {"idle_timeout_s", "idle_warning_s", "thanks_s", "keep_incomplete"}
+    flow = _section(check, data, "flow", flow_keys)
     idle = check.get(flow, "idle_timeout_s", float, "flow", required=False, default=60.0)
+    warning = check.get(flow, "idle_warning_s", float, "flow", required=False, default=15.0)
+    if not 0 <= warning <= 600:
+        check.problem(flow, "flow.idle_warning_s", "bad_range", low=0, high=600)
     thanks = check.get(flow, "thanks_s", float, "flow", required=False, default=8.0)
     for key, value in (("idle_timeout_s", idle), ("thanks_s", thanks)):
         if not 3 <= value <= 3600:
@@ -161,6 +166,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         form_path=form_path,
         identification=_read_identification(check, data),
         idle_timeout_s=idle,
+        idle_warning_s=warning,
         thanks_s=thanks,
         keep_incomplete=check.get(flow, "keep_incomplete", bool, "flow", False, True),
         language=language,

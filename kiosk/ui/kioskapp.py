@@ -23,6 +23,7 @@ from kiosk.core import KioskCore
 from kiosk.domain.flow import IDENTIFICATION, FinishedAnswer
 from kiosk.domain.forms import localized
 from kiosk.locale import translate
+from kiosk.ui.idlewarning import IdleWarning
 from kiosk.ui.screens import SCREENS, make_screen
 from kiosk.ui.tapguard import TapGuard
 
@@ -78,6 +79,8 @@ class KioskApp(App):
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
+        if self.core and lang != self.core.config.language:
+            self._arm_idle()  # the next citizen finds the unit's language again
 
     # --- building ------------------------------------------------------------------
     def build(self) -> ScreenManager:
@@ -94,7 +97,11 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_activity)  # bound last, called first: sees all
         idle_s = self.core.config.idle_timeout_s if self.core else 60
         thanks_s = self.core.config.thanks_s if self.core else 8
-        self._idle_trigger = Clock.create_trigger(self._on_idle, idle_s)
+        warning_s = self.core.config.idle_warning_s if self.core else 15
+        # The warning takes the last part of the idle time, at most half of it.
+        self._warning_s = min(warning_s, idle_s / 2)
+        self._idle_trigger = Clock.create_trigger(self._on_idle_warning, idle_s - self._warning_s)
+        self.idle_warning = None
         self._thanks_trigger = Clock.create_trigger(lambda _dt: self.to_welcome(), thanks_s)
         self._active_fps = Clock._max_fps  # Kivy reads this attribute on every frame
         self._rest_trigger = Clock.create_trigger(self._rest, REST_AFTER_S)
@@ -339,6 +346,8 @@ class KioskApp(App):
     def _disarm_idle(self) -> None:
         self._idle_armed = False
         self._idle_trigger.cancel()
+        if self.idle_warning is not None:
+            self.idle_warning.close()
 
     def _rest(self, _dt: float) -> None:
         if 0 < RESTING_FPS < self._active_fps:
@@ -352,7 +361,16 @@ class KioskApp(App):
             self._idle_trigger.cancel()
             self._idle_trigger()
 
-    def _on_idle(self, _dt: float) -> None:
+    def _on_idle_warning(self, _dt: float) -> None:
+        """A citizen in the middle of a survey is asked first; anything else just resets."""
+        if self.survey is None or self._warning_s <= 0:
+            self._on_idle()
+            return
+        if self.idle_warning is None:
+            self.idle_warning = IdleWarning(on_continue=self._arm_idle, on_expire=self._on_idle)
+        self.idle_warning.start(self._warning_s)
+
+    def _on_idle(self, _dt: float = 0) -> None:
         """Nobody touched the screen for a while: keep what policy keeps, wipe the rest."""
         if self.survey is not None and self.core is not None:
             left = self.survey.abandon(self.core.config.keep_incomplete)
@@ -449,6 +467,10 @@ class KioskApp(App):
     # --- keys and closing --------------------------------------------------------
     def _on_key_down(self, _window, key: int, _scancode, codepoint, _modifiers) -> bool:
         self._on_activity()
+        if self.idle_warning is not None and self.idle_warning.parent is not None:
+            self.idle_warning.close()  # a key is an answer too; it types nothing
+            self._arm_idle()
+            return True
         if key == KEY_ESCAPE:
             if self.survey is not None:
                 self.go_back()

@@ -1,0 +1,80 @@
+"""Walking away, and coming back: the warning before the idle wipe, and the language reset.
+
+These wait in real time on short configured idle times (a few seconds).
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk.store.models import Response
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.ui
+
+PHONE, CITIZEN_ID = "0912345678", "079199123456"
+REASON = "Về tiến độ, kết quả giải quyết TTHC"
+
+
+def stored(pilot) -> list[Response]:
+    with Session(pilot.app.core.engine) as session:
+        return list(session.scalars(select(Response)))
+
+
+def warning_shown(pilot) -> bool:
+    warning = pilot.app.idle_warning
+    return warning is not None and warning.parent is not None
+
+
+def test_the_kiosk_asks_before_wiping_and_a_tap_keeps_everything(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
+    pilot = start_kiosk(config)
+    pilot.identify(PHONE, CITIZEN_ID)
+    pilot.tap_text("Chưa hài lòng")
+    pilot.tap_text(REASON)
+    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    texts = pilot.texts()
+    assert "Ông/bà còn tiếp tục không?" in texts
+    assert "Sau 2 giây, màn hình sẽ trở về trang đầu" in texts
+    pilot.tap(pilot.app.idle_warning.ids.resume)
+    assert not warning_shown(pilot)
+    assert pilot.screen_name == "multi_choice"
+    assert pilot.screen.chosen() == ["progress"]  # nothing was wiped
+    assert stored(pilot) == []
+
+
+def test_nobody_answering_the_warning_wipes_as_before(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
+    pilot = start_kiosk(config)
+    pilot.identify(PHONE, CITIZEN_ID)
+    pilot.tap_text("Chưa hài lòng")
+    pilot.tap_text(REASON)
+    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    assert pilot.until(lambda: pilot.screen_name == "welcome", seconds=10)
+    assert not warning_shown(pilot)
+    [row] = stored(pilot)
+    assert (row.status, row.verdict, row.reasons) == ("incomplete", "not_satisfied", [])
+
+
+def test_a_key_of_a_hardware_keyboard_answers_the_warning_and_types_nothing(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
+    pilot = start_kiosk(config)
+    pilot.tap(pilot.screen.ids.start)
+    pilot.keys(PHONE[:4])
+    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    pilot.press(ord("5"), "5")
+    assert not warning_shown(pilot)
+    assert pilot.screen_name == "identification"
+    assert pilot.screen.values["phone"] == PHONE[:4]
+
+
+def test_the_welcome_screen_returns_to_the_units_language(start_kiosk, tmp_path):
+    config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=3)
+    pilot = start_kiosk(config)
+    pilot.tap(pilot.screen.ids.lang_en)
+    assert "Please rate our service" in pilot.texts()
+    assert pilot.until(lambda: pilot.app.lang == "vi", seconds=10)
+    assert pilot.screen_name == "welcome"
+    assert "Mời ông/bà đánh giá mức độ hài lòng" in pilot.texts()
