@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--size", default="1280x800", help="window size, e.g. 800x1280")
     check = sub.add_parser("check-config", help="check config.yaml and its form")
     check.add_argument("path", nargs="?", type=Path, default=None)
+    check.add_argument("--data-dir", type=Path, default=None, help="where the data is kept")
     check.add_argument("--lang", default="vi", choices=("vi", "en"))
     export = sub.add_parser("export", help="export answers without personal data")
     _common(export)
@@ -110,8 +111,10 @@ def _check_config(args: argparse.Namespace, tr: Translator) -> int:
         return 1
     config = load_config(args.path)
     print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
-    if not config.enrolled:
-        print(tr("cli.not_enrolled"))
+    from kiosk.core import resolve_data_dir
+    from kiosk.enrolment import enrolment_state
+
+    print(enrolment_state(resolve_data_dir(config, args.data_dir), config).words(tr))
     from kiosk.domain.pin import verify_pin
 
     if verify_pin(DEMO_PIN, config.staff_pin_hash):

@@ -69,11 +69,6 @@ class Config:
         return ReceiptRules(self.identification.dossier_pattern, self.receipt_hosts,
                             self.receipt_params)  # fmt: skip
 
-    @property
-    def enrolled(self) -> bool:
-        """Whether personal data can be sealed to the portal (else it is not kept at all)."""
-        return self.portal_public_key is not None
-
 
 _TOP_KEYS = {
     "unit", "counters", "counter", "device_id", "form", "identification", "flow",

@@ -29,7 +29,13 @@ from kiosk.domain.shifts import (
     overdue,
     yearly_target,
 )
-from kiosk.enrolment import Enrolment, load_enrolment, save_enrolment
+from kiosk.enrolment import (
+    Enrolment,
+    EnrolmentState,
+    enrolment_state,
+    load_enrolment,
+    save_enrolment,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -71,7 +77,7 @@ class KioskStatus:
     unit_code: str
     counter: str
     portal_url: str
-    enrolled: bool
+    enrolment: EnrolmentState
     pending: int
     oldest_pending: datetime | None
     rejected: int
@@ -166,10 +172,15 @@ class KioskCore:
 
         self.shift = current_shift(engine)
         if self.announce_start:  # not every command that opens the store starts the kiosk
-            log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s",
-                     __version__, self.config.unit_code, self.config.counter, device_id,
-                     self.form.id, self.form.version, self.config.enrolled)  # fmt: skip
+            state = self.enrolment_state()
+            log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s "
+                     "sealed=%s", __version__, self.config.unit_code, self.config.counter,
+                     device_id, self.form.id, self.form.version, state.enrolled,
+                     state.sealed)  # fmt: skip
         return Store(engine, device_id, personal)
+
+    def enrolment_state(self) -> EnrolmentState:
+        return enrolment_state(self.data_dir, self.config)
 
     @property
     def store_ready(self) -> bool:
@@ -247,7 +258,7 @@ class KioskCore:
         return KioskStatus(
             version=__version__, device_id=self.device_id, unit_code=self.config.unit_code,
             counter=self.context().counter, portal_url=self.config.portal_url,
-            enrolled=self.config.enrolled, pending=outbox.pending,
+            enrolment=self.enrolment_state(), pending=outbox.pending,
             oldest_pending=oldest, rejected=outbox.rejected,
             last_success=get_state(self.engine, "sync.last_success") or "",
             last_error=get_state(self.engine, "sync.last_error") or "",

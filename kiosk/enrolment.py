@@ -91,6 +91,40 @@ def load_enrolment(data_dir: Path) -> Enrolment | None:
     return read_enrolment(path) if path.is_file() else None
 
 
+@dataclass(frozen=True)
+class EnrolmentState:
+    """The one answer to "is this tablet enrolled?", for every tool and screen.
+
+    Enrolled: it has an enrolment (enrolment.json), so the sync daemon sends its answers
+    to `portal_url`. Sealed: personal data is kept, sealed with the portal's public key
+    (the enrolment's, else config.yaml's); otherwise only keyed hashes are kept.
+    """
+
+    portal_url: str  # "" when not enrolled
+    sealed: bool
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.portal_url)
+
+    def words(self, tr) -> str:
+        sends = tr("enrolment.sends", url=self.portal_url) if self.enrolled else tr(
+            "enrolment.none")  # fmt: skip
+        return f"{sends}; {tr('enrolment.sealed' if self.sealed else 'enrolment.hashes_only')}"
+
+
+def enrolment_state(data_dir: Path, config) -> EnrolmentState:
+    """Decide from <data dir>/enrolment.json and config.yaml (a broken enrolment file is
+    none: the sync daemon could not use it either)."""
+    try:
+        enrolment = load_enrolment(data_dir)
+    except FileProblems:
+        enrolment = None
+    if enrolment is None:
+        return EnrolmentState("", config.portal_public_key is not None)
+    return EnrolmentState(enrolment.portal_url, bool(enrolment.public_key))
+
+
 # --- enrolment by QR code ---------------------------------------------------------
 OFFER_KIND = "khl-enrol/1"
 CLAIM_PATH = "/api/v1/enrolments/claim"

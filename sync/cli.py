@@ -123,13 +123,14 @@ def _log_to_stderr() -> None:
 
 
 def _status(core, tr: Translator, as_json: bool) -> int:
-    from kiosk.enrolment import load_enrolment
     from kiosk.store.answers import get_state
     from kiosk.store.outbox import outbox_status, rejected_entries
 
     status = outbox_status(core.engine)
+    state = core.enrolment_state()
     report = {
-        "enrolled": load_enrolment(core.data_dir) is not None,
+        "enrolled": state.enrolled,
+        "sealed": state.sealed,
         "pending": status.pending,
         "delivered": status.delivered,
         "rejected": status.rejected,
@@ -145,7 +146,7 @@ def _status(core, tr: Translator, as_json: bool) -> int:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return EXIT_OK
     none = tr("sync.none")
-    print(tr("sync.status_enrolled" if report["enrolled"] else "sync.not_enrolled"))
+    print(state.words(tr))
     print(tr("sync.status_depth", pending=status.pending, delivered=status.delivered,
              rejected=status.rejected))  # fmt: skip
     print(tr("sync.status_oldest", when=report["oldest_pending"] or none))

@@ -13,7 +13,7 @@ def test_shipped_config_is_valid_and_not_enrolled():
     assert config.unit_code and config.unit_name["vi"]
     assert config.idle_timeout_s == 60
     assert config.keep_incomplete
-    assert not config.enrolled
+    assert config.portal_public_key is None
     assert check_config_file(None) == []
 
 

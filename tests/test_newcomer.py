@@ -227,3 +227,72 @@ def test_commands_do_not_log_that_the_kiosk_started(tmp_path):
     assert run("-m", "sync", "status", "--data-dir", str(data)).returncode == 0
     text = (data / "logs" / "kiosk.log").read_text(encoding="utf-8")
     assert "started" not in text
+
+
+# --- 3. one decision on the enrolment, the same words everywhere -----------------------
+def _enrolled_data_dir(tmp_path: Path, with_key: bool) -> Path:
+    db = f"sqlite:///{tmp_path / 'portal.db'}"
+    portal = ("-m", "portal", "--db", db)
+    if with_key:
+        assert run(*portal, "keys", "--private-out", str(tmp_path / "private.key")).returncode == 0
+    made = tmp_path / "made.json"
+    added = run(*portal, "device", "add", "--unit", "DNG-HC", "--counter", "Q1", "--portal-url",
+                "http://127.0.0.1:9", "--out", str(made))  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    data = tmp_path / "data"
+    assert kiosk("enrol", str(made), "--data-dir", str(data)).returncode == 0
+    return data
+
+
+def _every_tool_says(data: Path) -> set[str]:
+    """What sync status, check-config and the IT area (KioskStatus) say of the enrolment,
+    and what kiosk run logs."""
+    from kiosk.core import KioskCore, log
+    from kiosk.locale import Translator
+
+    synced = run("-m", "sync", "status", "--data-dir", str(data)).stdout.splitlines()[0]
+    checked = kiosk("check-config", "--data-dir", str(data)).stdout.splitlines()[1]
+    core = KioskCore.load(None, data)
+    core.announce_start = True
+    try:
+        it_area = core.status().enrolment.words(Translator("vi"))
+    finally:
+        core.engine.dispose()
+        for handler in list(log.handlers):
+            if str(data) in getattr(handler, "baseFilename", ""):
+                log.removeHandler(handler)
+                handler.close()
+    started = (data / "logs" / "kiosk.log").read_text(encoding="utf-8")
+    state = core.enrolment_state()
+    assert f"enrolled={state.enrolled} sealed={state.sealed}" in started
+    return {synced, checked, it_area}
+
+
+def test_every_tool_says_the_same_of_a_sealing_enrolment(tmp_path):
+    data = _enrolled_data_dir(tmp_path, with_key=True)
+    said = _every_tool_says(data)
+    assert said == {"Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; dữ liệu cá nhân được "
+                    "mã hóa bằng khóa công khai của cổng"}  # fmt: skip
+    status = json.loads(run("-m", "sync", "status", "--json", "--data-dir", str(data)).stdout)
+    assert (status["enrolled"], status["sealed"]) == (True, True)
+    # Demo answers on such a tablet keep the personal data, sealed.
+    made = kiosk("demo-data", "--answers", "4", "--seed", "3", "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr
+    engine = create_engine(f"sqlite:///{data / 'kiosk.db'}")
+    with engine.connect() as connection:
+        query = "SELECT personal_sealed FROM responses"
+        sealed = connection.exec_driver_sql(query).scalars().all()
+    engine.dispose()
+    assert len(sealed) == 4 and all(sealed)
+
+
+def test_an_enrolment_without_the_portals_key_is_enrolled_everywhere(tmp_path):
+    data = _enrolled_data_dir(tmp_path, with_key=False)
+    assert _every_tool_says(data) == {"Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; không "
+                                      "lưu dữ liệu cá nhân (chỉ lưu mã băm)"}  # fmt: skip
+
+
+def test_a_tablet_never_enrolled_is_not_enrolled_everywhere(tmp_path):
+    said = _every_tool_says(tmp_path / "data")
+    assert said == {"Máy chưa đăng ký với cổng dữ liệu, dữ liệu chỉ lưu trên máy; không lưu dữ "
+                    "liệu cá nhân (chỉ lưu mã băm)"}  # fmt: skip

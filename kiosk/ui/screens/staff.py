@@ -36,7 +36,7 @@ def it_status_words(tr, status) -> str:
     lines = [
         tr("it.version", version=status.version, device=status.device_id,
            unit=status.unit_code, counter=status.counter),
-        tr("it.portal", url=status.portal_url) if status.portal_url else tr("it.no_portal"),
+        status.enrolment.words(tr),
         tr("it.outbox", pending=status.pending, oldest=oldest, rejected=status.rejected),
         tr("it.last_sync", success=status.last_success or "–", error=status.last_error or "–"),
         tr("it.config_ok") if not status.config_problems
