@@ -102,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             if row.get("target"):
                 print(f"{'':12} yearly minimum (decision 2223): {row['target']}"
                       f" for {row['yearly_dossiers']} dossiers")  # fmt: skip
-            if row["flagged"]:
-                flags = ", ".join(f"{flag} {count}" for flag, count in row["flagged"].items())
-                print(f"{'':12} flagged (kept, not counted): {flags}")
+            if row["not_counted"]:
+                by_count = sorted(row["flagged"].items(), key=lambda item: -item[1])
+                flags = ", ".join(f"{count} flagged {flag}" for flag, count in by_count)
+                print(f"{'':12} not counted: {row['not_counted']} of {row['stored']} "
+                      f"(kept; an answer may carry several flags): {flags}")  # fmt: skip
         for device in report["devices"]:
             print(f"{device['device_id']:20} {device['unit_code']:12} {device['counter']:6} "
                   f"last seen {device['last_seen'] or '-'}"

@@ -91,6 +91,7 @@ def collect(engine: Engine) -> dict:
         {"unit_code": unit, "form_id": form,
          **{k: counts.get(k, 0) for k in ("stored", "duplicate", "conflict", "rejected")},
          "counted": counts.get("stored", 0) - flagged.get((unit, form), {}).get("", 0),
+         "not_counted": flagged.get((unit, form), {}).get("", 0),
          "flagged": {k: v for k, v in sorted(flagged.get((unit, form), {}).items()) if k},
          **targets.get(unit, {})}
         for (unit, form), counts in sorted(rows.items())

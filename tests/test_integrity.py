@@ -216,7 +216,7 @@ def test_flags_reach_the_portal_and_a_dossier_rated_on_two_tablets_counts_once(t
         assert unit["flagged"]["too_soon"] == 5 and unit["flagged"]["burst"] == 1
         assert unit["counted"] == 2  # B's verdict on the shared dossier, the burst's first
         text = portal.portal("stats").stdout
-        assert "flagged (kept, not counted)" in text and "duplicate_dossier 1" in text
+        assert "not counted: 6 of 8" in text and "1 flagged duplicate_dossier" in text
         assert kiosk("export", "--data-dir", str(tmp_path / "a")).returncode == 0
     finally:
         portal.stop()

@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, event, inspect
 
 from tests.conftest import ROOT
-from tests.portal_support import free_port, kiosk, run
+from tests.portal_support import free_port, kiosk, run, start_portal
 
 LOCAL_PORTAL = str(ROOT / "scripts" / "local-portal")
 
@@ -296,3 +298,61 @@ def test_a_tablet_never_enrolled_is_not_enrolled_everywhere(tmp_path):
     said = _every_tool_says(tmp_path / "data")
     assert said == {"Máy chưa đăng ký với cổng dữ liệu, dữ liệu chỉ lưu trên máy; không lưu dữ "
                     "liệu cá nhân (chỉ lưu mã băm)"}  # fmt: skip
+
+
+# --- 4. demo answers count; stats say why others do not ------------------------------
+def test_demo_answers_fall_within_opening_hours_and_are_all_counted(tmp_path):
+    from kiosk.core import KioskCore
+    from kiosk.store.models import Response
+
+    data = tmp_path / "data"
+    made = kiosk("demo-data", "--answers", "500", "--seed", "1", "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr
+    core = KioskCore.open(None, data)
+    try:
+        with core.engine.connect() as connection:
+            rows = connection.execute(Response.__table__.select()).mappings().all()
+    finally:
+        core.engine.dispose()
+    assert len(rows) == 500
+    policy = core.config.integrity
+    assert all(policy.is_open(row["finished_at"].replace(tzinfo=timezone.utc)) for row in rows)
+    assert [row["flags"] for row in rows if row["flags"]] == []
+    dossiers = [row["dossier_code"] for row in rows if row["dossier_code"]]
+    assert len(dossiers) == len(set(dossiers)) > 100
+
+
+def test_portal_stats_say_why_answers_are_not_counted(tmp_path):
+    portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}")
+    try:
+        data = tmp_path / "data"
+        portal.enrol(data)
+        assert kiosk("demo-data", "--answers", "30", "--seed", "2", "--data-dir",
+                     str(data)).returncode == 0  # fmt: skip
+        assert run("-m", "sync", "--once", "--data-dir", str(data)).returncode == 0
+        clean = portal.portal("stats").stdout
+        assert "counted     30" in clean and "not counted" not in clean
+        # Answers from a tablet whose clock ran outside opening hours: flagged, explained.
+        late = tmp_path / "late"
+        portal.enrol(late)
+        from kiosk.core import KioskCore
+        from kiosk.demo import fill_survey
+
+        core = KioskCore.open(None, late)
+        try:
+            rng = random.Random(4)
+            night = datetime(2026, 3, 3, 22, 0, tzinfo=timezone.utc)  # 05:00 in Đà Nẵng
+            for minute in range(0, 12, 3):
+                survey = core.new_survey()
+                survey.now = lambda m=minute: night + timedelta(minutes=m)
+                fill_survey(survey, rng)
+                core.save(survey.finish())
+        finally:
+            core.engine.dispose()
+        assert run("-m", "sync", "--once", "--data-dir", str(late)).returncode == 0
+        text = portal.portal("stats").stdout
+        assert "not counted: 4 of 34" in text and "4 flagged after_hours" in text, text
+        [unit] = portal.stats()["units"]
+        assert (unit["counted"], unit["not_counted"]) == (30, 4)
+    finally:
+        portal.stop()
