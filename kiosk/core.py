@@ -79,10 +79,10 @@ class KioskStatus:
     portal_url: str
     enrolment: EnrolmentState
     pending: int
-    oldest_pending: datetime | None
+    oldest_pending: datetime | None  # UTC, as stored (kiosk.domain.clock shows it local)
     rejected: int
-    last_success: str
-    last_error: str
+    last_success: str  # ISO 8601, as the sync daemon writes it
+    last_error: str  # "<ISO 8601> <what happened>"
     config_problems: int
     progress: Progress
 
@@ -246,9 +246,6 @@ class KioskCore:
         from kiosk.store.shifts import progress
 
         outbox = outbox_status(self.engine)
-        oldest = outbox.oldest_pending
-        if oldest is not None:  # stored as naive UTC; shown in the unit's time
-            oldest = self.config.integrity.local(oldest.replace(tzinfo=timezone.utc))
         year = progress(
             self.engine,
             datetime.now(timezone.utc),
@@ -259,7 +256,7 @@ class KioskCore:
             version=__version__, device_id=self.device_id, unit_code=self.config.unit_code,
             counter=self.context().counter, portal_url=self.config.portal_url,
             enrolment=self.enrolment_state(), pending=outbox.pending,
-            oldest_pending=oldest, rejected=outbox.rejected,
+            oldest_pending=outbox.oldest_pending, rejected=outbox.rejected,
             last_success=get_state(self.engine, "sync.last_success") or "",
             last_error=get_state(self.engine, "sync.last_error") or "",
             config_problems=len(check_config_file(Path(self.config.source))), progress=year,
@@ -302,19 +299,26 @@ class KioskCore:
 
         return already_rated(self.engine, dossier_code)
 
-    def pin_guard(self) -> PinGuard:
+    def pin_guard(self, account: str) -> PinGuard:
+        """The PIN and lockout of one account: "it" (staff.pin_hash) or an officer's code.
+
+        Every account has its own lockout, kept in the store so that it survives a
+        restart: five wrong PINs for IT do not lock the officers out.
+        """
         from kiosk.store.answers import get_state
 
-        failures = int(get_state(self.engine, "pin.failures") or 0)
-        locked_until = float(get_state(self.engine, "pin.locked_until") or 0)
-        return PinGuard(self.config.staff_pin_hash, self.config.pin_max_attempts,
-                        self.config.pin_lockout_s, failures, locked_until)  # fmt: skip
+        officer = self.officer(account) if account != "it" else None
+        stored = officer.pin_hash if officer else self.config.staff_pin_hash
+        failures = int(get_state(self.engine, f"pin.{account}.failures") or 0)
+        locked_until = float(get_state(self.engine, f"pin.{account}.locked_until") or 0)
+        return PinGuard(stored, self.config.pin_max_attempts, self.config.pin_lockout_s,
+                        failures, locked_until)  # fmt: skip
 
-    def remember_pin_guard(self, guard: PinGuard) -> None:
+    def remember_pin_guard(self, account: str, guard: PinGuard) -> None:
         from kiosk.store.answers import set_state
 
-        set_state(self.engine, "pin.failures", str(guard.failures))
-        set_state(self.engine, "pin.locked_until", str(guard.locked_until))
+        set_state(self.engine, f"pin.{account}.failures", str(guard.failures))
+        set_state(self.engine, f"pin.{account}.locked_until", str(guard.locked_until))
 
 
 def _enrolled(config: Config, enrolment: Enrolment) -> Config:

@@ -5,6 +5,9 @@ every staff action is in the audit log.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -187,3 +190,153 @@ def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(sta
         assert [e.action for e in entries(pilot.app.core.engine)] == ["sign_in", "export"]
     finally:
         portal.stop()
+
+
+def test_each_account_has_its_own_lockout_and_a_pin_in_it_is_logged_locked(start_kiosk, tmp_path):
+    import time
+
+    config = write_config(tmp_path / "config.yaml", qr__camera="none")
+    data = tmp_path / "data"
+    pilot = start_kiosk(config, data)
+    pilot.staff_area("it")  # anyone can tap the corner and guess IT's PIN
+    for _ in range(5):
+        pilot.keys("1111")
+        pilot.tap(pilot.screen.ids.ok)
+    assert "Đã khóa do nhập sai nhiều lần. Vui lòng thử lại sau 5 phút" in pilot.texts()
+    pilot.keys("2468")  # IT's right PIN, during the lockout: refused, unchecked
+    pilot.tap(pilot.screen.ids.ok)
+    assert pilot.screen.mode == "pin" and not pilot.screen.unlocked
+    assert "Vui lòng thử lại sau 5 phút" in pilot.texts()  # how long is left
+    pilot.tap(pilot.screen.ids.cancel)
+    sign_in(pilot, "CB01", "1357")  # the officers are not locked out
+    assert pilot.screen.mode == "officer"
+    pilot.tap(pilot.screen.buttons["start"])
+    actions = [(e.actor, e.action) for e in entries(pilot.app.core.engine)]
+    assert actions == [("it", "wrong_pin")] * 5 + [("it", "locked"), ("CB01", "sign_in"),
+                                                   ("CB01", "shift_start")]  # fmt: skip
+    pilot.app.dispatch("on_stop")
+    again = start_kiosk(config, data)  # each lockout survives a restart, on its own
+    again.staff_area("it")
+    assert "Vui lòng thử lại sau 5 phút" in again.texts()
+    now = time.time()
+    assert again.app.core.pin_guard("it").locked_for(now) > 0
+    assert again.app.core.pin_guard("CB01").locked_for(now) == 0
+
+
+def test_the_on_shift_screen_names_the_counter(start_kiosk, tmp_path):
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera="none"))
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["counter:Q2"])
+    pilot.tap(pilot.screen.buttons["start"])
+    sign_in(pilot)
+    assert "Đang trong ca tại Quầy số 2" in pilot.texts()  # as config.yaml names it
+    assert "quầy Q2" not in pilot.texts()
+
+
+def test_the_shift_summary_offers_a_new_shift_and_closing(start_kiosk, tmp_path):
+    from kiosk.ui.widgets import BigButton
+
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera="none"))
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["start"])
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["end"])
+    assert "Tổng kết ca làm việc" in pilot.texts()
+    pilot.frames(3)
+    shown = sorted(b.text for b in pilot.find_all(kind=BigButton))
+    assert shown == ["Bắt đầu ca mới", "Đóng"]  # nothing to cancel once the shift is over
+    pilot.tap(pilot.screen.buttons["new_shift"])  # back to choosing the counter
+    assert pilot.screen.mode == "officer" and "start" in pilot.screen.buttons
+    pilot.tap(pilot.screen.buttons["counter:Q2"])
+    pilot.tap(pilot.screen.buttons["start"])
+    assert pilot.screen_name == "welcome"
+    assert (pilot.app.core.shift.officer, pilot.app.core.shift.counter) == ("CB01", "Q2")
+    sign_in(pilot)
+    pilot.tap(pilot.screen.buttons["end"])
+    pilot.tap(pilot.screen.buttons["close"])
+    assert pilot.screen_name == "welcome" and pilot.app.core.shift is None
+
+
+def _rect(widget) -> tuple[float, float, float, float]:
+    x, y = widget.to_window(widget.x, widget.y)
+    return x, y, x + widget.width, y + widget.height
+
+
+def assert_nothing_overlaps(pilot) -> None:
+    """The staff screen's buttons, texts and status box: inside the window, none on another."""
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    from kiosk.ui.widgets import BigButton
+
+    screen = pilot.screen
+    shown = {"status": screen.ids.status_scroll}
+    for widget in pilot.walk(screen):
+        if widget.opacity == 0 or widget.width < 1 or widget.height < 1:
+            continue
+        if isinstance(widget, BigButton):
+            shown[widget.text] = widget
+        elif (
+            isinstance(widget, Label)
+            and widget.text
+            and not isinstance(
+                widget.parent,
+                (BigButton, ScrollView),  # a button's own text, or in "status"
+            )
+        ):
+            shown[widget.text[:30]] = widget
+    rects = {name: _rect(w) for name, w in shown.items()}
+    for name, (x0, y0, x1, y1) in rects.items():
+        assert x0 >= -1 and y0 >= -1 and x1 <= Window.width + 1 and y1 <= Window.height + 1, name
+    names = list(rects)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            (ax0, ay0, ax1, ay1), (bx0, by0, bx1, by1) = rects[a], rects[b]
+            apart = ax1 <= bx0 + 1 or bx1 <= ax0 + 1 or ay1 <= by0 + 1 or by1 <= ay0 + 1
+            assert apart, f"{a!r} {rects[a]} overlaps {b!r} {rects[b]}"
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (800, 1280)], ids=["landscape", "portrait"])
+def test_the_it_area_fits_shows_whole_log_lines_and_local_times(start_kiosk, tmp_path, size):
+    import logging
+
+    from sqlalchemy import update
+
+    from kiosk.store.answers import set_state
+
+    config = write_config(tmp_path / "config.yaml", qr__camera="none")
+    pilot = start_kiosk(config, size=size)
+    try:
+        rate(pilot)
+        engine = pilot.app.core.engine
+        with Session(engine) as session, session.begin():  # the answer waiting since 06:30 UTC
+            session.execute(update(Response).values(finished_at=datetime(2026, 11, 26, 6, 30)))
+        set_state(engine, "sync.last_success", "2026-11-26T07:05:00+00:00")
+        set_state(engine, "sync.last_error", "2026-11-26T07:06:40+00:00 ConnectionError")
+        long_line = "batch " + " ".join(f"part{i:03d}" for i in range(40)) + " END-OF-LINE"
+        for number in range(12):  # a full screen of log, the last line a long one
+            logging.getLogger("kiosk").info("line %d of a busy day", number)
+        logging.getLogger("kiosk").info(long_line)
+        pilot.staff_area("it")
+        pilot.keys("2468")
+        pilot.tap(pilot.screen.ids.ok)
+        status = pilot.screen.it_status
+        # Asia/Ho_Chi_Minh is UTC+7, whatever the zone of the machine running the test
+        assert "cũ nhất: 26/11/2026 13:30" in status
+        assert "Gửi được gần nhất: 26/11/2026 14:05" in status
+        assert "lỗi gần nhất: 26/11/2026 14:06 ConnectionError" in status
+        assert_nothing_overlaps(pilot)
+        pilot.tap(pilot.screen.ids.show_log)
+        pilot.frames(3)
+        assert long_line in pilot.screen.it_status  # whole, not cut
+        for line in pilot.screen.it_status.splitlines():  # its times in the unit's, too
+            assert re.match(r"\d\d/\d\d/20\d\d \d\d:\d\d:\d\d INFO ", line), line
+        label = pilot.screen.ids.status
+        assert label.texture_size[0] <= label.width  # wrapped inside its box
+        assert_nothing_overlaps(pilot)  # the log did not push the buttons under the bar
+        pilot.tap(pilot.screen.ids.export)  # still reachable, and does its work
+        assert "Đã xuất 1 câu trả lời" in pilot.screen.notice
+        assert_nothing_overlaps(pilot)
+    finally:
+        pilot.resize(1280, 800)

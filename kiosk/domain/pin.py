@@ -1,4 +1,4 @@
-"""Staff PINs: stored as a salted scrypt hash in config.yaml, checked with a lockout."""
+"""Staff PINs: stored as a salted scrypt hash in config.yaml, checked with a lockout per account."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
+from typing import Literal
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -44,10 +45,12 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 @dataclass
 class PinGuard:
-    """Counts failed PIN entries; after `max_attempts` it refuses all for `lockout_s` seconds.
+    """One account's PIN (IT's, or one officer's) with its own lockout: after
+    `max_attempts` failures in a row it refuses every PIN for `lockout_s` seconds.
 
-    Times are wall-clock seconds so that the lockout survives a restart (the state is saved
-    by the caller through `failures` and `locked_until`).
+    Each account has its own guard, so that anyone tapping the corner and guessing IT's
+    PIN cannot lock the officers out. Times are wall-clock seconds so that the lockout
+    survives a restart (the caller saves `failures` and `locked_until`).
     """
 
     stored_hash: str
@@ -60,15 +63,15 @@ class PinGuard:
         """Seconds of lockout left (0 when a PIN may be tried)."""
         return max(0.0, self.locked_until - now)
 
-    def attempt(self, pin: str, now: float, stored_hash: str | None = None) -> bool:
-        """Check a PIN (against another person's hash if given: one lockout for all staff)."""
+    def attempt(self, pin: str, now: float) -> Literal["ok", "wrong", "locked"]:
+        """Check a PIN: "ok", "wrong", or "locked" (refused unchecked: the lockout runs)."""
         if self.locked_for(now) > 0:
-            return False
-        if verify_pin(pin, stored_hash or self.stored_hash):
+            return "locked"
+        if verify_pin(pin, self.stored_hash):
             self.failures = 0
-            return True
+            return "ok"
         self.failures += 1
         if self.failures >= self.max_attempts:
             self.failures = 0
             self.locked_until = now + self.lockout_s
-        return False
+        return "wrong"

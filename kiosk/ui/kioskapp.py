@@ -60,7 +60,6 @@ class KioskApp(App):
         self.core = core
         self.startup_problems = startup_problems or []
         self.survey = None
-        self.pin_guard = None
         self.lang = core.config.language if core else "vi"
         self._exiting = False
         self.camera_feed = None  # found beside the store, after the first frame
@@ -388,25 +387,9 @@ class KioskApp(App):
         self.sm.current = "out_of_service"
 
     def open_staff(self) -> None:
-        if self.pin_guard is None and self.core and self.core.config.staff_pin_hash:
-            try:
-                self.pin_guard = self.core.pin_guard()
-            except Exception:  # no store: the lockout starts from zero, the PIN still holds
-                from kiosk.domain.pin import PinGuard
-
-                config = self.core.config
-                self.pin_guard = PinGuard(config.staff_pin_hash, config.pin_max_attempts,
-                                          config.pin_lockout_s)  # fmt: skip
         self.screen("staff").open()
         self.sm.current = "staff"
         self._arm_idle()
-
-    def remember_pin_guard(self) -> None:
-        if self.core and self.pin_guard:
-            try:
-                self.core.remember_pin_guard(self.pin_guard)
-            except Exception:
-                log.warning("PIN lockout state could not be saved")
 
     def audit(self, actor: str, action: str, detail: str = "") -> None:
         """Write a staff action to the audit log; a disk problem must not stop the staff."""

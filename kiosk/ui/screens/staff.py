@@ -1,4 +1,4 @@
-"""The staff area, behind the corner gesture and a PIN (one lockout for all staff).
+"""The staff area, behind the corner gesture and a PIN (each account with its own lockout).
 
 Counter officers sign in with their name and PIN, choose the counter, and start or end
 their shift (the summary shows counts only). IT's PIN opens the IT area: back to the
@@ -8,19 +8,24 @@ citizens' side, enrolment by QR code, leaving the app. Every action goes to the 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from datetime import datetime
 
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.domain.clock import local_text
 from kiosk.domain.forms import localized
+from kiosk.domain.pin import PinGuard
 from kiosk.enrolment import EnrolmentOffer, EnrolmentRefused, claim, read_offer
 from kiosk.ui import theme
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BigButton
 
 LOG_LINES = 12
+CHOICE_MODES = ("who", "officer", "summary")  # the modes whose buttons are made in `_fill`
 
 
 def _mark_selected(button: BigButton, selected: bool) -> None:
@@ -31,14 +36,18 @@ def _mark_selected(button: BigButton, selected: bool) -> None:
     button.text = tick + base if selected else base
 
 
-def it_status_words(tr, status) -> str:
-    oldest = f"{status.oldest_pending:%d/%m %H:%M}" if status.oldest_pending else "–"
+def it_status_words(tr, status, zone: str) -> str:
+    """The IT area's status; every time in the unit's local time, in one format."""
+    oldest = local_text(status.oldest_pending, zone) or "–"
+    success = local_text(status.last_success, zone) or "–"
+    error_at, _, error = status.last_error.partition(" ")  # "<ISO time> <what happened>"
+    error = f"{local_text(error_at, zone)} {error}".strip() or "–"
     lines = [
         tr("it.version", version=status.version, device=status.device_id,
            unit=status.unit_code, counter=status.counter),
         status.enrolment.words(tr),
         tr("it.outbox", pending=status.pending, oldest=oldest, rejected=status.rejected),
-        tr("it.last_sync", success=status.last_success or "–", error=status.last_error or "–"),
+        tr("it.last_sync", success=success, error=error),
         tr("it.config_ok") if not status.config_problems
         else tr("it.config_bad", count=status.config_problems),
     ]  # fmt: skip
@@ -46,6 +55,15 @@ def it_status_words(tr, status) -> str:
         lines.append(tr("staff.summary_year", done=status.progress.done_year,
                         target=status.progress.target_year))  # fmt: skip
     return "\n".join(lines)
+
+
+def log_line_words(line: str, zone: str) -> str:
+    """A log line with its time (the tablet's clock, as logging writes it) in the unit's."""
+    try:
+        moment = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").astimezone()
+    except ValueError:  # a traceback's line, say: as it is
+        return line
+    return local_text(moment, zone, seconds=True) + line[23:]
 
 
 def shift_summary_words(tr, summary) -> str:
@@ -87,10 +105,11 @@ class StaffScreen(KioskScreen):
         self.person = None  # the Officer signing in; None: IT
         self.counter = ""
         self.buttons: dict[str, BigButton] = {}
+        self._guards: dict[str, PinGuard] = {}  # by account: "it" or an officer's code
 
     def open(self) -> None:
         self._pin, self.pin_dots, self.unlocked, self.notice = "", "", False, ""
-        self.problem = self._lock_message() or ""
+        self.problem = ""
         core = self.app.core
         if not core or not core.config.staff_pin_hash:
             self.problem = self.app.tr("staff.no_pin")
@@ -110,7 +129,7 @@ class StaffScreen(KioskScreen):
 
     def on_mode(self, *_args) -> None:
         # Hidden tiles would still catch touches (a disabled widget swallows them).
-        if self.mode not in ("who", "officer"):
+        if self.mode not in CHOICE_MODES:
             self._fill([])
 
     def _ask_pin(self, person) -> None:
@@ -119,13 +138,33 @@ class StaffScreen(KioskScreen):
         self._pin = self.pin_dots = ""
         name = person.name if person else self.app.tr("staff.it")
         self.title = self.app.tr("staff.pin_for", name=name)
+        guard = self._guard()
+        if guard is not None and guard.locked_for(time.time()) > 0:
+            self.problem = self._lock_message(guard)
 
-    def _lock_message(self) -> str:
-        guard = self.app.pin_guard
-        left = guard.locked_for(time.time()) if guard else 0
-        if left > 0:
-            return self.app.tr("staff.locked", minutes=max(1, round(left / 60)))
-        return ""
+    @property
+    def account(self) -> str:
+        """Whose PIN is asked for: an officer's code, or "it"."""
+        return self.person.code if self.person else "it"
+
+    def _guard(self) -> PinGuard | None:
+        """The lockout of the account signing in (loaded once from the store)."""
+        core, account = self.app.core, self.account
+        if core is None:
+            return None
+        if account not in self._guards:
+            try:
+                self._guards[account] = core.pin_guard(account)
+            except Exception:  # no store: the lockout starts from zero, the PIN still holds
+                config = core.config
+                stored = self.person.pin_hash if self.person else config.staff_pin_hash
+                self._guards[account] = PinGuard(stored, config.pin_max_attempts,
+                                                 config.pin_lockout_s)  # fmt: skip
+        return self._guards[account]
+
+    def _lock_message(self, guard: PinGuard) -> str:
+        left = guard.locked_for(time.time())
+        return self.app.tr("staff.locked", minutes=max(1, math.ceil(left / 60)))
 
     def on_key(self, key: str) -> None:
         if key == "backspace":
@@ -138,30 +177,46 @@ class StaffScreen(KioskScreen):
 
     def submit(self) -> None:
         pin, self._pin, self.pin_dots = self._pin, "", ""
-        guard = self.app.pin_guard
+        guard = self._guard()
         if guard is None or self.mode != "pin":
             return
-        person = self.person
-        if guard.attempt(pin, time.time(), person.pin_hash if person else None):
+        outcome = guard.attempt(pin, time.time())
+        if outcome == "locked":  # not checked, not a wrong PIN: the lockout still runs
+            self.problem = self._lock_message(guard)
+            self.app.audit(self.account, "locked")
+            return
+        self._remember(guard)
+        if outcome == "ok":
             self.problem = ""
-            self.app.audit(person.code if person else "it", "sign_in")
-            if person is None:
+            self.app.audit(self.account, "sign_in")
+            if self.person is None:
                 self.unlocked, self.mode = True, "it"
                 self.title = self.app.tr("staff.menu_title")
                 self.refresh_status()
             else:
                 self._show_officer()
         else:
-            left = guard.max_attempts - guard.failures
-            self.problem = self._lock_message() or self.app.tr("staff.pin_wrong", left=left)
-            self.app.audit(person.code if person else "it", "wrong_pin")
-        self.app.remember_pin_guard()
+            self.app.audit(self.account, "wrong_pin")
+            if guard.locked_for(time.time()) > 0:
+                self.problem = self._lock_message(guard)
+            else:
+                left = guard.max_attempts - guard.failures
+                self.problem = self.app.tr("staff.pin_wrong", left=left)
+
+    def _remember(self, guard: PinGuard) -> None:
+        try:
+            self.app.core.remember_pin_guard(self.account, guard)
+        except Exception:  # the store may be what is broken: the lockout holds in memory
+            log.warning("PIN lockout state could not be saved")
 
     # --- the IT area -------------------------------------------------------------------
     def refresh_status(self) -> None:
         self.status_is_log = False
+        self.ids.status_scroll.scroll_y = 1
         try:
-            self.it_status = it_status_words(self.app.tr, self.app.core.status())
+            core = self.app.core
+            self.it_status = it_status_words(self.app.tr, core.status(),
+                                             core.config.integrity.timezone)  # fmt: skip
         except Exception as exc:  # the store may be what is broken: say so, keep the menu
             self.it_status = self.app.tr("it.status_failed", error=exc)
 
@@ -201,8 +256,6 @@ class StaffScreen(KioskScreen):
         self.refresh_status()
 
     def export(self) -> None:
-        from datetime import datetime
-
         from kiosk.store.answers import iter_answers
         from kiosk.store.export import write_export
 
@@ -227,8 +280,12 @@ class StaffScreen(KioskScreen):
         except OSError:
             lines = []
         self._say()
-        self.it_status = "\n".join(line[:120] for line in lines) or self.app.tr("it.log_empty")
+        # Whole lines, wrapped by the label; the newest at the bottom, scrolled into view.
+        zone = self.app.core.config.integrity.timezone
+        self.it_status = "\n".join(log_line_words(line, zone) for line in lines)
+        self.it_status = self.it_status or self.app.tr("it.log_empty")
         self.status_is_log = True
+        self.ids.status_scroll.scroll_y = 0
 
     # --- an officer's shift -------------------------------------------------------------
     def _show_officer(self) -> None:
@@ -246,13 +303,18 @@ class StaffScreen(KioskScreen):
             items.append(("end", tr("staff.end_shift"), self._end_shift))
         self._fill(items)
         self._choose_counter(self.counter)
-        lines = [tr("staff.on_duty", counter=shift.counter)] if on_duty else []
+        lines = [tr("staff.on_duty", counter=self._counter_name(shift.counter))] if on_duty else []
         done = core.status().progress
         if done.target_year:
             lines += [tr("staff.summary_year", done=done.done_year, target=done.target_year),
                       tr("staff.summary_month", done=done.done_month,
                          target=done.target_month)]  # fmt: skip
         self.notice = "\n".join(lines)
+
+    def _counter_name(self, code: str) -> str:
+        """The counter's name as config.yaml gives it ("Quầy số 2"); its code if not there."""
+        counter = next((c for c in self.app.core.config.counters if c.code == code), None)
+        return localized(counter.name, self.app.lang) if counter else code
 
     def _choose_counter(self, code: str) -> None:
         self.counter = code
@@ -273,16 +335,21 @@ class StaffScreen(KioskScreen):
         ending = core.shift.officer if core.shift else ""
         summary = core.end_shift()
         self.app.audit(self.person.code, "shift_end", ending)
+        tr = self.app.tr
         self.mode = "summary"
-        self.title = self.app.tr("staff.summary_title")
-        self.notice = shift_summary_words(self.app.tr, summary)
+        self.title = tr("staff.summary_title")
+        self.notice = shift_summary_words(tr, summary)
+        # The shift is over: start another (another counter, say), or close the area.
+        self._fill([("new_shift", tr("staff.new_shift"), self._show_officer),
+                    ("close", tr("staff.close"), self.app.leave_staff)])  # fmt: skip
 
     def _fill(self, items) -> None:
         container = self.ids.choices
         container.clear_widgets()
         self.buttons = {}
         for name, text, action in items:
-            button = BigButton(text=text, role="primary" if name == "start" else "neutral")
+            primary = name in ("start", "new_shift")
+            button = BigButton(text=text, role="primary" if primary else "neutral")
             button.bind(on_release=lambda _b, action=action: action(),
                         selected=_mark_selected)  # fmt: skip
             self.buttons[name] = button
