@@ -166,12 +166,12 @@ def _export(args: argparse.Namespace, tr: Translator) -> int:
     core = _open_core(args, tr)
     if core is None:
         return 1
-    rows = iter_answers(core.engine, since)
+    rows, zone = iter_answers(core.engine, since), core.config.integrity.timezone
     if args.out is None:
-        count = write_export(rows, args.format, sys.stdout)
+        count = write_export(rows, args.format, sys.stdout, core.form, zone)
     else:
         with args.out.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(rows, args.format, out)
+            count = write_export(rows, args.format, out, core.form, zone)
     print(tr("cli.export_done", count=count, path=args.out or "stdout"), file=sys.stderr)
     return 0
 

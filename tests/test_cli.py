@@ -36,8 +36,8 @@ def test_demo_data_then_export_jsonl_and_csv(tmp_path):
 
     out = tmp_path / "answers.csv"
     kiosk("export", "--format", "csv", "--data-dir", data, "--out", str(out))
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert [r["uuid"] for r in rows] == [r["uuid"] for r in records]
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [r["Mã phiếu"] for r in rows] == [r["uuid"] for r in records]
 
 
 def test_export_since_a_date_and_a_bad_date(tmp_path):
@@ -65,3 +65,42 @@ def test_unwritable_data_dir_is_a_message_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Không mở được dữ liệu" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_csv_export_is_for_excel_in_vietnamese_and_local_time(tmp_path):
+    from datetime import datetime, timezone
+
+    from kiosk.core import KioskCore
+
+    data = tmp_path / "data"
+    core = KioskCore.open(ROOT / "config.yaml", data)
+    moment = datetime(2026, 11, 26, 6, 30, 5, tzinfo=timezone.utc)  # 13:30:05 in Đà Nẵng
+    survey = core.new_survey("vi")
+    survey.now = lambda: moment
+    survey.submit_identification({"phone": "0912345678", "citizen_id": "079199123456"})
+    survey.advance()
+    survey.answer("verdict", "not_satisfied")
+    survey.advance()
+    survey.answer("reasons", ["progress", "other"], "Phải chờ lâu")
+    survey.advance()
+    core.save(survey.finish())
+    core.engine.dispose()
+
+    out = tmp_path / "answers.csv"
+    done = kiosk("export", "--format", "csv", "--data-dir", str(data), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    raw = out.read_bytes()
+    assert raw[:3] == b"\xef\xbb\xbf"  # Excel reads UTF-8 only with its byte-order mark
+    [row] = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
+    assert list(row)[:3] == ["Số thứ tự", "Mã phiếu", "Mẫu phiếu"]
+    assert row["Đánh giá"] == "Chưa hài lòng"
+    assert row["Nội dung chưa hài lòng"] == "Về tiến độ, kết quả giải quyết TTHC; Lý do khác"
+    assert row["Hoàn thành lúc"] == "26/11/2026 13:30:05"  # the unit's time, not UTC
+    assert row["Trạng thái"] == "Hoàn thành"
+    text = raw.decode("utf-8")
+    for secret in ("0912345678", "912345678", "079199123456", "199123456"):
+        assert secret not in text
+    jsonl = kiosk("export", "--format", "jsonl", "--data-dir", str(data))
+    [record] = [json.loads(line) for line in jsonl.stdout.splitlines()]  # codes stay in JSONL
+    assert record["reasons"] == ["progress", "other"]
+    assert record["finished_at"] == "2026-11-26T06:30:05Z"

@@ -171,7 +171,7 @@ def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(sta
         pilot.tap(pilot.screen.ids.ok)
         status = pilot.screen.it_status
         assert f"máy {device['device_id']}" in status and "Phiên bản 0.2.0" in status
-        assert f"Gửi dữ liệu về: {portal.url}" in status
+        assert f"Máy đã đăng ký với cổng dữ liệu {portal.url}" in status
         assert "Chờ gửi: 1 phiếu" in status and "Cấu hình hợp lệ" in status
         assert "Tiến độ năm (máy này): 1 / 259" in status
         pilot.tap(pilot.screen.ids.test_portal)
@@ -179,6 +179,7 @@ def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(sta
         pilot.frames(3)  # the status above the buttons was rewritten: let them settle
         pilot.tap(pilot.screen.ids.export)
         [export] = (data / "exports").glob("answers-*.csv")
+        assert export.read_bytes()[:3] == b"\xef\xbb\xbf"  # for Excel, as the command's
         assert len(export.read_text(encoding="utf-8").splitlines()) == 2
         assert "0912345678" not in export.read_text(encoding="utf-8")
         pilot.frames(3)

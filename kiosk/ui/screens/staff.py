@@ -265,7 +265,8 @@ class StaffScreen(KioskScreen):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with path.open("w", encoding="utf-8", newline="") as out:
-                count = write_export(iter_answers(core.engine), "csv", out)
+                count = write_export(iter_answers(core.engine), "csv", out, core.form,
+                                     core.config.integrity.timezone)  # fmt: skip
         except OSError as exc:
             self._say(self.app.tr("cli.store_error", path=path, error=exc.strerror or exc))
             return
