@@ -210,7 +210,14 @@ def _read_form_path(check: Checker, data: YMap, config_path: Path) -> Path:
 
 
 def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
-    allowed = {"fields", "required", "one_of", "allow_skip", "dossier_code_pattern"}
+    allowed = {
+        "fields",
+        "required",
+        "one_of",
+        "allow_skip",
+        "dossier_code_pattern",
+        "dossier_code_prefix",
+    }
     section = _section(check, data, "identification", allowed)
     defaults = IdentificationPolicy()
     lists = {}
@@ -237,7 +244,16 @@ def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
         one_of=lists["one_of"],
         allow_skip=check.get(section, "allow_skip", bool, "identification", False, False),
         dossier_pattern=pattern,
+        dossier_prefix=_read_dossier_prefix(check, section),
     )
+
+
+def _read_dossier_prefix(check: Checker, section: YMap) -> str:
+    prefix = check.get(section, "dossier_code_prefix", str, "identification", False, "")
+    if len(prefix) > 40 or not re.fullmatch(r"[0-9A-Za-z.\-]*", prefix):
+        check.problem(section, "identification.dossier_code_prefix", "bad_dossier_prefix")
+        return ""
+    return prefix.upper()
 
 
 def _read_qr(check: Checker, qr: YMap) -> dict:

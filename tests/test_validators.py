@@ -75,6 +75,32 @@ def test_dossier_code_national_style():
     assert bad.problem == "dossier_code.bad_format"
 
 
+PREFIX = "000.00.12.H17-"
+
+
+def test_after_the_units_prefix_date_and_serial_may_be_typed_without_the_dash():
+    for typed in ("2511260001", "251126-0001", "251126.0001"):
+        check = check_dossier_code(PREFIX + typed, DEFAULT_DOSSIER_PATTERN, True, PREFIX)
+        assert check.normalized == "000.00.12.H17-251126-0001", typed
+    assert not check_dossier_code(PREFIX + "25112600", DEFAULT_DOSSIER_PATTERN, True, PREFIX).ok
+    assert not check_dossier_code(PREFIX + "251126000A", DEFAULT_DOSSIER_PATTERN, True, PREFIX).ok
+    # another agency's code, typed whole over the prefix, is taken as typed
+    other = check_dossier_code("H17.21-251125-0007", DEFAULT_DOSSIER_PATTERN, True, PREFIX)
+    assert other.normalized == "H17.21-251125-0007"
+
+
+def test_the_prefix_alone_is_nothing_typed():
+    policy = IdentificationPolicy(dossier_prefix=PREFIX)
+    assert policy.initial("dossier_code") == PREFIX
+    only_prefix = {"phone": "0912345678", "dossier_code": PREFIX}
+    assert policy.check_all(only_prefix, YEAR)[""].problem == "identification.one_of_missing"
+    with_id = {"phone": "0912345678", "citizen_id": "079199123456", "dossier_code": PREFIX}
+    assert policy.check_all(with_id, YEAR) == {}
+    assert "dossier_code" not in policy.normalized(with_id, YEAR)
+    typed = {"phone": "0912345678", "dossier_code": PREFIX + "2511260001"}
+    assert policy.normalized(typed, YEAR)["dossier_code"] == "000.00.12.H17-251126-0001"
+
+
 def test_dossier_pattern_is_configurable():
     assert check_dossier_code("HS-2025-77", r"HS-\d{4}-\d+", final=True).ok
     assert not check_dossier_code("000.00.12.H17-251023-0001", r"HS-\d{4}-\d+", final=True).ok

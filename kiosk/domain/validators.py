@@ -96,17 +96,33 @@ def check_citizen_id(text: str, current_year: int, final: bool = False) -> Check
     return _valid(digits)
 
 
-def check_dossier_code(text: str, pattern: str, final: bool = False) -> Check:
-    """A dossier code matching the deployment's pattern (upper-cased, spaces removed)."""
+def check_dossier_code(text: str, pattern: str, final: bool = False, prefix: str = "") -> Check:
+    """A dossier code matching the deployment's pattern (upper-cased, spaces removed).
+
+    With the unit's usual `prefix` (the agency part, "000.00.12.H17-"), the date and serial
+    may be typed without their dash: "2511260001" stands for "…-251126-0001".
+    """
     code = re.sub(r"\s", "", text).upper()
-    if code == "":
+    if code == "" or code == prefix.upper():
         return Check(Status.INVALID if final else Status.INCOMPLETE, "dossier_code.empty")
     if len(code) > 64:
         return Check(Status.INVALID, "dossier_code.too_long")
-    if re.fullmatch(pattern, code):
-        return _valid(code)
+    for candidate in (code, _with_date_and_serial(code, prefix.upper())):
+        if candidate and re.fullmatch(pattern, candidate):
+            return _valid(candidate)
     status = Status.INVALID if final else Status.INCOMPLETE
     return Check(status, "dossier_code.bad_format")
+
+
+def _with_date_and_serial(code: str, prefix: str) -> str:
+    """The national one-stop system's codes end in -YYMMDD-NNNN: put the dashes back into
+    ten digits typed after the prefix; '' when the code is not of that shape."""
+    if not prefix or not code.startswith(prefix):
+        return ""
+    digits = code[len(prefix) :].replace("-", "").replace(".", "")
+    if len(digits) != 10 or not digits.isdigit():
+        return ""
+    return f"{prefix.rstrip('-')}-{digits[:6]}-{digits[6:]}"
 
 
 def mask(value: str, keep_start: int = 0, keep_end: int = 4) -> str:
