@@ -68,6 +68,15 @@ def test_not_satisfied_needs_a_reason_and_keeps_other_text():
     assert done.comment == "Chờ quá lâu"
 
 
+def test_other_reason_ticked_needs_its_text():
+    s = past_verdict("not_satisfied")
+    assert s.answer("reasons", ["progress", "other"], "") == "answer.other_required"
+    assert s.answer("reasons", ["progress", "other"], "   ") == "answer.other_required"
+    assert s.draft("reasons") is None
+    assert s.answer("reasons", ["progress", "other"], "chờ lâu") == ""
+    assert s.answer("reasons", ["progress"], "") == ""
+
+
 def test_changing_the_verdict_drops_answers_that_no_longer_apply():
     s = past_verdict("not_satisfied")
     s.answer("reasons", ["progress"])

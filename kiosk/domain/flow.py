@@ -219,6 +219,9 @@ def _problem_of(question: Question, value: str | list[str], other_text: str) -> 
             return "answer.too_many"
         if len(other_text) > question.max_length:
             return "answer.too_long"
+        needs_text = any(question.choice(v).other_prompt for v in value)  # ids checked above
+        if needs_text and not nfc(other_text).strip():
+            return "answer.other_required"  # "Lý do khác" ticked with nothing written
         return ""
     if not isinstance(value, str):
         return "answer.not_text"
