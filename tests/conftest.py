@@ -126,7 +126,7 @@ def start_kiosk(tmp_path: Path):
     yield start
     for app in started:
         app.dispatch("on_stop")
-        if app.root is not None and app.root.parent is not None:
-            Window.remove_widget(app.root)
+        for widget in list(Window.children):  # the root, and any panel left open over it
+            Window.remove_widget(widget)
         if app.core is not None and app.core.store_ready:
             app.core.engine.dispose()

@@ -181,7 +181,12 @@ def test_a_second_attempt_on_the_same_dossier_is_told_politely(start_kiosk, tmp_
     pilot.tap(pilot.screen.ids.start)
     pilot.scanner(receipt)
     assert pilot.screen_name == "identification"
-    assert "Hồ sơ này đã được đánh giá" in pilot.screen.general_problem
+    assert pilot.screen.general_problem == ""  # no error in red: thanks, and the ways on
+    texts = pilot.texts()
+    assert "Hồ sơ này đã được đánh giá" in texts and "Cảm ơn ông/bà đã quan tâm!" in texts
+    pilot.tap(pilot.screen.rated_panel.ids.home)
+    assert pilot.screen_name == "welcome"
+    assert "Hồ sơ này đã được đánh giá" not in pilot.texts()
 
 
 def test_flags_reach_the_portal_and_a_dossier_rated_on_two_tablets_counts_once(tmp_path):

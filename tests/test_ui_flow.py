@@ -14,6 +14,7 @@ from tests.conftest import write_config
 pytestmark = pytest.mark.ui
 
 PHONE, CITIZEN_ID = "0912345678", "079199123456"
+PREFIX = "000.00.12.H17-"  # the shipped config.yaml's dossier_code_prefix
 
 
 def stored(pilot) -> list[Response]:
@@ -105,7 +106,7 @@ def test_back_works_at_every_step_and_saves_nothing(start_kiosk):
     assert pilot.screen_name == "welcome"
     assert stored(pilot) == []
     pilot.tap(pilot.screen.ids.start)
-    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": ""}
+    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": PREFIX}
 
 
 def test_each_field_says_what_is_wrong_as_it_is_typed(start_kiosk):
@@ -126,13 +127,16 @@ def test_each_field_says_what_is_wrong_as_it_is_typed(start_kiosk):
     assert pilot.screen_name == "identification"
 
 
-def test_dossier_code_instead_of_id_on_the_letter_keypad(start_kiosk):
+@pytest.mark.parametrize("typed", ["2510230001", "clear 000.00.12.H17-251023-0001"])
+def test_dossier_code_instead_of_id_on_the_letter_keypad(start_kiosk, typed):
     pilot = start_kiosk()
     pilot.tap(pilot.screen.ids.start)
     pilot.keys(PHONE)
     pilot.tap(pilot.screen.boxes["dossier_code"])
     assert pilot.screen.keypad_layout == "code"
-    pilot.keys("000.00.12.H17-251023-0001")
+    assert pilot.screen.values["dossier_code"] == PREFIX  # the unit's part, already there
+    for word in typed.split():
+        pilot.key(word) if word == "clear" else pilot.keys(word)
     pilot.tap(pilot.screen.ids.next)
     pilot.tap_text("Hài lòng")
     pilot.tap(pilot.screen.ids.next)
@@ -177,7 +181,7 @@ def test_walking_away_after_the_verdict_keeps_it_incomplete_and_wipes(start_kios
     [row] = stored(pilot)
     assert (row.status, row.verdict, row.reasons) == ("incomplete", "not_satisfied", [])
     pilot.tap(pilot.screen.ids.start)
-    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": ""}
+    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": PREFIX}
     assert PHONE not in pilot.texts()
 
 

@@ -17,6 +17,7 @@ from kiosk.ui.widgets import KeyButton
 pytestmark = pytest.mark.ui
 
 PHONE, CITIZEN_ID = "0912345678", "079199123456"
+PREFIX = "000.00.12.H17-"  # the shipped config.yaml's dossier_code_prefix
 
 
 def stored(pilot) -> list[Response]:
@@ -33,7 +34,7 @@ def test_double_tap_on_start_types_nothing_into_the_phone_field(start_kiosk):
     pilot = start_kiosk()
     pilot.double_tap(pilot.screen.ids.start)
     assert pilot.screen_name == "identification"
-    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": ""}
+    assert pilot.screen.values == {"phone": "", "citizen_id": "", "dossier_code": PREFIX}
     assert pilot.screen.boxes["phone"].problem == ""
     assert pilot.app.tap_guard.dropped_count == 1
 

@@ -271,7 +271,7 @@ class KioskApp(App):
         code = self.survey.identity.get("dossier_code")
         if not code or not self.core.already_rated(code):
             return False
-        self.screen("identification").general_problem = self.tr("ident.already_rated")
+        self.screen("identification").show_already_rated()
         return True
 
     def skip_identification(self) -> None:

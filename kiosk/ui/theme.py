@@ -48,6 +48,11 @@ READ_PAIRS = {
 
 # Sizes in dp/sp: a finger at a counter needs 64-96 dp.
 TARGET_DP = 88
+# Keys of a keypad or keyboard: never under the finger's floor, in either direction...
+KEY_MIN_DP = 64
+# ...and a button that ends or leaves a step never within this of a key: a tap that
+# misses a key lands on nothing.
+FINAL_GAP_DP = 40
 FONT_TITLE_SP = 40
 FONT_BODY_SP = 28
 FONT_BUTTON_SP = 30

@@ -11,6 +11,7 @@ import time
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.modalview import ModalView
 
 from kiosk.domain.receipts import first_receipt, read_receipt
 from kiosk.domain.validators import Check, Status, mask
@@ -36,12 +37,17 @@ class FieldBox(ButtonBehavior, BoxLayout):
     focused = BooleanProperty(False)
 
 
+class AlreadyRatedPanel(ModalView):
+    """A dossier rated before: thanks, and the ways on (the start, or correct a typo)."""
+
+
 class IdentificationScreen(KioskScreen):
     general_problem = StringProperty("")
     focused_field = StringProperty("")
     keypad_layout = StringProperty("digits")
     skip_allowed = BooleanProperty(False)
     can_scan = BooleanProperty(False)
+    complete = BooleanProperty(False)  # enough entered to go on: the screen says so
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -57,26 +63,32 @@ class IdentificationScreen(KioskScreen):
         """Show the fields of the unit's policy, with what this citizen typed before."""
         self.policy = survey.policy
         self.year = survey.now().year
-        self.values = {name: survey.raw_identity.get(name, "") for name in self.policy.fields}
+        raw = survey.raw_identity
+        self.values = {n: raw.get(n) or self.policy.initial(n) for n in self.policy.fields}
         self.general_problem = ""
         self.skip_allowed = self.policy.allow_skip
         self.can_scan = self.app.camera_feed is not None and "dossier_code" in self.policy.fields
         if list(self.boxes) != list(self.policy.fields) or self._built_lang != self.app.lang:
             self._build_fields()
-        first_empty = next((n for n in self.policy.fields if not self.values[n]), None)
+        self.complete = self.policy.complete(self.values, self.year)
+        first_empty = next((n for n in self.policy.fields if not self._typed(n)), None)
         self.focus(first_empty or self.policy.fields[0])
 
     def reset(self) -> None:
         if self.panel is not None:
             self.panel.close()
+        if self.rated_panel is not None:
+            self.rated_panel.dismiss(animation=False)
         self._burst = ""
         self.values = {}
         self.general_problem = ""
+        self.complete = False
         for box in self.boxes.values():
             box.shown = box.problem = ""
             box.focused = False
 
     _built_lang = ""
+    rated_panel: AlreadyRatedPanel | None = None
 
     def _build_fields(self) -> None:
         # Built once per policy and language, then reused: making the boxes costs more
@@ -117,15 +129,26 @@ class IdentificationScreen(KioskScreen):
         self.general_problem = ""
         check = self._check(name, final=False)
         self._show(name, check)
+        self.complete = self.policy.complete(self.values, self.year)
         if check.ok and len(value) == FULL_LENGTH.get(name, -1):
             self._focus_next_empty(name)
 
+    def _typed(self, name: str) -> str:
+        return self.policy.typed(name, self.values.get(name, ""))
+
     def _focus_next_empty(self, after: str) -> None:
+        """On to the next field still needed; none once the step is complete (an either/or
+        field whose partner is filled is not needed: focus does not jump into it)."""
+        if self.complete:
+            self.focus("")
+            return
         fields = list(self.policy.fields)
         later = fields[fields.index(after) + 1 :]
-        target = next((n for n in later if not self.values.get(n)), None)
-        if target:
-            self.focus(target)
+        either = set(self.policy.one_of)
+        either_done = any(self._typed(n) and self._check(n, final=True).ok for n in either)
+        needed = [n for n in later if not self._typed(n) and not (either_done and n in either)]
+        if needed:
+            self.focus(needed[0])
 
     def _check(self, name: str, final: bool) -> Check:
         return self.policy.check_field(name, self.values.get(name, ""), self.year, final)
@@ -150,6 +173,11 @@ class IdentificationScreen(KioskScreen):
     # --- submit --------------------------------------------------------------------
     def submit(self) -> None:
         self.app.submit_identification(dict(self.values))
+
+    def show_already_rated(self) -> None:
+        if self.rated_panel is None:
+            self.rated_panel = AlreadyRatedPanel()
+        self.rated_panel.open(animation=False)
 
     def show_problems(self, problems: dict[str, Check]) -> None:
         for name, check in problems.items():

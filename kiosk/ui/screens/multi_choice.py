@@ -113,6 +113,8 @@ class MultiChoiceScreen(KioskScreen):
         problem = self.app.answer_and_advance(self.chosen(), other)
         if problem:
             self.problem = self.app.tr(problem, max=self.question.max_choices)
+        if problem == "answer.other_required":
+            self.open_keyboard()
 
     def reset(self) -> None:
         self.ids.rows.clear_widgets()
