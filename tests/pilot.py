@@ -25,6 +25,7 @@ class Pilot:
     def __init__(self, app):
         self.app = app
         self.now = 1000.0  # the tap guard's clock, seconds
+        self.touches = 0  # every touch made, as a count of a citizen's taps
         app.tap_guard.clock = lambda: self.now
 
     # --- time --------------------------------------------------------------------
@@ -92,6 +93,7 @@ class Pilot:
     def touch_at(self, x: float, y: float, pause_s: float = PACE_S, hold_s: float = 0.08) -> None:
         """One touch at window coordinates, `pause_s` after the last one ended."""
         self.wait(pause_s)
+        self.touches += 1
         touch = UnitTestTouch(x, y)
         touch.touch_down()
         self.frames(1)

@@ -2,7 +2,10 @@
 
     python -m tests.screenshots [OUT_DIR]     (default: docs/screenshots)
 
-Runs the real app on Xvfb (started if no display is set) with a scratch data directory.
+Runs the real app on Xvfb (started if no display is set) with a scratch data directory,
+on the shipped config.yaml with a camera (a folder of images) as a tablet has one. What
+the shipped config does not show (writing a comment on one's phone) is shot apart, under
+its own name.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
     shot("identification-error")
     pilot.key("clear")
     pilot.keys("079199123456")
-    pilot.tap(pilot.screen.boxes["phone"])
     shot("identification")
+    pilot.tap(pilot.screen.boxes["dossier_code"])
+    pilot.keys("2511260001")  # after the unit's prefix, shown already typed
+    shot("identification-code")
     if pilot.app.camera_feed is not None:  # a camera fed a code that is not a receipt
         pilot.tap(pilot.screen.ids.scan)
         pilot.until(lambda: pilot.screen.panel.message != "")
@@ -51,7 +56,7 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
     shot("reasons")
     pilot.tap(pilot.screen.ids.back)
     pilot.tap_text("Hài lòng")
-    for word in ("caans", "booj", "nhieetj", "tinhf"):
+    for word in ("cans", "booj", "nhieetj", "tinhf"):
         pilot.keys(word)
         pilot.key("space")
     shot("comment")
@@ -59,9 +64,20 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
         pilot.tap(pilot.screen.ids.phone)
         shot("comment-phone")
         pilot.tap(pilot.screen.panel.ids.close)
+    pilot.app._on_idle_warning(0)  # what a citizen who looked away sees
+    shot("idle-warning")
+    pilot.tap(pilot.app.idle_warning.ids.resume)
     pilot.tap(pilot.screen.ids.next)
     shot("thanks")
     pilot.tap(pilot.screen.ids.home)
+    pilot.tap(pilot.screen.ids.start)  # the same dossier again
+    pilot.tap(pilot.screen.boxes["dossier_code"])
+    pilot.keys("2511260001")
+    pilot.tap(pilot.screen.boxes["phone"])
+    pilot.keys("0912345678")
+    pilot.tap(pilot.screen.ids.next)
+    shot("already-rated")
+    pilot.tap(pilot.screen.rated_panel.ids.home)
     pilot.staff_area("CB01")
     pilot.keys("1357")
     pilot.tap(pilot.screen.ids.ok)
@@ -86,32 +102,49 @@ def _store_problem(pilot) -> str:
     return pilot.app.tr("oos.store", path=path, error="database or disk is full")
 
 
-def main(out_dir: Path) -> int:
-    conftest.pytest_configure(None)
+def take_phone_comment(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
+    """'Viết trên điện thoại' on the comment step (qr.comment_url, empty when shipped)."""
+    pilot.identify("0912345678", "079199123456")
+    pilot.tap_text("Hài lòng")
+    pilot.tap(pilot.screen.ids.phone)
+    return {"comment-phone": pilot.screenshot(out_dir / f"{orientation}-comment-phone.png")}
+
+
+def _run(config: Path, data_dir: Path, take, out_dir: Path, orientation: str) -> None:
     from kivy.core.window import Window
 
     from kiosk.core import KioskCore
     from kiosk.ui.kioskapp import KioskApp
     from tests.pilot import Pilot
 
+    app = KioskApp(KioskCore.open(config, data_dir), [])
+    app._run_prepare()
+    pilot = Pilot(app)
+    pilot.until(lambda: app.camera_feed is not None)
+    for name, path in take(pilot, out_dir, orientation).items():
+        print(f"{orientation:9} {name:22} {path}")
+    app.dispatch("on_stop")
+    for widget in list(Window.children):
+        Window.remove_widget(widget)
+
+
+def main(out_dir: Path) -> int:
+    conftest.pytest_configure(None)
+    from kivy.core.window import Window
+
     for orientation, size in SIZES.items():
         Window.size = size
-        with tempfile.TemporaryDirectory() as scratch:
-            camera = write_code_image("https://example.com/ve-xe", Path(scratch) / "camera")
-            config = conftest.write_config(
-                Path(scratch) / "config.yaml",
+        with tempfile.TemporaryDirectory() as scratch_dir:
+            scratch = Path(scratch_dir)
+            camera = write_code_image("https://example.com/ve-xe", scratch / "camera")
+            shipped = conftest.write_config(scratch / "shipped.yaml", qr__camera=str(camera.parent))
+            _run(shipped, scratch / "data", take_all, out_dir, orientation)
+            phone = conftest.write_config(
+                scratch / "phone.yaml",
                 qr__camera=str(camera.parent),
-                qr__thanks_url="https://dichvucong.danang.gov.vn/web/guest/tra-cuu-ho-so",
                 qr__comment_url="https://khaosat.danang.gov.vn/y-kien/{token}",
             )
-            app = KioskApp(KioskCore.open(config, Path(scratch) / "data"), [])
-            app._run_prepare()
-            pilot = Pilot(app)
-            pilot.until(lambda app=app: app.camera_feed is not None)
-            for name, path in take_all(pilot, out_dir, orientation).items():
-                print(f"{orientation:9} {name:22} {path}")
-            app.dispatch("on_stop")
-            Window.remove_widget(app.root)
+            _run(phone, scratch / "phone-data", take_phone_comment, out_dir, orientation)
     return 0
 
 

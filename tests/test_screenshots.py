@@ -27,7 +27,7 @@ def test_every_screen_renders_in_both_orientations(start_kiosk, tmp_path, orient
         shots = take_all(pilot, tmp_path, orientation)
     finally:
         pilot.resize(1280, 800)
-    assert len(shots) == 12
+    assert len(shots) == 15
     for name, path in shots.items():
         image = Image.open(path).convert("RGB")
         assert image.size == size, name

@@ -289,3 +289,13 @@ def test_portrait_tablet_keeps_every_button_on_screen(start_kiosk):
         assert stored(pilot)[0].reasons == ["progress"]
     finally:
         pilot.resize(1280, 800)
+
+
+def test_the_system_stopping_the_kiosk_with_the_phone_code_open_is_clean(start_kiosk, tmp_path):
+    url = "https://khaosat.danang.gov.vn/y-kien/{token}"
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__comment_url=url))
+    identify(pilot)
+    pilot.tap_text("Hài lòng")
+    pilot.tap(pilot.screen.ids.phone)
+    assert pilot.screen.panel is not None
+    pilot.app.dispatch("on_stop")  # as SIGTERM from systemd does: no exception

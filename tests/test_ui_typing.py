@@ -10,7 +10,10 @@ from __future__ import annotations
 import pytest
 from kivy.core.text import Label as CoreLabel
 from kivy.metrics import dp
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from kiosk.store.models import Response
 from kiosk.ui import theme
 from kiosk.ui.widgets import KeyButton
 
@@ -19,6 +22,32 @@ pytestmark = pytest.mark.ui
 PHONE, CITIZEN_ID = "0912345678", "079199123456"
 PREFIX = "000.00.12.H17-"  # the shipped config.yaml's dossier_code_prefix
 SIZES = {"landscape": (1280, 800), "portrait": (800, 1280)}
+
+
+def stored(pilot) -> list[Response]:
+    with Session(pilot.app.core.engine) as session:
+        return list(session.scalars(select(Response).order_by(Response.id)))
+
+
+def test_taps_of_the_typed_paths_from_welcome_to_thank_you(start_kiosk):
+    """Phone and ID number: 26 taps. Phone and dossier code: 25 (42 before the prefix)."""
+    pilot = start_kiosk()
+    pilot.identify(PHONE, CITIZEN_ID)
+    pilot.rate_satisfied()
+    assert pilot.screen_name == "thanks"
+    assert pilot.touches == 1 + 10 + 12 + 1 + 2
+    pilot.tap(pilot.screen.ids.home)
+    pilot.touches = 0
+    pilot.tap(pilot.screen.ids.start)
+    pilot.keys(PHONE)
+    pilot.tap(pilot.screen.boxes["dossier_code"])
+    pilot.keys("2511260001")
+    pilot.tap(pilot.screen.ids.next)
+    pilot.rate_satisfied()
+    assert pilot.screen_name == "thanks"
+    assert pilot.touches == 1 + 10 + 1 + 10 + 1 + 2
+    [_, row] = stored(pilot)
+    assert row.dossier_code == "000.00.12.H17-251126-0001"
 
 
 def test_focus_stays_once_the_id_number_completes_the_step(start_kiosk):

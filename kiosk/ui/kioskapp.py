@@ -428,9 +428,11 @@ class KioskApp(App):
     def on_stop(self) -> None:
         # An open scan panel holds the camera: let it go. (Not a whole wipe: kv rules
         # re-evaluated now would pin this stopped app in Kivy's `app` proxy.)
+        # Other panels (the phone-comment code) are plain ModalViews: nothing to let go.
         for screen in self.sm.screens:
-            if getattr(screen, "panel", None) is not None:
-                screen.panel.close()
+            panel = getattr(screen, "panel", None)
+            if panel is not None and hasattr(panel, "close"):
+                panel.close()
         Window.unbind(on_key_down=self._on_key_down, on_request_close=self._on_request_close)
         Window.unbind(on_touch_down=self._on_activity)
         guard = self.tap_guard

@@ -164,7 +164,7 @@ class IdentificationScreen(KioskScreen):
         elif name == "phone":
             box.shown = mask(check.normalized, keep_start=2, keep_end=3)
         else:
-            box.shown = value
+            box.shown = check.normalized or value  # the dashes put back: it was understood
         box.problem = self._words(check) if check.status is Status.INVALID else ""
 
     def _words(self, check: Check) -> str:
