@@ -128,9 +128,8 @@ def _check(db: Path, thanked: list[str]) -> Outcome:
 
 def writer(data_dir: Path, synchronous: str) -> int:
     """Answer surveys as fast as the store takes them, saying each 'thank you'."""
-    from sqlalchemy import event
-
     import yaml
+    from sqlalchemy import event
 
     from kiosk.core import KioskCore
     from kiosk.demo import fill_survey
