@@ -45,6 +45,9 @@ REST_AFTER_S = 3.0
 # Built when first needed only: most days they never are.
 RARE_SCREENS = ("staff", "out_of_service")
 HOURS_CHECK_S = 30.0
+# A store that refused a write (a full disk) is tried again this often while the kiosk is
+# out of service: the first write that succeeds greets the next citizen again.
+HEAL_CHECK_S = 20.0
 
 
 class KioskApp(App):
@@ -66,6 +69,8 @@ class KioskApp(App):
         self._idle_armed = False
         self.prebuilt = False  # every citizen screen built (just after the first frame)
         self.step_serial = 0  # counts the steps shown, so the tap guard sees a new question
+        self.heal_check_s = HEAL_CHECK_S
+        self._heal_event = None
         self.tap_guard = TapGuard(self._view, time.monotonic)
 
     # --- words -------------------------------------------------------------------
@@ -312,7 +317,21 @@ class KioskApp(App):
             path = self.core.data_dir / "kiosk.db"
             details = self.tr("oos.store", path=path, error=_short(exc))
             self.show_out_of_service(self.tr("oos.apology"), details)
+            if self._heal_event is None:
+                self._heal_event = Clock.schedule_interval(self._try_heal, self.heal_check_s)
             return False
+
+    def _try_heal(self, _dt: float) -> bool | None:
+        """Back in service once the store takes a write again (space freed on the disk)."""
+        if self.out_of_service and not self.startup_problems and not self._store_writable():
+            return None  # still refused: try again at the next interval
+        self._heal_event = None
+        if self.out_of_service and not self.startup_problems:
+            log.info("the store takes writes again: back in service")
+            self.out_of_service = False
+            if self.sm.current == "out_of_service":  # not while staff are signed in
+                self.to_welcome()
+        return False
 
     def _show_thanks(self) -> None:
         self.survey = None
@@ -445,6 +464,8 @@ class KioskApp(App):
         self._thanks_trigger.cancel()
         self._rest_trigger.cancel()
         self._hours_event.cancel()
+        if self._heal_event is not None:
+            self._heal_event.cancel()
         if getattr(self, "_watchdog", None) is not None:
             self._watchdog.cancel()
         Clock._max_fps = self._active_fps
