@@ -28,13 +28,19 @@ def warning_shown(pilot) -> bool:
     return warning is not None and warning.parent is not None
 
 
-def test_the_kiosk_asks_before_wiping_and_a_tap_keeps_everything(start_kiosk, tmp_path):
+def walk_away_after_ticking_a_reason(start_kiosk, tmp_path):
+    """A citizen ticks a reason and looks away until the warning shows (4 s idle, 2 s warning)."""
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
     pilot = start_kiosk(config)
     pilot.identify(PHONE, CITIZEN_ID)
     pilot.tap_text("Chưa hài lòng")
     pilot.tap_text(REASON)
     assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    return pilot
+
+
+def test_the_kiosk_asks_before_wiping_and_a_tap_keeps_everything(start_kiosk, tmp_path):
+    pilot = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
     texts = pilot.texts()
     assert "Ông/bà còn tiếp tục không?" in texts
     assert "Sau 2 giây, màn hình sẽ trở về trang đầu" in texts
@@ -46,12 +52,7 @@ def test_the_kiosk_asks_before_wiping_and_a_tap_keeps_everything(start_kiosk, tm
 
 
 def test_nobody_answering_the_warning_wipes_as_before(start_kiosk, tmp_path):
-    config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
-    pilot = start_kiosk(config)
-    pilot.identify(PHONE, CITIZEN_ID)
-    pilot.tap_text("Chưa hài lòng")
-    pilot.tap_text(REASON)
-    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    pilot = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
     assert pilot.until(lambda: pilot.screen_name == "welcome", seconds=10)
     assert not warning_shown(pilot)
     [row] = stored(pilot)
