@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from kiosk.core import KioskCore
 from kiosk.domain.yamlfile import FileProblems
 from kiosk.locale import Translator
+
+log = logging.getLogger("kiosk")
 
 
 def open_core(config_path: Path | None, data_dir: Path | None):
@@ -19,6 +22,9 @@ def open_core(config_path: Path | None, data_dir: Path | None):
         return None, [p.describe(tr) for p in exc.problems]
     except OSError as exc:
         return None, [tr("cli.store_error", path=data_dir or "data_dir", error=exc)]
+    except Exception as exc:  # any other failure: the screen says so, systemd does not loop
+        log.exception("the kiosk could not start")
+        return None, [tr("oos.start_failed", error=type(exc).__name__)]
 
 
 def configure_kivy(fullscreen: bool, size: str, kivy_home: Path | None) -> None:

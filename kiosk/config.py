@@ -15,6 +15,7 @@ from pathlib import Path
 from kiosk.domain.forms import LANGUAGES, Text
 from kiosk.domain.identification import FIELDS, IdentificationPolicy
 from kiosk.domain.integrity import DAYS, IntegrityPolicy, OpeningHours
+from kiosk.domain.patterns import backtracks
 from kiosk.domain.pin import is_pin_hash
 from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
 from kiosk.domain.shifts import Officer
@@ -69,6 +70,8 @@ class Config:
         return ReceiptRules(self.identification.dossier_pattern, self.receipt_hosts,
                             self.receipt_params)  # fmt: skip
 
+
+MAX_PATTERN_LENGTH = 200  # the national style is 35 characters
 
 _TOP_KEYS = {
     "unit", "counters", "counter", "device_id", "form", "identification", "flow",
@@ -172,15 +175,25 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         portal_public_key=_read_public_key(check, portal),
         portal_ca_file=check.get(portal, "ca_file", str, "portal", required=False, default=""),
         staff_pin_hash=pin_hash,
-        pin_max_attempts=check.get(staff, "max_attempts", int, "staff", False, 5),
-        pin_lockout_s=check.get(staff, "lockout_s", float, "staff", False, 300.0),
+        pin_max_attempts=_ranged(check, staff, "max_attempts", int, "staff", 5, (1, 100)),
+        pin_lockout_s=_ranged(check, staff, "lockout_s", float, "staff", 300.0, (0, 86400)),
         officers=_read_officers(check, staff),
         without_officer=_read_without_officer(check, staff),
-        yearly_dossiers=check.get(staff, "yearly_dossiers", int, "staff", False, 0),
+        yearly_dossiers=_ranged(check, staff, "yearly_dossiers", int, "staff", 0, (0, 10**8)),
         end_of_day=_read_end_of_day(check, staff),
         integrity=_read_integrity(check, data),
         **qr,
     )
+
+
+def _ranged(check: Checker, mapping: YMap, key: str, kind: type, path: str, default: float,
+            bounds: tuple[float, float]) -> float:  # fmt: skip
+    """An optional number within bounds (a negative lockout would lock nobody out)."""
+    value = check.get(mapping, key, kind, path, required=False, default=default)
+    if not bounds[0] <= value <= bounds[1]:
+        check.problem(mapping, f"{path}.{key}", "bad_range", low=bounds[0], high=bounds[1])
+        return default
+    return value
 
 
 def _read_counters(check: Checker, data: YMap) -> tuple[Counter, ...]:
@@ -233,11 +246,7 @@ def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
     pattern = check.get(
         section, "dossier_code_pattern", str, "identification", False, DEFAULT_DOSSIER_PATTERN
     )
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        check.problem(section, "identification.dossier_code_pattern", "bad_regex", error=str(exc))
-        pattern = DEFAULT_DOSSIER_PATTERN
+    pattern = _read_pattern(check, section, pattern)
     return IdentificationPolicy(
         fields=lists["fields"],
         required=lists["required"],
@@ -246,6 +255,23 @@ def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
         dossier_pattern=pattern,
         dossier_prefix=_read_dossier_prefix(check, section),
     )
+
+
+def _read_pattern(check: Checker, section: YMap, pattern: str) -> str:
+    """A dossier-code pattern that compiles and cannot hang the tablet (kiosk.domain.patterns)."""
+    key = "identification.dossier_code_pattern"
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        check.problem(section, key, "too_long", limit=MAX_PATTERN_LENGTH)
+        return DEFAULT_DOSSIER_PATTERN
+    try:
+        re.compile(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        check.problem(section, key, "bad_regex", error=str(exc))
+        return DEFAULT_DOSSIER_PATTERN
+    if backtracks(pattern):
+        check.problem(section, key, "slow_regex", pattern=pattern)
+        return DEFAULT_DOSSIER_PATTERN
+    return pattern
 
 
 def _read_dossier_prefix(check: Checker, section: YMap) -> str:
@@ -332,6 +358,9 @@ def _read_integrity(check: Checker, data: YMap) -> IntegrityPolicy:
     def value(key: str, kind: type):
         return check.get(section, key, kind, "integrity", False, getattr(default, key))
 
+    def count(key: str, kind: type, high: float):
+        return _ranged(check, section, key, kind, "integrity", getattr(default, key), (0, high))
+
     zone = value("timezone", str)
     try:
         from zoneinfo import ZoneInfo
@@ -345,13 +374,13 @@ def _read_integrity(check: Checker, data: YMap) -> IntegrityPolicy:
         hours = _read_opening_hours(check, section)
     return IntegrityPolicy(
         timezone=zone,
-        min_interval_s=value("min_interval_s", float),
-        burst_count=value("burst_count", int),
-        burst_window_s=value("burst_window_s", float),
+        min_interval_s=count("min_interval_s", float, 86400),
+        burst_count=count("burst_count", int, 10**6),
+        burst_window_s=count("burst_window_s", float, 86400),
         opening_hours=hours,
         closed_outside_hours=value("closed_outside_hours", bool),
         require_identification=value("require_identification", bool),
-        repeat_id_per_day=value("repeat_id_per_day", int),
+        repeat_id_per_day=count("repeat_id_per_day", int, 10**6),
     )
 
 

@@ -30,3 +30,25 @@ def test_store_that_cannot_open_takes_the_kiosk_out_of_service(start_kiosk, tmp_
     assert f"Không ghi được dữ liệu vào {data_dir / 'kiosk.db'}" in pilot.texts()
     pilot.app.start_survey()
     assert pilot.screen_name == "out_of_service"
+
+
+# A traceback at start is a restart loop under systemd (Restart=always): each of these,
+# which once raised out of open_core, keeps the kiosk up on the out-of-service screen.
+# (The billion laughs is left to test_bad_input's memory-limited process.)
+@pytest.mark.parametrize(
+    "case", ["deep_nesting", "huge_integer", "list_as_key", "catastrophic_regex", "not_utf8"]
+)
+def test_every_config_failure_stays_up_on_the_out_of_service_screen(case, start_kiosk, tmp_path):
+    from tests.test_bad_input import BAD_CONFIGS
+
+    content, line, key, _words = BAD_CONFIGS[case]
+    config = tmp_path / "config.yaml"
+    if isinstance(content, bytes):
+        config.write_bytes(content)
+    else:
+        config.write_text(content, encoding="utf-8")
+    pilot = start_kiosk(config)
+    assert pilot.screen_name == "out_of_service"
+    assert f"{config}, dòng {line}: “{key}”" in pilot.texts()
+    pilot.app.start_survey()
+    assert pilot.screen_name == "out_of_service"

@@ -7,6 +7,7 @@ whose code the locale files turn into words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,87 @@ class FileProblems(Exception):
         self.problems = problems
 
 
+# Limits that no config.yaml or form comes near (each is a few KB, a handful of levels
+# deep), so that a hostile or broken file is refused before it costs memory or time.
+MAX_FILE_BYTES = 1 << 20
+MAX_DEPTH = 32
+MAX_NUMBER_DIGITS = 30
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+class _Refused(Exception):
+    """A file refused while it is read: the line, the key path, the problem."""
+
+    def __init__(self, mark: yaml.Mark | None, path: list, code: str, **params: Any):
+        super().__init__(code)
+        self.line = mark.line + 1 if mark else 0
+        self.key, self.code, self.params = _key_path(path), code, params
+
+
+def _key_path(path: list) -> str:
+    """`flow.idle_timeout_s`, `counters[1].name`: the keys (and list places) leading here."""
+    text = ""
+    for index in path:
+        if isinstance(index, int):
+            text += f"[{index}]"
+        elif isinstance(index, yaml.ScalarNode):
+            text += f".{index.value}" if text else str(index.value)
+    return text
+
+
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """A SafeLoader that refuses what a settings file never needs and an attacker would use:
+    aliases (the "billion laughs"), deep nesting, huge numbers, non-text keys, a key twice.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._path: list = []  # for each open node: its key node, or its place in a list
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if parent is not None:
+            self._path.append(index)
+        try:
+            return self._compose_checked(parent, index)
+        finally:
+            if parent is not None:
+                self._path.pop()
+
+    def _compose_checked(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark, self._path, "yaml_alias", anchor=event.anchor)
+        if len(self._path) > MAX_DEPTH:
+            named = [i for i in self._path if isinstance(i, yaml.ScalarNode)]
+            raise _Refused(event.start_mark, named, "too_deep", depth=MAX_DEPTH)
+        node = super().compose_node(parent, index)
+        if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_DIGITS:
+            raise _Refused(node.start_mark, self._path, "number_too_long",
+                           digits=MAX_NUMBER_DIGITS)  # fmt: skip
+        return node
+
+    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+        # PyYAML passes a list item no index; count them here, for the key path.
+        start = self.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.SequenceNode, None, start.implicit)
+        node = yaml.SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        while not self.check_event(yaml.SequenceEndEvent):
+            node.value.append(self.compose_node(node, len(node.value)))
+        node.end_mark = self.get_event().end_mark
+        return node
+
+    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+        node = super().compose_mapping_node(anchor)
+        seen: set[tuple[str, str]] = set()
+        for key, _value in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                raise _Refused(key.start_mark, self._path, "bad_key")
+            if (key.tag, key.value) in seen:
+                raise _Refused(key.start_mark, [*self._path, key], "duplicate_key")
+            seen.add((key.tag, key.value))
+        return node
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> YMap:
@@ -83,17 +163,40 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def _read_text(path: Path) -> str:
+    """The file as text; refused when missing, too large or not UTF-8 (with the bad line)."""
+    name = str(path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
+    except OSError as exc:
+        error = exc.strerror or type(exc).__name__
+        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": error})]) from None
+    if len(data) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES // 1024} KB"
+        raise FileProblems([Problem(name, 0, "", "file_too_big", {"limit": limit})])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        row = data.split(b"\n")[line - 1].decode("utf-8", errors="replace")
+        key = re.match(r"\s*(?:-\s*)?([^\s:#]+)\s*:", row)
+        params = {"byte": f"0x{data[exc.start]:02x}"}
+        if key is None:
+            raise FileProblems([Problem(name, line, "", "file_not_utf8", params)]) from None
+        raise FileProblems([Problem(name, line, key.group(1), "not_utf8", params)]) from None
+
+
 def load_yaml(path: Path) -> Any:
     """Read a YAML file; raise FileProblems naming the file and line when it cannot be read."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": str(exc)})]) from None
+    text = _read_text(path)
     try:
         return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+    except _Refused as exc:
+        raise FileProblems([Problem(name, exc.line, exc.key, exc.code, exc.params)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 0
