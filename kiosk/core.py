@@ -158,7 +158,7 @@ class KioskCore:
     def _open_store(self) -> Store:
         from kiosk.store.engine import make_engine
         from kiosk.store.migrate import ensure_schema
-        from kiosk.store.personal import PersonalData, load_or_create_key
+        from kiosk.store.personal import DayKeys, PersonalData
 
         path = self.data_dir / "kiosk.db"
         engine = make_engine(path)
@@ -166,8 +166,9 @@ class KioskCore:
         if backup is not None:
             log.info("store upgraded to this version's schema; the old file is kept as %s", backup)
         device_id = self.config.device_id or _device_id(engine)
-        key = load_or_create_key(self.data_dir / "keys" / "hmac.key")
-        personal = PersonalData(key, self.config.portal_public_key)
+        keys = DayKeys(self.data_dir / "keys", self.config.integrity.zone)
+        keys.forget_other_days(datetime.now(timezone.utc))  # it may have been off at midnight
+        personal = PersonalData(keys, self.config.portal_public_key)
         from kiosk.store.shifts import current_shift
 
         self.shift = current_shift(engine)
@@ -275,6 +276,12 @@ class KioskCore:
             self.end_shift()
             return shift.officer
         return None
+
+    def forget_past_days(self, now: datetime | None = None) -> None:
+        """Erase the hash key of any day but the unit's current one (kiosk/store/personal.py):
+        the UI calls this every half minute, so a kiosk idle overnight erases it too."""
+        if self._store is not None:
+            self._store.personal.keys.forget_other_days(now or datetime.now(timezone.utc))
 
     @property
     def takes_answers(self) -> bool:

@@ -277,3 +277,20 @@ def test_a_shift_left_open_ends_with_the_working_day():
     assert overdue(shift, at(0, 1, day=26), None, POLICY)  # the next local day
     evening = Shift("CB01", "Q1", at(18, 0).astimezone(timezone.utc))  # started after it
     assert not overdue(evening, at(19, 0), clock(17, 30), POLICY)
+
+
+def test_repeat_id_counts_the_local_day_across_a_restart_and_not_past_midnight(tmp_path):
+    """The ID's hash key lives one local day on disk: a restart keeps it, midnight ends it."""
+    config, data = write_config(tmp_path / "config.yaml"), tmp_path / "data"
+    today = datetime.now(VN).replace(hour=22, minute=0, second=0, microsecond=0)
+    core = KioskCore.open(config, data)
+    for minutes in (0, 20):
+        core.save(answer_at(core, today + timedelta(minutes=minutes), citizen_id="079199123456"))
+    core.engine.dispose()
+    core = KioskCore.open(config, data)  # a restart in the evening
+    for minutes in (40, 60, 130):  # the last at 00:10 the next day
+        core.save(answer_at(core, today + timedelta(minutes=minutes), citizen_id="079199123456"))
+    assert [rules.REPEAT_ID in f for f in stored_flags(core)] == [False, False, False, True, False]
+    assert [p.name for p in (data / "keys").iterdir()] == [
+        f"day-{(today + timedelta(days=1)).date().isoformat()}.key"
+    ]

@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,12 +19,18 @@ from kiosk.store.answers import Context, count_answers, save_answer
 from kiosk.store.engine import make_engine
 from kiosk.store.migrate import SCHEMA_HEAD, current_revision, head_revision, upgrade
 from kiosk.store.models import Base, OutboxEntry, Response
-from kiosk.store.personal import PersonalData, load_or_create_key
+from kiosk.store.personal import DayKeys, PersonalData
 from tests.conftest import ROOT
 
 FORM = load_form(ROOT / "assets" / "forms" / "danang-2223.yaml")
 CONTEXT = Context("DNG-HC", "Q1", "kiosk-test")
 PERSON = {"phone": "0912345678", "citizen_id": "079199123456"}
+
+
+@pytest.fixture
+def personal(tmp_path):
+    """Not enrolled: the ID number kept only as the day's hash."""
+    return PersonalData(DayKeys(tmp_path / "keys", ZoneInfo("Asia/Ho_Chi_Minh")), None)
 
 
 @pytest.fixture
@@ -62,8 +69,7 @@ def test_migrations_reach_head_and_match_the_models(engine):
     assert diff == []
 
 
-def test_answer_and_outbox_entry_are_written_together(engine):
-    personal = PersonalData(b"k" * 32, None)
+def test_answer_and_outbox_entry_are_written_together(engine, personal):
     sequence = save_answer(engine, finished(), CONTEXT, personal)
     with Session(engine) as session:
         row = session.get(Response, sequence)
@@ -74,9 +80,8 @@ def test_answer_and_outbox_entry_are_written_together(engine):
         assert row.outbox.state == "pending"
 
 
-def test_a_failing_outbox_write_leaves_no_answer_behind(engine):
+def test_a_failing_outbox_write_leaves_no_answer_behind(engine, personal):
     """If any part of the transaction fails, nothing of the answer is kept."""
-    personal = PersonalData(b"k" * 32, None)
 
     def refuse(_mapper, _connection, _target):
         raise OperationalError("INSERT INTO outbox", {}, Exception("disk I/O error"))
@@ -90,8 +95,7 @@ def test_a_failing_outbox_write_leaves_no_answer_behind(engine):
     assert count_answers(engine) == 0
 
 
-def test_same_uuid_cannot_be_stored_twice(engine):
-    personal = PersonalData(b"k" * 32, None)
+def test_same_uuid_cannot_be_stored_twice(engine, personal):
     answer = finished()
     save_answer(engine, answer, CONTEXT, personal)
     with pytest.raises(Exception, match="UNIQUE"):
@@ -99,20 +103,20 @@ def test_same_uuid_cannot_be_stored_twice(engine):
     assert count_answers(engine) == 1
 
 
-def test_not_enrolled_kiosk_keeps_only_keyed_hashes(engine):
-    personal = PersonalData(b"k" * 32, None)
-    sequence = save_answer(engine, finished(), CONTEXT, personal)
+def test_not_enrolled_kiosk_keeps_only_the_days_id_hash(engine, personal):
+    answer = finished()
+    sequence = save_answer(engine, answer, CONTEXT, personal)
     with Session(engine) as session:
         row = session.get(Response, sequence)
     assert row.personal_sealed is None
-    assert row.phone_hash == personal.keyed_hash("phone", "0912345678")
-    assert "0912345678" not in row.phone_hash
-    assert row.phone_hash != PersonalData(b"j" * 32, None).keyed_hash("phone", "0912345678")
+    assert row.phone_hash is None  # nothing on the tablet matches phones
+    assert row.citizen_id_hash == personal.citizen_id_hash("079199123456", answer.finished_at)
+    assert "079199123456" not in row.citizen_id_hash
 
 
-def test_enrolled_kiosk_seals_personal_data_for_the_portal_only(engine):
+def test_enrolled_kiosk_seals_personal_data_for_the_portal_only(engine, personal):
     portal_key = PrivateKey.generate()
-    personal = PersonalData(b"k" * 32, bytes(portal_key.public_key))
+    personal = personal.with_public_key(bytes(portal_key.public_key))
     sequence = save_answer(engine, finished(), CONTEXT, personal)
     with Session(engine) as session:
         sealed = session.scalars(select(Response.personal_sealed)).one()
@@ -121,9 +125,13 @@ def test_enrolled_kiosk_seals_personal_data_for_the_portal_only(engine):
     assert json.loads(SealedBox(portal_key).decrypt(sealed)) == PERSON
 
 
-def test_hash_key_is_made_once_and_private(tmp_path):
-    path = tmp_path / "keys" / "hmac.key"
-    key = load_or_create_key(path)
+def test_the_days_hash_key_is_made_once_and_private(tmp_path):
+    keys = DayKeys(tmp_path / "keys", ZoneInfo("Asia/Ho_Chi_Minh"))
+    moment = datetime(2026, 11, 23, 3, tzinfo=timezone.utc)
+    key = keys.key_for(moment)
     assert len(key) == 32
-    assert load_or_create_key(path) == key
-    assert path.stat().st_mode & 0o037 == 0  # no group write, nothing for others
+    again = DayKeys(tmp_path / "keys", ZoneInfo("Asia/Ho_Chi_Minh"))  # a restart
+    assert again.key_for(moment) == key
+    [path] = (tmp_path / "keys").iterdir()
+    assert path.name == "day-2026-11-23.key"
+    assert path.stat().st_mode & 0o077 == 0  # nothing for the group or others

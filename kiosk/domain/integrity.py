@@ -85,7 +85,10 @@ class History:
 
     previous_finished_at: datetime | None = None  # UTC
     finished_within_burst_window: int = 0  # earlier answers finished in the window before
-    same_id_today: int = 0  # earlier answers today with the same ID number (keyed hash)
+    # Earlier answers today with the same ID number, matched by its hash with the day's key
+    # (kiosk/store/personal.py): that key is erased with the day, so no rule can look
+    # further back than today, by design.
+    same_id_today: int = 0
 
 
 @dataclass(frozen=True)

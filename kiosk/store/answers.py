@@ -57,9 +57,9 @@ def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> 
         },
         language=answer.language,
         dossier_code=identity.get("dossier_code"),
-        phone_hash=personal.keyed_hash("phone", identity["phone"]) if "phone" in identity else None,
+        phone_hash=None,  # nothing on the tablet matches phones: the sealed box only
         citizen_id_hash=(
-            personal.keyed_hash("citizen_id", identity["citizen_id"])
+            personal.citizen_id_hash(identity["citizen_id"], answer.finished_at)
             if "citizen_id" in identity
             else None
         ),

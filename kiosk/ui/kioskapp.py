@@ -213,6 +213,7 @@ class KioskApp(App):
         """Outside opening hours, or with no officer where the unit needs one: no survey."""
         if self.core is None:
             return
+        self.core.forget_past_days()  # yesterday's hash key goes even if nobody answers
         if self.core.store_ready and self.core.shift is not None:
             try:
                 ended = self.core.end_shift_if_day_is_over()
