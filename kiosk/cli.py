@@ -6,6 +6,7 @@ Every command takes --config and --data-dir so that several kiosks can run side 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import sys
 from datetime import datetime, timezone
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrol = sub.add_parser("enrol", help="apply a portal's enrolment file to this kiosk")
     _common(enrol)
     enrol.add_argument("file", type=Path)
+    enrol.add_argument("--replace", action="store_true",
+                       help="allow moving to another portal or public key")  # fmt: skip
     target = sub.add_parser("target", help="minimum answers for a year (decision 2223)")
     target.add_argument("--dossiers", type=int, required=True, help="dossiers in the year")
     target.add_argument("--json", action="store_true")
@@ -154,7 +157,7 @@ def upgrade_failed_words(tr: Translator, exc) -> str:
 
 def _export(args: argparse.Namespace, tr: Translator) -> int:
     from kiosk.store.answers import iter_answers
-    from kiosk.store.export import write_export
+    from kiosk.store.export import export_to_file, write_export
 
     since = None
     if args.since:
@@ -170,10 +173,22 @@ def _export(args: argparse.Namespace, tr: Translator) -> int:
     if args.out is None:
         count = write_export(rows, args.format, sys.stdout, core.form, zone)
     else:
-        with args.out.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(rows, args.format, out, core.form, zone)
+        try:
+            count = export_to_file(rows, args.format, args.out, core.form, zone)
+        except OSError as exc:
+            error = os_error_words(tr, exc)
+            print(tr("cli.export_failed", path=args.out, error=error), file=sys.stderr)
+            return 1
     print(tr("cli.export_done", count=count, path=args.out or "stdout"), file=sys.stderr)
     return 0
+
+
+def os_error_words(tr: Translator, exc: OSError) -> str:
+    """Why a file could not be written, in the reader's language where the reason is common."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in ("ENOENT", "ENOTDIR", "EISDIR", "EROFS", "ENOSPC", "EACCES", "EPERM"):
+        return tr(f"oserror.{'eacces' if name == 'EPERM' else name.lower()}")
+    return exc.strerror or type(exc).__name__
 
 
 def _demo_data(args: argparse.Namespace, tr: Translator) -> int:
@@ -191,7 +206,7 @@ def _enrol(args: argparse.Namespace, tr: Translator) -> int:
     from kiosk.config import load_config
     from kiosk.core import resolve_data_dir
     from kiosk.domain.yamlfile import FileProblems
-    from kiosk.enrolment import read_enrolment, save_enrolment
+    from kiosk.enrolment import load_enrolment, read_enrolment, replaces_another, save_enrolment
 
     try:
         enrolment = read_enrolment(args.file)
@@ -199,7 +214,17 @@ def _enrol(args: argparse.Namespace, tr: Translator) -> int:
     except FileProblems as exc:
         report_problems(exc.problems, tr)
         return 1
-    path = save_enrolment(enrolment, resolve_data_dir(config, args.data_dir))
+    data_dir = resolve_data_dir(config, args.data_dir)
+    try:
+        current = load_enrolment(data_dir)
+    except FileProblems:
+        current = None  # a broken enrolment sends nowhere: nothing to replace
+    url, key = (current.portal_url, current.public_key_bytes) if current else (
+        config.portal_url, config.portal_public_key)  # fmt: skip
+    if not args.replace and replaces_another(enrolment, url, key):
+        print(tr("cli.enrol_replace", ours=url or "-", url=enrolment.portal_url), file=sys.stderr)
+        return 1
+    path = save_enrolment(enrolment, data_dir)
     print(tr("cli.enrolled", device=enrolment.device_id, url=enrolment.portal_url, path=path))
     return 0
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YMap
+from kiosk.domain.yamlfile import MAX_NUMBER_DIGITS, Checker, FileProblems, Problem, YMap
 
 FILE_NAME = "enrolment.json"
+MAX_FILE_BYTES = 64 * 1024  # an enrolment is a few hundred bytes
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # CR/LF in an id would split an HTTP header
 
 
 @dataclass(frozen=True)
@@ -42,15 +44,61 @@ class Enrolment:
         return base64.b64decode(self.public_key) if self.public_key else None
 
 
+class _Refused(ValueError):
+    """JSON that parses but is refused: a key twice, a number too long."""
+
+    def __init__(self, code: str, key: str = "", **params: object):
+        super().__init__(code)
+        self.code, self.key, self.params = code, key, params
+
+
+def strict_json(text: str) -> object:
+    """JSON without a key twice (json keeps the last silently) or a number beyond
+    MAX_NUMBER_DIGITS; raises ValueError (or _Refused) and RecursionError when nested deep."""
+
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        result: dict = {}
+        for key, value in items:
+            if key in result:
+                raise _Refused("duplicate_key", key)
+            result[key] = value
+        return result
+
+    def number(digits: str) -> int:
+        if len(digits) > MAX_NUMBER_DIGITS:
+            raise _Refused("number_too_long", digits=MAX_NUMBER_DIGITS)
+        return int(digits)
+
+    return json.loads(text, object_pairs_hook=pairs, parse_int=number)
+
+
+def _read_json(path: Path) -> object:
+    name = str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
+    except OSError as exc:
+        error = exc.strerror or type(exc).__name__
+        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": error})]) from None
+    if len(raw) > MAX_FILE_BYTES:
+        limit = f"{MAX_FILE_BYTES // 1024} KB"
+        raise FileProblems([Problem(name, 0, "", "file_too_big", {"limit": limit})])
+    try:
+        return strict_json(raw.decode("utf-8"))
+    except _Refused as exc:
+        raise FileProblems([Problem(name, 0, exc.key, exc.code, exc.params)]) from None
+    except RecursionError:
+        raise FileProblems([Problem(name, 0, "", "too_deep", {"depth": "~1000"})]) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": str(exc)})]) from None
+
+
 def read_enrolment(path: Path) -> Enrolment:
     """Read and check an enrolment file; raise FileProblems naming what is wrong."""
     name = str(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": str(exc)})]) from None
+    data = _read_json(path)
     check = Checker(name)
     if not isinstance(data, dict):
         check.problems.append(Problem(name, 0, "", "not_a_mapping"))
@@ -60,6 +108,11 @@ def read_enrolment(path: Path) -> Enrolment:
     fields = {f.name for f in dataclasses.fields(Enrolment)}
     check.unknown_keys(mapping, fields)
     values = {f: check.get(mapping, f, str, required=f != "public_key", default="") for f in fields}
+    for field, value in values.items():
+        if _CONTROL.search(value):
+            check.problem(mapping, field, "control_chars")
+        elif not value.strip() and field != "public_key" and field in mapping:
+            check.problem(mapping, field, "empty")
     if values["portal_url"] and not re.match(r"^https?://[^\s/]+", values["portal_url"]):
         check.problem(mapping, "portal_url", "bad_url")
     if values["public_key"]:
@@ -143,6 +196,10 @@ class EnrolmentOffer:
     public_key: str
     expires_at: str  # ISO 8601, UTC
 
+    @property
+    def public_key_bytes(self) -> bytes | None:
+        return base64.b64decode(self.public_key) if self.public_key else None
+
     def payload(self) -> str:
         """The QR code's text: compact JSON with a kind marker."""
         fields = dataclasses.asdict(self)
@@ -157,15 +214,18 @@ class EnrolmentRefused(Exception):
         self.key, self.params = key, params
 
 
-def read_offer(payload: bytes | str, current_portal: str = "") -> EnrolmentOffer:
+def read_offer(
+    payload: bytes | str, current_portal: str = "", current_key: bytes | None = None
+) -> EnrolmentOffer:
     """A scanned enrolment code, checked like config.yaml; EnrolmentRefused if it is not one.
 
-    A tablet that already sends to a portal only takes codes of that portal.
+    A tablet that already sends to a portal, or seals personal data with a public key,
+    only takes codes of that portal and that key.
     """
     try:
         text = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-        data = json.loads(text) if len(text) < 4096 else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = strict_json(text) if len(text) < 4096 else None
+    except (UnicodeDecodeError, ValueError, RecursionError):
         data = None
     if not isinstance(data, dict) or data.get("kind") != OFFER_KIND:
         raise EnrolmentRefused("enrol.not_an_offer")
@@ -177,11 +237,24 @@ def read_offer(payload: bytes | str, current_portal: str = "") -> EnrolmentOffer
         raise EnrolmentRefused("enrol.bad_offer", what="portal_url")
     if not (offer.device_id and offer.code and offer.unit_code and offer.counter):
         raise EnrolmentRefused("enrol.bad_offer", what="device_id/code/unit_code/counter")
+    for name in names:
+        if _CONTROL.search(data[name]):
+            raise EnrolmentRefused("enrol.bad_offer", what=name)
     if offer.public_key and not _is_public_key(offer.public_key):
         raise EnrolmentRefused("enrol.bad_offer", what="public_key")
     if current_portal and _origin(current_portal) != _origin(offer.portal_url):
         raise EnrolmentRefused("enrol.other_portal", url=offer.portal_url, ours=current_portal)
+    if current_key is not None and offer.public_key_bytes != current_key:
+        raise EnrolmentRefused("enrol.other_key")
     return offer
+
+
+def replaces_another(new: Enrolment, current_url: str, current_key: bytes | None) -> bool:
+    """Whether an enrolment would move this tablet to another portal or another public key
+    (answers kept so far were sealed for the current one): IT must say so (`--replace`)."""
+    if current_url and _origin(current_url) != _origin(new.portal_url):
+        return True
+    return current_key is not None and new.public_key_bytes != current_key
 
 
 def claim(offer: EnrolmentOffer, ca_file: str | None = None) -> Enrolment:

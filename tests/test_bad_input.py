@@ -7,12 +7,16 @@ take gigabytes, so that a refusal is proven by its words and exit status, not by
 
 from __future__ import annotations
 
+import json
+import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from kiosk.enrolment import EnrolmentOffer, EnrolmentRefused, read_offer
 from tests.conftest import ROOT
 
 BASE = (ROOT / "config.yaml").read_text(encoding="utf-8")
@@ -100,3 +104,150 @@ def test_the_shipped_pattern_with_its_repeated_group_is_not_refused(tmp_path):
     safe = BASE.replace(r"(\.[0-9A-Z]+)*", r"(\.[0-9A-Z]+)*(/[0-9]+)?")
     path.write_text(safe, encoding="utf-8")
     assert check_config_file(path) == []
+
+
+# --- kiosk enrol --------------------------------------------------------------------
+ENROLMENT = {
+    "portal_url": "https://portal.danang.gov.vn",
+    "device_id": "kiosk-7",
+    "secret": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA",
+    "unit_code": "DNG-HC",
+    "counter": "Q1",
+    "public_key": "wXbHj6Vw6j3N3S0A2vN1oN6zXgk2y1uOqJ6o0eWcI1g=",
+}
+OTHER_KEY = "q2c8g0vN0cQ3Gm2m1cbC3bq7y1c9rQ5s8oZk0xv6VxE="
+
+
+def _enrol(data: Path, text: str, *extra: str) -> subprocess.CompletedProcess:
+    path = data.parent / "enrol.json"
+    path.write_text(text, encoding="utf-8")
+    return kiosk("enrol", str(path), "--data-dir", str(data), *extra)
+
+
+BAD_ENROLMENTS = {
+    "deep_nesting": ('{"portal_url": ' + "[" * 100_000 + "]" * 100_000 + "}", ""),
+    "huge_integer": (json.dumps(ENROLMENT)[:-1] + ', "counter": ' + "7" * 5000 + "}", ""),
+    "empty_secret": (json.dumps({**ENROLMENT, "secret": ""}), "“secret” không được để trống"),
+    "crlf_in_id": (json.dumps({**ENROLMENT, "device_id": "kiosk-7\r\nX-Unit: HUE"}),
+                   "“device_id”"),
+    "duplicate_key": (json.dumps(ENROLMENT)[:-1] + ', "device_id": "kiosk-8"}', "“device_id”"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ENROLMENTS))
+def test_a_bad_enrolment_file_is_refused_and_nothing_is_kept(case, tmp_path):
+    text, words = BAD_ENROLMENTS[case]
+    data = tmp_path / "data"
+    result = _enrol(data, text)
+    assert result.returncode == 1, result.stdout + result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path / 'enrol.json'}" in result.stderr and words in result.stderr
+    assert not (data / "enrolment.json").exists()
+
+
+def test_an_enrolment_with_another_portal_or_key_needs_replace(tmp_path):
+    data = tmp_path / "data"
+    assert _enrol(data, json.dumps(ENROLMENT)).returncode == 0
+    kept = (data / "enrolment.json").read_text()
+    same = _enrol(data, json.dumps({**ENROLMENT, "device_id": "kiosk-8"}))
+    assert same.returncode == 0, same.stderr  # a new device id with the same portal and key
+    kept = (data / "enrolment.json").read_text()
+    for change in ({"portal_url": "https://portal.hue.gov.vn"}, {"public_key": OTHER_KEY},
+                   {"public_key": ""}):  # fmt: skip
+        refused = _enrol(data, json.dumps({**ENROLMENT, **change}))
+        assert refused.returncode == 1
+        assert "--replace" in refused.stderr and "Traceback" not in refused.stderr
+        assert (data / "enrolment.json").read_text() == kept
+    replaced = _enrol(data, json.dumps({**ENROLMENT, "public_key": OTHER_KEY}), "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((data / "enrolment.json").read_text())["public_key"] == OTHER_KEY
+
+
+def _offer(**changes: str) -> str:
+    fields = {"portal_url": ENROLMENT["portal_url"], "device_id": "kiosk-7", "code": "c0de",
+              "unit_code": "DNG-HC", "counter": "Q1", "public_key": ENROLMENT["public_key"],
+              "expires_at": "2030-01-01T00:00:00Z"}  # fmt: skip
+    return EnrolmentOffer(**{**fields, **changes}).payload()
+
+
+def test_an_enrolment_code_for_another_key_or_with_bad_text_is_refused():
+    import base64
+
+    ours = base64.b64decode(ENROLMENT["public_key"])
+    url = ENROLMENT["portal_url"]
+    assert read_offer(_offer(), url, ours).device_id == "kiosk-7"
+    with pytest.raises(EnrolmentRefused) as other:
+        read_offer(_offer(public_key=OTHER_KEY), url, ours)
+    assert other.value.key == "enrol.other_key"
+    with pytest.raises(EnrolmentRefused) as crlf:
+        read_offer(_offer(device_id="kiosk-7\r\nX: y"))
+    assert crlf.value.key == "enrol.bad_offer"
+    for payload in ("[" * 4000, '{"kind": "khl-enrol/1", "code": ' + "9" * 4000 + "}"):
+        with pytest.raises(EnrolmentRefused) as deep:
+            read_offer(payload)
+        assert deep.value.key == "enrol.not_an_offer"
+
+
+# --- kiosk export --out -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("export") / "data"
+    made = kiosk("demo-data", "--answers", "60", "--seed", "3", "--data-dir", str(data))
+    assert made.returncode == 0, made.stderr
+    return data
+
+
+def _export(data: Path, out: Path) -> subprocess.CompletedProcess:
+    return kiosk("export", "--format", "csv", "--data-dir", str(data), "--out", str(out))
+
+
+def _refused(result: subprocess.CompletedProcess, out: Path) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert f"Không ghi được tệp xuất {out}" in result.stderr, result.stderr
+
+
+def test_export_to_a_missing_folder_or_onto_a_folder_is_refused(answers, tmp_path):
+    missing = tmp_path / "no-such-folder" / "answers.csv"
+    _refused(_export(answers, missing), missing)
+    _refused(_export(answers, tmp_path), tmp_path)
+    assert list(tmp_path.iterdir()) == []  # not even a piece left beside
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 KiB tmpfs of its own (mounting needs root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+                          capture_output=True, text=True)  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_export_to_a_read_only_file_system_is_refused(answers, small_disk):
+    out = small_disk / "answers.csv"
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    _refused(_export(answers, out), out)
+
+
+def test_export_to_a_full_disk_leaves_no_file_that_looks_complete(answers, small_disk):
+    out = small_disk / "answers.csv"
+    out.write_text("the export of yesterday, complete\n", encoding="utf-8")
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 1024):
+            pass
+    except OSError:  # full
+        pass
+    finally:
+        os.close(fd)
+    os.truncate(filler, filler.stat().st_size - 4 * 1024)  # the export starts, then runs out
+    _refused(_export(answers, out), out)
+    assert out.read_text(encoding="utf-8") == "the export of yesterday, complete\n"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["answers.csv", "filler"]

@@ -8,9 +8,12 @@ names, the form's Vietnamese labels for the verdict and reasons, and the unit's 
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 
 from kiosk.domain.clock import local_text
@@ -115,3 +118,35 @@ def write_export(rows: Iterable[Response], fmt: str, out: TextIO, form: Form, zo
             out.write(json.dumps(_record(row), ensure_ascii=False) + "\n")
             count += 1
     return count
+
+
+def export_to_file(rows: Iterable[Response], fmt: str, path: Path, form: Form, zone: str) -> int:
+    """Write the export to `path` whole or not at all; return how many rows.
+
+    It is written beside as PATH.part, synced, then renamed over `path`: a full disk or a
+    crash leaves the earlier file (or none), never a cut-off one that looks complete.
+    Raises OSError (the .part removed) when it cannot be written.
+    """
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("w", encoding="utf-8", newline="") as out:
+            count = write_export(rows, fmt, out, form, zone)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, path)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+    return count
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (a crash right after must not undo it)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

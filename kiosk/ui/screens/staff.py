@@ -257,16 +257,15 @@ class StaffScreen(KioskScreen):
 
     def export(self) -> None:
         from kiosk.store.answers import iter_answers
-        from kiosk.store.export import write_export
+        from kiosk.store.export import export_to_file
 
         core = self.app.core
         folder = core.data_dir / "exports"
         path = folder / f"answers-{datetime.now():%Y%m%d-%H%M%S}.csv"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8", newline="") as out:
-                count = write_export(iter_answers(core.engine), "csv", out, core.form,
-                                     core.config.integrity.timezone)  # fmt: skip
+            count = export_to_file(iter_answers(core.engine), "csv", path, core.form,
+                                   core.config.integrity.timezone)  # fmt: skip
         except OSError as exc:
             self._say(self.app.tr("cli.store_error", path=path, error=exc.strerror or exc))
             return
@@ -393,7 +392,8 @@ class StaffScreen(KioskScreen):
         words = ""
         for payload in payloads:
             try:
-                return read_offer(payload, self.app.core.config.portal_url), ""
+                config = self.app.core.config
+                return read_offer(payload, config.portal_url, config.portal_public_key), ""
             except EnrolmentRefused as exc:
                 words = self.app.tr(exc.key, **exc.params)
         return None, words
