@@ -12,12 +12,15 @@ import os
 import resource
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from kiosk.enrolment import EnrolmentOffer, EnrolmentRefused, read_offer
 from tests.conftest import ROOT
+from tests.receipt_images import write_code_image
 
 BASE = (ROOT / "config.yaml").read_text(encoding="utf-8")
 MEMORY_LIMIT = 1 << 30  # a command that needs more than 1 GiB here has already lost
@@ -251,3 +254,78 @@ def test_export_to_a_full_disk_leaves_no_file_that_looks_complete(answers, small
     _refused(_export(answers, out), out)
     assert out.read_text(encoding="utf-8") == "the export of yesterday, complete\n"
     assert sorted(p.name for p in small_disk.iterdir()) == ["answers.csv", "filler"]
+
+
+# --- scan-file and the camera folder --------------------------------------------------
+def write_bomb(path: Path, side: int) -> Path:
+    """A PNG of side × side black-and-white pixels, all white: a few dozen KB on disk."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return len(data).to_bytes(4, "big") + body + zlib.crc32(body).to_bytes(4, "big")
+
+    header = side.to_bytes(4, "big") * 2 + bytes([1, 0, 0, 0, 0])  # 1 bit, grey
+    row = b"\0" + b"\xff" * ((side + 7) // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
+                     + chunk(b"IEND", b""))  # fmt: skip
+    return path
+
+
+def bad_images(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    bomb = write_bomb(folder / "a-bomb.png", 20_000)
+    assert bomb.stat().st_size < 100_000
+    large = write_bomb(folder / "b-large.png", 12_000)
+    corrupt = folder / "c-corrupt.png"
+    good = write_code_image("000.00.12.H17-251023-0001", folder / "good")
+    corrupt.write_bytes(good.read_bytes()[:400])  # a real PNG, cut short
+    return [bomb, large, corrupt]
+
+
+def test_scan_file_reports_bombs_and_corrupt_images_and_goes_on(tmp_path):
+    bomb, large, corrupt = bad_images(tmp_path / "images")
+    good = tmp_path / "images" / "good" / "code.png"
+    result = kiosk("scan-file", str(bomb), str(large), str(corrupt), str(good), timeout=60)
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert result.stdout.splitlines() == [
+        "a-bomb.png\t- ảnh quá lớn (trên 4096×4096 điểm ảnh), không đọc",
+        "b-large.png\t- ảnh quá lớn (trên 4096×4096 điểm ảnh), không đọc",
+        "c-corrupt.png\t- không đọc được tệp ảnh",
+        "code.png\t000.00.12.H17-251023-0001",
+    ]
+    assert result.returncode == 1  # not every image gave a code
+
+
+def test_a_photo_larger_than_the_cap_is_read_reduced(tmp_path):
+    """A phone's JPEG of a receipt, larger than the cap: decoded at a fraction of its size."""
+    from kiosk.scan.frames import MAX_PIXELS, load_grey
+
+    code = Image.open(write_code_image("000.00.12.H17-251023-0001", tmp_path)).convert("L")
+    photo = Image.new("L", (6000, 4000), 255)
+    photo.paste(code.resize((code.width * 6, code.height * 6)), (2000, 1000))
+    path = tmp_path / "photo.jpg"
+    photo.save(path, quality=90)
+    grey = load_grey(path)
+    assert grey.size <= MAX_PIXELS and grey.shape == (2000, 3000)
+
+
+@pytest.mark.ui
+def test_the_camera_folder_skips_bombs_and_corrupt_images_and_reads_the_receipt(
+    start_kiosk, tmp_path
+):
+    from tests.conftest import write_config
+    from tests.receipt_images import receipt
+
+    camera = tmp_path / "camera"
+    bad_images(camera)
+    shown = receipt(11)
+    for index, frame in enumerate(shown.frames(5)):
+        Image.fromarray(frame).save(camera / f"d-frame-{index}.png")
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera=str(camera)))
+    assert pilot.until(lambda: pilot.app.camera_feed is not None)
+    pilot.tap(pilot.screen.ids.start)
+    pilot.tap(pilot.screen.ids.scan)
+    assert pilot.until(lambda: pilot.screen_name == "single_choice", seconds=30)
+    assert pilot.app.core is not None  # the kiosk went on, frame after frame

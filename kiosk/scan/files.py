@@ -9,8 +9,6 @@ from kiosk.domain.receipts import ReceiptRules, first_receipt
 from kiosk.scan.decode import decode_frame
 from kiosk.scan.frames import frames_of
 
-UNREADABLE = "scan.unreadable"
-
 
 @dataclass(frozen=True)
 class FileResult:
@@ -30,13 +28,13 @@ def scan_files(paths: list[Path], rules: ReceiptRules, frames: int = 1) -> list[
     frames = max(1, frames)
     for start in range(0, len(paths), frames):
         found = ""
-        for path, grey in frames_of(paths[start : start + frames]):
+        for frame in frames_of(paths[start : start + frames]):
             if found:
-                results.append(FileResult(path, earlier=found))
-            elif grey is None:
-                results.append(FileResult(path, problem=UNREADABLE))
+                results.append(FileResult(frame.path, earlier=found))
+            elif frame.grey is None:
+                results.append(FileResult(frame.path, problem=frame.problem))
             else:
-                scan = first_receipt(decode_frame(grey), rules)
+                scan = first_receipt(decode_frame(frame.grey), rules)
                 found = scan.code
-                results.append(FileResult(path, code=scan.code, problem=scan.problem))
+                results.append(FileResult(frame.path, code=scan.code, problem=scan.problem))
     return results

@@ -49,6 +49,7 @@ class FileFeed(Feed):
         self.fps = fps
         self._event = None
         self._index = 0
+        self._refused: set[Path] = set()
 
     def start(self, on_frame: FrameCallback, on_texture: Callable[[Texture], None]) -> None:
         self._index = 0
@@ -70,8 +71,12 @@ class FileFeed(Feed):
             return
         path = self.paths[self._index % len(self.paths)]
         self._index += 1
-        _path, grey = next(frames_of([path]))
-        if grey is None:
+        frame = next(frames_of([path]))
+        grey = frame.grey
+        if grey is None:  # said once per file; the next files still play
+            if path not in self._refused:
+                self._refused.add(path)
+                log.warning("camera image %s skipped: %s", path.name, frame.problem)
             return
         height, width = grey.shape
         if self.texture is None or self.texture.size != (width, height):
