@@ -2,19 +2,64 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timezone
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 MAX_ANSWERS = 500
 # What a kiosk may flag (kiosk/domain/integrity.py); the portal adds duplicate_dossier.
 KIOSK_FLAGS = ("too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self")
 Flag = Literal["too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self"]
+# The contract accepts only what the store keeps, on PostgreSQL as on SQLite (SQLite would
+# keep more): every bound below is a column's (portal/models.py).
 BIG = 2**62  # every integer fits a 64-bit column (the fuzzer sent larger ones)
+INT32_MAX = 2**31 - 1  # an INTEGER column: Heartbeat.outbox_depth
+BATCH_ID_LENGTH = 36  # Answer.batch_id; a kiosk sends a UUID
 
 
-class AnswerIn(BaseModel):
+def refuse_nul(data: object) -> object:
+    """Refuse a NUL character in any string, key or value, however deep: PostgreSQL's text
+    cannot hold one, and a NUL in an answer's uuid or an unknown key would reach the
+    intake log. Iterative, so that no nesting the JSON parser allowed can exhaust the stack."""
+    pending = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("a NUL character (\\u0000) is not allowed in any text")
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return data
+
+
+def _in_utc_range(moment: datetime) -> datetime:
+    """The portal stores times in UTC: one that has no UTC equivalent (year 1 at +01:00)."""
+    try:
+        moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("the time is out of range once in UTC") from None
+    return moment
+
+
+# A time with its zone (a kiosk sends UTC, "...Z"): a naive one would be read in the
+# portal's own zone, and compared with aware times it fails.
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc_range)]
+
+
+class ContractIn(BaseModel):
+    """A body a kiosk sends: no NUL in any of its text."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        return refuse_nul(data)
+
+
+class AnswerIn(ContractIn):
     """One answer as recorded on the tablet; personal data only sealed or as keyed hashes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -27,8 +72,8 @@ class AnswerIn(BaseModel):
     counter: str = Field(max_length=64)
     device_id: str = Field(min_length=1, max_length=64)
     officer: str | None = Field(default=None, max_length=64)
-    started_at: datetime
-    finished_at: datetime
+    started_at: Moment
+    finished_at: Moment
     duration_ms: int = Field(ge=0, le=BIG)
     id_method: Literal["typed", "qr", "none"]
     status: Literal["complete", "incomplete"]
@@ -45,10 +90,11 @@ class AnswerIn(BaseModel):
     flags: list[Flag] = Field(default_factory=list, max_length=len(KIOSK_FLAGS))
 
 
-class BatchIn(BaseModel):
-    """A batch: an id chosen by the kiosk and up to MAX_ANSWERS answers (validated one by one)."""
+class BatchIn(ContractIn):
+    """A batch: an id chosen by the kiosk and up to MAX_ANSWERS answers (validated one by one;
+    a NUL anywhere refuses the batch, since a rejected answer's uuid and reason are logged)."""
 
-    batch_id: str = Field(min_length=1, max_length=64)
+    batch_id: str = Field(min_length=1, max_length=BATCH_ID_LENGTH)
     answers: list[dict] = Field(max_length=MAX_ANSWERS)
 
 
@@ -66,15 +112,15 @@ class BatchResult(BaseModel):
     results: list[ItemResult]
 
 
-class HeartbeatIn(BaseModel):
+class HeartbeatIn(ContractIn):
     model_config = ConfigDict(extra="forbid")
 
     app_version: str = Field(max_length=32)
-    outbox_depth: int = Field(ge=0, le=BIG)
-    oldest_undelivered: datetime | None = None
+    outbox_depth: int = Field(ge=0, le=INT32_MAX)
+    oldest_undelivered: Moment | None = None
     free_disk_bytes: int | None = Field(default=None, ge=0, le=BIG)
     last_error: str | None = Field(default=None, max_length=2000)
-    device_time: datetime
+    device_time: Moment
 
 
 class HeartbeatResult(BaseModel):
@@ -98,13 +144,13 @@ class AuditEntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: int = Field(ge=1, le=BIG)  # the kiosk's own sequence: resending is harmless
-    at: datetime
+    at: Moment
     actor: str = Field(min_length=1, max_length=64)
     action: str = Field(min_length=1, max_length=32)
     detail: str = Field(default="", max_length=200)
 
 
-class AuditIn(BaseModel):
+class AuditIn(ContractIn):
     model_config = ConfigDict(extra="forbid")
 
     entries: list[AuditEntryIn] = Field(max_length=MAX_ANSWERS)
@@ -115,7 +161,7 @@ class AuditResult(BaseModel):
     server_time: datetime
 
 
-class EnrolmentClaimIn(BaseModel):
+class EnrolmentClaimIn(ContractIn):
     """A tablet that scanned an enrolment QR code asks for its device secret."""
 
     model_config = ConfigDict(extra="forbid")

@@ -130,3 +130,14 @@ def start_kiosk(tmp_path: Path):
             Window.remove_widget(widget)
         if app.core is not None and app.core.store_ready:
             app.core.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster on loopback, started once for the session."""
+    from tests.portal_support import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
