@@ -81,6 +81,7 @@ class KioskStatus:
     pending: int
     oldest_pending: datetime | None  # UTC, as stored (kiosk.domain.clock shows it local)
     rejected: int
+    set_aside_reasons: dict[str, int]  # the rejected ones by kind of reason (outbox)
     last_success: str  # ISO 8601, as the sync daemon writes it
     last_error: str  # "<ISO 8601> <what happened>"
     config_problems: int
@@ -243,7 +244,7 @@ class KioskCore:
         """What the IT area shows: versions, where answers go and how far they got."""
         from kiosk.config import check_config_file
         from kiosk.store.answers import get_state
-        from kiosk.store.outbox import outbox_status
+        from kiosk.store.outbox import outbox_status, set_aside_reasons
         from kiosk.store.shifts import progress
 
         outbox = outbox_status(self.engine)
@@ -258,6 +259,7 @@ class KioskCore:
             counter=self.context().counter, portal_url=self.config.portal_url,
             enrolment=self.enrolment_state(), pending=outbox.pending,
             oldest_pending=outbox.oldest_pending, rejected=outbox.rejected,
+            set_aside_reasons=set_aside_reasons(self.engine),
             last_success=get_state(self.engine, "sync.last_success") or "",
             last_error=get_state(self.engine, "sync.last_error") or "",
             config_problems=len(check_config_file(Path(self.config.source))), progress=year,
@@ -267,6 +269,18 @@ class KioskCore:
         from kiosk.store.audit import record
 
         record(self.engine, actor, action, detail)
+
+    def requeue_set_aside(self, uuids: list[str] | None, where: str) -> list[str]:
+        """Send answers the portal refused again (all of them with None), as IT's audited
+        action from `where` ("cli", "it_area"); the UUIDs put back in the queue."""
+        from kiosk.store.outbox import requeue
+
+        done = requeue(self.engine, uuids)
+        if done:
+            which = "all" if uuids is None else " ".join(done)
+            self.audit("it", "requeue", f"{where} {len(done)}: {which}")
+            log.info("%d answers set aside are queued again (%s)", len(done), where)
+        return done
 
     def end_shift_if_day_is_over(self) -> str | None:
         """End a shift left open past the working day; the officer's code if one was."""

@@ -29,7 +29,7 @@ from kiosk.resources import ASSETS
 from portal import __version__
 from portal.devices import ClaimRefused, claim_enrolment, public_key
 from portal.intake import insert_ignoring_duplicates, store_batch
-from portal.models import AuditRecord, Device, Heartbeat
+from portal.models import AuditRecord, Device, Heartbeat, SetAsideReport
 from portal.schemas import (
     MAX_ANSWERS,
     AuditIn,
@@ -195,6 +195,8 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
                         clock_offset_s=offset,
                     )
                 )  # fmt: skip
+                session.merge(SetAsideReport(device_id=device.id, count=beat.set_aside,
+                                             reasons=beat.set_aside_reasons))  # fmt: skip
 
         await run_in_threadpool(save)
         return HeartbeatResult(server_time=now, clock_offset_s=offset)

@@ -112,6 +112,20 @@ class Heartbeat(Base):
     clock_offset_s: Mapped[float]
 
 
+class SetAsideReport(Base):
+    """What a device keeps aside (answers the portal refused), from its latest heartbeat.
+
+    A table of its own rather than columns of `heartbeats`: a portal database made before
+    it gets it from create_all, with no migration.
+    """
+
+    __tablename__ = "set_aside_reports"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    reasons: Mapped[dict] = mapped_column(JSON)
+
+
 class Setting(Base):
     __tablename__ = "settings"
 

@@ -120,6 +120,10 @@ class HeartbeatIn(ContractIn):
     oldest_undelivered: Moment | None = None
     free_disk_bytes: int | None = Field(default=None, ge=0, le=BIG)
     last_error: str | None = Field(default=None, max_length=2000)
+    # Answers the portal refused that the tablet keeps aside (IT can requeue them): how
+    # many, and how many for each kind of reason ("rejected: too_large").
+    set_aside: int = Field(default=0, ge=0, le=BIG)
+    set_aside_reasons: dict[str, int] = Field(default_factory=dict, max_length=20)
     device_time: Moment
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kiosk.domain.integrity import DUPLICATE_DOSSIER
 from kiosk.domain.shifts import yearly_target
-from portal.models import Answer, Device, Heartbeat, IntakeEvent, Setting
+from portal.models import Answer, Device, Heartbeat, IntakeEvent, SetAsideReport, Setting
 
 YEARLY_DOSSIERS = "yearly_dossiers:"
 
@@ -84,6 +84,7 @@ def collect(engine: Engine) -> dict:
                 "outbox_depth": beat.outbox_depth if beat else None,
                 "clock_offset_s": beat.clock_offset_s if beat else None,
                 "last_error": beat.last_error if beat else None,
+                **_set_aside(session.get(SetAsideReport, device.id)),
             })  # fmt: skip
     flagged = flags_by_unit(engine)
     targets = unit_targets(engine)
@@ -97,3 +98,11 @@ def collect(engine: Engine) -> dict:
         for (unit, form), counts in sorted(rows.items())
     ]  # fmt: skip
     return {"units": units, "devices": devices}
+
+
+def _set_aside(report: SetAsideReport | None) -> dict:
+    """What the device keeps aside, as its latest heartbeat said (None: not reported)."""
+    return {
+        "set_aside": report.count if report else None,
+        "set_aside_reasons": report.reasons if report else {},
+    }

@@ -1,4 +1,5 @@
-"""`python -m sync`: run the daemon, send once (`--once`), or print the status (`status`)."""
+"""`python -m sync`: run the daemon, send once (`--once`), print the status (`status`), or
+send answers set aside again (`requeue --all | UUID...`, audited)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="python -m sync", description="Kiosk Hài Lòng sync")
     parser.add_argument("--version", action="version", version=f"kiosk-hai-long-sync {__version__}")
-    parser.add_argument("command", nargs="?", choices=("run", "status"), default="run")
+    parser.add_argument("command", nargs="?", choices=("run", "status", "requeue"), default="run")
+    parser.add_argument("uuids", nargs="*", metavar="UUID", help="requeue: these answers")
+    parser.add_argument("--all", action="store_true", help="requeue: every answer set aside")
     parser.add_argument("--once", action="store_true", help="send what is pending, then exit")
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
@@ -33,7 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "requeue" and (args.uuids or args.all):
+        parser.error("UUID and --all go with requeue")
     tr = Translator(args.lang)
     from kiosk.core import KioskCore
     from kiosk.domain.yamlfile import FileProblems
@@ -53,7 +59,22 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NOT_READY
     if args.command == "status":
         return _status(core, tr, args.json)
+    if args.command == "requeue":
+        return _requeue(core, tr, args.uuids, args.all)
     return _run(core, tr, args)
+
+
+def _requeue(core, tr: Translator, uuids: list[str], everything: bool) -> int:
+    """Put answers set aside back in the queue; a running daemon sends them within seconds."""
+    if everything == bool(uuids):  # neither, or both: say what is meant
+        print(tr("sync.requeue_usage"), file=sys.stderr)
+        return EXIT_NOT_READY
+    done = core.requeue_set_aside(None if everything else list(dict.fromkeys(uuids)), "cli")
+    print(tr("sync.requeue_done", count=len(done)))
+    missing = [uuid for uuid in uuids if uuid not in done]
+    for uuid in missing:
+        print(tr("sync.requeue_not_set_aside", uuid=uuid), file=sys.stderr)
+    return EXIT_PENDING if missing else EXIT_OK
 
 
 def _run(core, tr: Translator, args: argparse.Namespace) -> int:
@@ -124,7 +145,7 @@ def _log_to_stderr() -> None:
 
 def _status(core, tr: Translator, as_json: bool) -> int:
     from kiosk.store.answers import get_state
-    from kiosk.store.outbox import outbox_status, rejected_entries
+    from kiosk.store.outbox import outbox_status, rejected_entries, set_aside_reasons
 
     status = outbox_status(core.engine)
     state = core.enrolment_state()
@@ -134,6 +155,8 @@ def _status(core, tr: Translator, as_json: bool) -> int:
         "pending": status.pending,
         "delivered": status.delivered,
         "rejected": status.rejected,
+        "set_aside": status.rejected,  # the same answers: refused, kept, `requeue` sends again
+        "set_aside_reasons": set_aside_reasons(core.engine),
         "oldest_pending": status.oldest_pending.isoformat() + "Z"
         if status.oldest_pending
         else None,
@@ -152,6 +175,11 @@ def _status(core, tr: Translator, as_json: bool) -> int:
     print(tr("sync.status_oldest", when=report["oldest_pending"] or none))
     print(tr("sync.status_success", when=report["last_success"] or none))
     print(tr("sync.status_error", error=report["last_error"] or none))
+    if status.rejected:
+        reasons = "; ".join(
+            f"{kind} ({count})" for kind, count in report["set_aside_reasons"].items()
+        )
+        print(tr("sync.status_set_aside", count=status.rejected, reasons=reasons))
     for item in report["rejected_answers"]:
         print(f"  {item['uuid']}  {item['reason']}")
     return EXIT_OK

@@ -3,6 +3,12 @@
 Only a 201 whose JSON body echoes the batch id and names the fate of every answer sent
 counts as an acknowledgement; anything else (a Wi-Fi login page answering 200, a proxy's
 error page, a truncated body) is a `DeliveryError` and the answers stay pending.
+
+Only the portal's own error body (`{"error": {"code", "message", "server_time"}}`, the
+contract's ErrorResponse) with a 4xx can refuse what was sent (`refused`). Whatever else
+answers, whatever its status (a captive portal's 403 page, a proxy's 404, a balancer's
+502, a gateway's JSON of another shape), is the network between tablet and portal: the
+daemon retries it and never holds it against an answer.
 """
 
 from __future__ import annotations
@@ -28,11 +34,17 @@ FATES = {"stored", "duplicate", "conflict", "rejected"}
 
 
 class DeliveryError(Exception):
-    """A batch that did not get an acknowledgement; `kind` says why, for status and logs."""
+    """A batch that did not get an acknowledgement; `kind` says why, for status and logs.
 
-    def __init__(self, kind: str, detail: str = "", retry_after_s: float | None = None):
+    `code` is the portal's error code when the portal itself answered in its contract
+    format; `refused` says that this was the portal refusing the content sent.
+    """
+
+    def __init__(self, kind: str, detail: str = "", retry_after_s: float | None = None,
+                 code: str = "", refused: bool = False):  # fmt: skip
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind, self.detail, self.retry_after_s = kind, detail, retry_after_s
+        self.code, self.refused = code, refused
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ class PortalClient:
 
     def _signed_post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
         reply = self._post(path, body, gzipped)
-        if reply.status_code == 401 and _error_code(reply) == "clock_skew":
+        if reply.status_code == 401 and _contract_error(reply)[0] == "clock_skew":
             self._learn_clock(reply)  # a tablet with a wrong clock: sign in portal time
             reply = self._post(path, body, gzipped)
         return reply
@@ -131,26 +143,45 @@ class PortalClient:
             raise _refusal(reply)
 
 
-def _error_code(reply: requests.Response) -> str:
+def _contract_error(reply: requests.Response) -> tuple[str, str]:
+    """(code, message) when the body is the portal's own error (the contract's
+    ErrorResponse, as JSON); ("", "") for anything else, however JSON-like."""
+    if not reply.headers.get("Content-Type", "").startswith("application/json"):
+        return "", ""
     try:
-        return str(reply.json()["error"]["code"])
+        error = reply.json()["error"]
+        code, message = error["code"], error["message"]
+        datetime.fromisoformat(error["server_time"])
     except (ValueError, KeyError, TypeError):
-        return ""
+        return "", ""
+    if not (isinstance(code, str) and code and isinstance(message, str)):
+        return "", ""
+    return code, message
+
+
+def _retry_after(reply: requests.Response) -> float | None:
+    try:
+        return float(reply.headers.get("Retry-After") or "") or None
+    except ValueError:
+        return None
+
+
+# Statuses that say "not now" rather than "not this", even from the portal itself.
+_TRANSIENT = {401, 408, 425, 429}
 
 
 def _refusal(reply: requests.Response) -> DeliveryError:
-    retry_after = reply.headers.get("Retry-After")
-    try:
-        wait = float(retry_after) if retry_after else None
-    except ValueError:
-        wait = None
-    code = _error_code(reply)
-    if reply.status_code == 401:
-        return DeliveryError("unauthorized", code or "401")
-    if reply.status_code == 413:
-        return DeliveryError("too_large", code or "413")
-    if 300 <= reply.status_code < 400:
-        return DeliveryError("redirected", str(reply.status_code))
-    if reply.status_code == 200:
+    status = reply.status_code
+    code, message = _contract_error(reply)
+    if status == 401 and code:
+        return DeliveryError("unauthorized", code, code=code)
+    if code and 400 <= status < 500 and status not in _TRANSIENT:
+        return DeliveryError("refused", f"{status} {code}: {message}"[:300], code=code,
+                             refused=True)  # fmt: skip
+    if 300 <= status < 400:
+        return DeliveryError("redirected", str(status))
+    if status == 200:
         return DeliveryError("bad_reply", "200 is not an acknowledgement (a login page?)")
-    return DeliveryError("http", f"{reply.status_code} {code}".strip(), wait)
+    # Not the portal refusing the content: a middlebox, or the portal failing. Retried.
+    detail = f"{status} {code}".strip() if code else f"{status}, not the portal's reply"
+    return DeliveryError("http", detail, _retry_after(reply), code=code)

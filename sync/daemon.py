@@ -2,6 +2,12 @@
 
 A round sends batch after batch until the outbox is empty or a batch fails. A failed
 round is followed by a backoff (sync.policy) that a returning network cuts short.
+
+Only the portal, answering in its contract's error format, can refuse what was sent
+(client.DeliveryError.refused): the batch is then halved until the one answer it
+refuses is alone, charging nobody on the way; that answer alone is charged, and set
+aside after QUARANTINE_AFTER refusals. Any other failure is the network's: no answer is
+charged for it, however long it lasts.
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ from kiosk.core import KioskCore
 from kiosk.store.answers import get_state, set_state
 from kiosk.store.outbox import (
     apply_results,
-    attempts_of,
-    note_attempt,
+    charge_refusal,
     outbox_status,
     pending_batch,
+    set_aside,
+    set_aside_reasons,
 )
 from kiosk.store.wire import to_wire
 from sync.client import DeliveryError, PortalClient
@@ -33,7 +40,7 @@ log = logging.getLogger("kiosk.sync")
 
 DEFAULT_BATCH = 200
 PROBE_EVERY_S = 15.0
-QUARANTINE_AFTER = 3  # a lone answer the portal refuses this often is set aside
+QUARANTINE_AFTER = 3  # a lone answer the portal refuses this often (in rounds) is set aside
 
 
 @dataclass
@@ -76,12 +83,12 @@ class SyncDaemon:
             try:
                 reply = self.client.send_batch([to_wire(row) for row in rows])
             except DeliveryError as exc:
-                note_attempt(self.engine, [row.uuid for row in rows], str(exc))
                 self._remember_error(exc)
-                if _refused_outright(exc) and size > 1:
-                    size = max(1, size // 2)  # narrow down the answer the portal refuses
+                if exc.refused and len(rows) > 1:
+                    size = len(rows) // 2  # narrow down to the answer refused; none charged
                     continue
-                if _refused_outright(exc) and self._quarantine(rows[0], exc):
+                if exc.refused and self._refused_alone(rows[0], exc):
+                    size = self.batch_size  # found and set aside: full batches again
                     continue
                 log.warning("batch of %d not delivered: %s", len(rows), exc)
                 report.error = exc
@@ -104,11 +111,14 @@ class SyncDaemon:
         report.refused += counts["conflict"] + counts["rejected"]
         report.bytes_sent += size
 
-    def _quarantine(self, row, exc: DeliveryError) -> bool:
-        attempts = attempts_of(self.engine, row.id)
+    def _refused_alone(self, row, exc: DeliveryError) -> bool:
+        """Charge the answer the portal refused on its own; set it aside when that has
+        happened often enough (True)."""
+        attempts = charge_refusal(self.engine, row.uuid, str(exc))
         if attempts < QUARANTINE_AFTER:
             return False
-        apply_results(self.engine, {row.uuid: ("rejected", f"quarantined after {exc}")})
+        set_aside(self.engine, row.uuid,
+                  f"{exc.code}: set aside after {attempts} refusals: {exc.detail}")  # fmt: skip
         log.warning("answer %s set aside after %d refusals: %s", row.uuid, attempts, exc)
         return True
 
@@ -146,6 +156,8 @@ class SyncDaemon:
             "free_disk_bytes": free,
             "last_error": get_state(self.engine, "sync.last_error"),
             "device_time": _iso_now(),
+            "set_aside": status.rejected,  # how many the portal refused, and why
+            "set_aside_reasons": set_aside_reasons(self.engine),
         }
         try:
             self.client.heartbeat(state)
@@ -190,10 +202,3 @@ class SyncDaemon:
                 return True
         except OSError:
             return False
-
-
-def _refused_outright(exc: DeliveryError) -> bool:
-    """A refusal of the batch itself (not the network's fault) that resending will not mend."""
-    if exc.kind == "too_large":
-        return True
-    return exc.kind == "http" and exc.detail[:1] == "4" and not exc.detail.startswith("429")

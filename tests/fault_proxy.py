@@ -27,6 +27,17 @@ FAULTS = (
     "login_page_200",  # a Wi-Fi login page
 )
 
+# What a counter's network says when something between the tablet and the portal answers
+# instead of it: (status, Content-Type, body). None of these is the portal's own word.
+MIDDLEBOX_FACES = {
+    "captive_403_html": (403, "text/html", b"<html><body>Sign in to the Wi-Fi</body></html>"),
+    "proxy_404_html": (404, "text/html", b"<html><body><h1>404 Not Found</h1>squid</body></html>"),
+    "login_200_html": (200, "text/html", b"<html><body>Wi-Fi login</body></html>"),
+    "gateway_403_json": (403, "application/json", b'{"message":"Forbidden"}'),
+    "lookalike_400_json": (400, "application/json", b'{"error":{"code":"blocked"}}'),
+    "balancer_502_html": (502, "text/html", b"<html><body>502 Bad Gateway</body></html>"),
+}
+
 
 class FaultProxy:
     def __init__(self, target: str, fault_rate: float, seed: int = 1, stall_s: float = 2.0):
@@ -36,6 +47,8 @@ class FaultProxy:
         self.stall_s = stall_s
         self.fates: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._faces: list[str] = []
+        self._posing = (0.0, 0.0)  # (from, until), monotonic
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -61,8 +74,23 @@ class FaultProxy:
         self.server.shutdown()
         self.server.server_close()
 
+    def pose_as(self, faces: list[str], seconds: float) -> None:
+        """For `seconds` from now, answer every request as a captive portal, a proxy or a
+        load balancer would, never reaching the portal: each of `faces` for an equal
+        share of the time, in turn."""
+        with self._lock:
+            self._faces = list(faces)
+            self._posing = (time.monotonic(), time.monotonic() + seconds)
+
     def _draw(self) -> str:
         with self._lock:
+            start, until = self._posing
+            if time.monotonic() < until:
+                share = (until - start) / len(self._faces)
+                fate = self._faces[min(int((time.monotonic() - start) / share),
+                                       len(self._faces) - 1)]  # fmt: skip
+                self.fates[fate] += 1
+                return fate
             fate = self.rng.choice(FAULTS) if self.rng.random() < self.fault_rate else "pass"
             self.fates[fate] += 1
             return fate
@@ -80,6 +108,11 @@ class FaultProxy:
 
     def handle(self, handler) -> None:
         fate = self._draw() if handler.command == "POST" else "pass"
+        if fate in MIDDLEBOX_FACES:
+            handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+            status, kind, body = MIDDLEBOX_FACES[fate]
+            self._reply(handler, status, [("Content-Type", kind)], body)
+            return
         if fate == "reset_before":
             handler.close_connection = True
             handler.connection.close()

@@ -280,5 +280,5 @@ def test_an_answer_refused_again_and_again_is_set_aside_not_resent_forever(tmp_p
         server.shutdown()
     assert runs[0].returncode == 1
     first = outbox(data)[0]
-    assert first[1] == "rejected" and "quarantined" in first[2]
+    assert first[1] == "rejected" and "set aside after 3 refusals" in first[2]
     assert outbox(data)[1][1] == "pending"  # the next answer gets its own chances

@@ -1,8 +1,11 @@
 """The outbox as the sync daemon sees it: oldest pending first, results applied atomically.
 
 An entry is `pending` until the portal names its answer stored or duplicate (then
-`delivered`), or conflict or rejected (then `rejected`, kept with the reason, never
-retried and never deleted: IT sees them in `python -m sync status`).
+`delivered`), or conflict or rejected (then `rejected`: *set aside*, kept with the
+reason and never deleted; IT sees how many and why in `python -m sync status`, the IT
+area and the heartbeat, and can send them again with `requeue`). `attempts` counts the
+portal's refusals of that answer alone, never a network failure nor a batch refused
+because of another answer in it.
 """
 
 from __future__ import annotations
@@ -50,12 +53,7 @@ def apply_results(engine: Engine, fates: dict[str, tuple[str, str | None]]) -> d
             session.execute(
                 update(OutboxEntry)
                 .where(OutboxEntry.response_id.in_(ids))
-                .values(
-                    state="delivered",
-                    delivered_at=_now(),
-                    last_error=None,
-                    attempts=OutboxEntry.attempts + 1,
-                )
+                .values(state="delivered", delivered_at=_now(), last_error=None)
             )
         for uuid, reason in refused.items():
             one = select(Response.id).where(Response.uuid == uuid).scalar_subquery()
@@ -67,22 +65,50 @@ def apply_results(engine: Engine, fates: dict[str, tuple[str, str | None]]) -> d
     return counts
 
 
-def note_attempt(engine: Engine, uuids: list[str], error: str) -> None:
-    """A batch that did not get through: count the attempt, keep the error, stay pending."""
+def charge_refusal(engine: Engine, uuid: str, error: str) -> int:
+    """The portal refused this answer, sent alone: count it, keep why; the new count."""
     with Session(engine) as session, session.begin():
-        ids = select(Response.id).where(Response.uuid.in_(uuids)).scalar_subquery()
+        one = select(Response.id).where(Response.uuid == uuid).scalar_subquery()
+        entry = session.scalars(select(OutboxEntry).where(OutboxEntry.response_id == one)).one()
+        entry.attempts += 1
+        entry.last_error = error[:500]
+        return entry.attempts
+
+
+def set_aside(engine: Engine, uuid: str, reason: str) -> None:
+    """Stop sending an answer the portal keeps refusing (IT may `requeue` it)."""
+    with Session(engine) as session, session.begin():
+        one = select(Response.id).where(Response.uuid == uuid).scalar_subquery()
         session.execute(
             update(OutboxEntry)
-            .where(OutboxEntry.response_id.in_(ids))
-            .values(attempts=OutboxEntry.attempts + 1, last_error=error[:500])
+            .where(OutboxEntry.response_id == one)
+            .values(state="rejected", last_error=f"rejected: {reason}"[:500])
         )
 
 
-def attempts_of(engine: Engine, response_id: int) -> int:
-    """How many times the answer's batch was sent without an acknowledgement for it."""
-    with Session(engine) as session:
-        query = select(OutboxEntry.attempts).where(OutboxEntry.response_id == response_id)
-        return session.scalar(query) or 0
+def requeue(engine: Engine, uuids: list[str] | None = None) -> list[str]:
+    """Send answers set aside again (every one with None); the UUIDs put back in the queue.
+
+    Their refusals are forgotten: the portal (or the network it was mistaken for) gets a
+    fresh hearing.
+    """
+    query = (
+        select(Response.uuid, OutboxEntry.id)
+        .join(OutboxEntry, OutboxEntry.response_id == Response.id)
+        .where(OutboxEntry.state == "rejected")
+        .order_by(Response.id)
+    )
+    if uuids is not None:
+        query = query.where(Response.uuid.in_(uuids))
+    with Session(engine) as session, session.begin():
+        found = session.execute(query).all()
+        if found:
+            session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_([entry for _, entry in found]))
+                .values(state="pending", attempts=0, last_error=None)
+            )
+    return [uuid for uuid, _ in found]
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,27 @@ def outbox_status(engine: Engine) -> OutboxStatus:
         )
     return OutboxStatus(counts.get("pending", 0), counts.get("delivered", 0),
                         counts.get("rejected", 0), oldest)  # fmt: skip
+
+
+def reason_kind(last_error: str) -> str:
+    """What a set-aside reason is, without its particulars: "rejected: too_large" of
+    "rejected: too_large: set aside after 3 refusals: at most 4194304 bytes"."""
+    return ": ".join(last_error.split(": ")[:2])[:120]
+
+
+def set_aside_reasons(engine: Engine, limit: int = 20) -> dict[str, int]:
+    """How many answers are set aside, by kind of reason (the most frequent `limit`)."""
+    query = (
+        select(OutboxEntry.last_error, func.count())
+        .where(OutboxEntry.state == "rejected")
+        .group_by(OutboxEntry.last_error)
+    )
+    kinds: dict[str, int] = {}
+    with Session(engine) as session:
+        for error, count in session.execute(query):
+            kind = reason_kind(error or "")
+            kinds[kind] = kinds.get(kind, 0) + count
+    return dict(sorted(kinds.items(), key=lambda item: (-item[1], item[0]))[:limit])
 
 
 def rejected_entries(engine: Engine, limit: int = 20) -> list[tuple[str, str]]:
