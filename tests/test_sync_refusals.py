@@ -178,3 +178,40 @@ def test_requeue_sends_set_aside_answers_again_and_is_audited(portal, tmp_path):
             connection.execute("SELECT count(*) FROM audit_log WHERE delivered = 0").fetchone()[0]
             == 0
         )
+
+
+@pytest.mark.ui
+def test_the_it_area_shows_answers_set_aside_and_sends_them_again(start_kiosk, portal, tmp_path):
+    from kiosk.store.audit import entries
+    from tests.conftest import write_config
+
+    data = tmp_path / "data"
+    portal.enrol(data)
+    fill(data, 6)
+    with sqlite3.connect(data / "kiosk.db") as connection:  # as the old daemon left them
+        connection.execute(
+            "UPDATE outbox SET state = 'rejected', attempts = 8,"
+            " last_error = 'rejected: quarantined after http: 403' WHERE response_id <= 2"
+        )
+    pilot = start_kiosk(write_config(tmp_path / "config.yaml", qr__camera="none"), data)
+    pilot.staff_area("it")
+    pilot.keys("2468")
+    pilot.tap(pilot.screen.ids.ok)
+    assert "Bị giữ lại 2 phiếu (cổng dữ liệu từ chối): rejected: quarantined after http (2)" in (
+        pilot.screen.it_status
+    )
+    pilot.frames(3)
+    pilot.tap(pilot.screen.ids.requeue)
+    assert "Đã đưa 2 phiếu bị giữ lại vào hàng chờ gửi lại" in pilot.screen.notice
+    assert "Bị giữ lại" not in pilot.screen.it_status
+    assert "Chờ gửi: 6 phiếu" in pilot.screen.it_status
+    pilot.frames(3)
+    pilot.tap(pilot.screen.ids.requeue)  # again: nothing left to send again, and it says so
+    assert "Không có phiếu nào bị giữ lại" in pilot.screen.notice
+    audit = [(e.actor, e.action, e.detail) for e in entries(pilot.app.core.engine)]
+    assert audit == [("it", "sign_in", ""), ("it", "requeue", "it_area 2: all")]
+
+    sent = sync("--once", "--data-dir", str(data))
+    assert sent.returncode == 0, sent.stderr
+    assert {state for _, state, _, _ in outbox(data)} == {"delivered"}
+    assert sorted(portal.uuids()) == sorted(row[0] for row in outbox(data))

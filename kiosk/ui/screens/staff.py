@@ -47,6 +47,9 @@ def it_status_words(tr, status, zone: str) -> str:
            unit=status.unit_code, counter=status.counter),
         status.enrolment.words(tr),
         tr("it.outbox", pending=status.pending, oldest=oldest, rejected=status.rejected),
+        *([tr("it.set_aside", count=status.rejected,
+              reasons="; ".join(f"{kind} ({n})" for kind, n in status.set_aside_reasons.items()))]
+          if status.rejected else []),
         tr("it.last_sync", success=success, error=error),
         tr("it.config_ok") if not status.config_problems
         else tr("it.config_bad", count=status.config_problems),
@@ -271,6 +274,17 @@ class StaffScreen(KioskScreen):
             return
         self.app.audit("it", "export", path.name)
         self._say(notice=self.app.tr("cli.export_done", count=count, path=path))
+
+    def requeue(self) -> None:
+        """Send again the answers the portal refused (once it is mended); audited."""
+        tr = self.app.tr
+        try:
+            done = self.app.core.requeue_set_aside(None, "it_area")
+        except Exception as exc:  # the store may be what is broken: say so, keep the menu
+            self._say(tr("it.status_failed", error=exc))
+            return
+        self._say(notice=tr("it.requeue_done", count=len(done)) if done else tr("it.requeue_none"))
+        self.refresh_status()
 
     def show_log(self) -> None:
         """The kiosk's log (nothing personal is ever written to it), last lines first seen."""
