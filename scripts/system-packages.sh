@@ -5,6 +5,7 @@
 # `--missing` after either prints the missing ones and installs nothing.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 run=(libgl1 libgl1-mesa-dri libegl1 libmtdev1 libzbar0)
 case "${1:-test}" in
   run) needed=("${run[@]}") ;;
@@ -15,11 +16,17 @@ case "${1:-test}" in
     ;;
 esac
 missing=()
+# One dpkg-query for all of them (run-kiosk runs this at every start).
+installed=$'\n'$(dpkg-query -W -f='${Package} ${Status}\n' "${needed[@]}" 2>/dev/null || true)$'\n'
 for package in "${needed[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  [[ $installed == *$'\n'"$package install ok installed"$'\n'* ]] || missing+=("$package")
 done
-# Debian's python3 makes virtual environments only with python3-venv (ensurepip).
-if ! python3 -c 'import ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+# Debian's python3 makes virtual environments only with python3-venv (ensurepip): needed
+# while the environment scripts/venv.sh makes is not there yet.
+venv=${VENV:-.venv}
+if [ ! -x "$venv/bin/python" ] && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  missing+=(python3-venv)
+fi
 if [ "${2:-}" = "--missing" ]; then
   if [ "${#missing[@]}" -gt 0 ]; then printf '%s\n' "${missing[@]}"; fi
   exit 0

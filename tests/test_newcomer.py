@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -90,10 +91,17 @@ def test_portal_processes_starting_at_once_on_a_new_database_all_succeed(tmp_pat
 
 # --- 1 and 3. the local portal around the kiosk ---------------------------------------
 CHECK = """
-import json, sys, urllib.request
+import json, sys, time, urllib.request
 from pathlib import Path
 data, url = Path(sys.argv[1]), sys.argv[2]
-health = json.load(urllib.request.urlopen(url + "/api/v1/health", timeout=5))
+deadline = time.monotonic() + 60
+while True:  # the command starts beside the portal, not after it
+    try:
+        health = json.load(urllib.request.urlopen(url + "/api/v1/health", timeout=5))
+        break
+    except OSError:
+        assert time.monotonic() < deadline, "the portal never answered"
+        time.sleep(0.1)
 (data / "seen.json").write_text(json.dumps({"health": health}))
 """
 
@@ -174,6 +182,164 @@ def test_stopping_the_script_stops_everything_at_once(tmp_path):
     assert _running_with(str(data)) == []
 
 
+# The kiosk starts at once: set-up in one Python process, then the kiosk beside the portal.
+# KIOSK_PYTHON: the real Python, except that the portal's server waits until the file
+# $GO exists (the command makes it), or fails at once when $GO is "fail".
+SLOW_PORTAL = """#!/bin/sh
+case " $* " in
+  *" serve "*)
+    if [ "$GO" = fail ]; then echo "boom: this portal cannot start" >&2; exit 1; fi
+    exec "$REAL" -c 'import os, sys, time
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+os.execv(sys.executable, [sys.executable, *sys.argv[2:]])' "$GO" "$@" ;;
+esac
+exec "$REAL" "$@"
+"""
+
+# The command: what it finds when it starts, then the portal answering and the sync
+# daemon started.
+FIRST_LOOK = """
+import json, os, socket, sys, time, urllib.request
+from pathlib import Path
+data, port, go = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+seen = {"enrolment": json.loads((data / "enrolment.json").read_text())["device_id"]}
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    seen["answering"] = True
+except OSError:
+    seen["answering"] = False
+go.touch()
+deadline = time.monotonic() + 60
+while "health" not in seen:
+    try:
+        url = f"http://127.0.0.1:{port}/api/v1/health"
+        seen["health"] = json.load(urllib.request.urlopen(url, timeout=5))
+    except OSError:
+        assert time.monotonic() < deadline, "the portal never answered"
+        time.sleep(0.1)
+daemon = f"-m sync --data-dir {data}"
+while "daemon" not in seen:
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if daemon in cmdline.read_bytes().replace(b"\\0", b" ").decode():
+                seen["daemon"] = True
+        except OSError:
+            pass
+    assert time.monotonic() < deadline, "the sync daemon never started"
+    time.sleep(0.1)
+(data / "seen.json").write_text(json.dumps(seen))
+"""
+
+
+def _slow_portal_python(tmp_path: Path) -> dict[str, str]:
+    wrapper = tmp_path / "python"
+    wrapper.write_text(SLOW_PORTAL)
+    wrapper.chmod(0o755)
+    return {"KIOSK_PYTHON": str(wrapper), "REAL": sys.executable}
+
+
+@pytest.mark.slow
+def test_the_command_starts_enrolled_before_the_portal_answers_and_nothing_is_left(tmp_path):
+    data, port, go = tmp_path / "data", free_port(), tmp_path / "go"
+    env = {**os.environ, **_slow_portal_python(tmp_path), "PORTAL_PORT": str(port), "GO": str(go)}
+    result = subprocess.run([LOCAL_PORTAL, str(data), "--", sys.executable, "-c", FIRST_LOOK,
+                             str(data), str(port), str(go)], capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=180)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    seen = json.loads((data / "seen.json").read_text())
+    device = json.loads((data / "enrolment.json").read_text())["device_id"]
+    # Enrolled before it started; the portal not yet answering; then it did, and the sync
+    # daemon started.
+    assert seen == {"enrolment": device, "answering": False, "health": seen["health"],
+                    "daemon": True}  # fmt: skip
+    assert seen["health"]
+    assert "local portal:" not in result.stderr
+    assert _running_with(str(data)) == []
+
+
+@pytest.mark.slow
+def test_a_portal_that_does_not_start_is_said_loudly_while_the_command_runs_on(tmp_path):
+    data, port = tmp_path / "data", free_port()
+    env = {**os.environ, **_slow_portal_python(tmp_path), "PORTAL_PORT": str(port), "GO": "fail"}
+    said = tmp_path / "stderr"
+    # The command waits until the script has said so, then ends well.
+    command = ("import pathlib, sys, time\n"
+               "said, ran = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
+               "deadline = time.monotonic() + 60\n"
+               "while 'stopped before it answered' not in said.read_text():\n"
+               "    assert time.monotonic() < deadline\n"
+               "    time.sleep(0.05)\n"
+               "ran.write_text('ran on')\n")  # fmt: skip
+    script = [LOCAL_PORTAL, str(data), "--", sys.executable, "-c", command, str(said),
+              str(data / "ran")]  # fmt: skip
+    with said.open("w") as stderr:
+        result = subprocess.run(script, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                                cwd=ROOT, env=env, timeout=180)  # fmt: skip
+    text = said.read_text()
+    assert result.returncode == 0, text
+    assert (data / "ran").read_text() == "ran on"
+    assert "local portal: the portal stopped before it answered" in text
+    assert "boom: this portal cannot start" in text  # the end of its log
+    assert _running_with(str(data)) == []
+
+
+@pytest.mark.slow
+def test_a_failing_set_up_step_is_named_and_nothing_runs(tmp_path):
+    data = tmp_path / "data"
+    (data / "local-portal.db").mkdir(parents=True)  # no database can be made there
+    result = _local_portal(data, free_port(), sys.executable, "-c", "open(__import__('sys')"
+                           ".argv[1], 'w')", str(data / "ran"))  # fmt: skip
+    assert result.returncode == 1
+    assert "local portal: could not create its database sqlite:///" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (data / "ran").exists()
+    assert _running_with(str(data)) == []
+
+
+def test_the_set_up_looks_without_sqlalchemy_once_done_and_redoes_what_is_missing(tmp_path):
+    from portal.local import already_set_up
+
+    data, port = tmp_path / "data", free_port()
+    db, url = f"sqlite:///{data / 'local-portal.db'}", f"http://127.0.0.1:{port}"
+
+    def set_up(*extra: str) -> subprocess.CompletedProcess:
+        done = run("-X", "importtime", "-m", "portal.local", "--data-dir", str(data), "--port",
+                   str(port), *extra)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done
+
+    assert "sqlalchemy" in set_up().stderr
+    first = json.loads((data / "enrolment.json").read_text())
+    assert already_set_up(data, db, url)
+    assert "sqlalchemy" not in set_up().stderr  # the second start: a look at two files
+    assert json.loads((data / "enrolment.json").read_text()) == first
+    # The device revoked (the database kept): enrolled again, with the same key.
+    assert run("-m", "portal", "--db", db, "device", "revoke", first["device_id"]).returncode == 0
+    assert not already_set_up(data, db, url)
+    set_up()
+    again = json.loads((data / "enrolment.json").read_text())
+    assert again["device_id"] != first["device_id"]
+    assert again["public_key"] == first["public_key"]
+    # The database gone: made again, a new key, the old key file put aside.
+    for path in data.glob("local-portal.db*"):
+        path.unlink()
+    set_up()
+    anew = json.loads((data / "enrolment.json").read_text())
+    assert anew["public_key"] not in ("", first["public_key"])
+    assert len(list(data.glob("local-portal-private.key.old-*"))) == 1
+    assert already_set_up(data, db, url)
+
+
+def test_the_set_up_leaves_an_enrolment_with_another_portal_alone(tmp_path):
+    data = _enrolled_data_dir(tmp_path, with_key=True)
+    before = (data / "enrolment.json").read_text()
+    done = run("-m", "portal.local", "--data-dir", str(data), "--port", str(free_port()))
+    assert done.returncode == 0, done.stderr
+    assert "this kiosk sends to http://127.0.0.1:9" in done.stderr
+    assert (data / "enrolment.json").read_text() == before
+
+
 # --- 2. set up once -----------------------------------------------------------------
 def test_system_packages_has_a_run_time_set_within_the_test_set():
     def listed(which: str) -> str:
@@ -188,6 +354,34 @@ def test_system_packages_has_a_run_time_set_within_the_test_set():
                             capture_output=True, text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0
     assert "system-packages.sh run" in (ROOT / "scripts" / "run-kiosk").read_text()
+
+
+def test_run_kiosk_hands_the_users_data_dir_to_the_local_portal_and_the_kiosk(tmp_path):
+    """A copy of run-kiosk with set-up steps that do nothing and a local-portal that says
+    what it was given: the data directory is the kiosk's own (kiosk.core), for both."""
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "run-kiosk", project / "scripts")
+    (project / "scripts" / "system-packages.sh").write_text("exit 0\n")
+    (project / "scripts" / "venv.sh").write_text("exit 0\n")
+    fakes = {"scripts/local-portal": 'printf "%s\\n" "$@"',
+             ".venv/bin/python": f'exec {sys.executable} "$@"'}  # fmt: skip
+    for name, body in fakes.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(f"#!/bin/sh\n{body}\n")
+        (project / name).chmod(0o755)
+    for xdg in (str(tmp_path / "xdg"), ""):
+        env = {**os.environ, "DISPLAY": ":0", "XDG_DATA_HOME": xdg, "HOME": str(tmp_path)}
+        done = subprocess.run([str(project / "scripts" / "run-kiosk"), "--size", "800x600"],
+                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        resolve = "from kiosk.core import resolve_data_dir; print(resolve_data_dir(None, None))"
+        kiosks = subprocess.run([sys.executable, "-c", resolve], capture_output=True, text=True,
+                                cwd=ROOT, env=env, timeout=60).stdout.strip()  # fmt: skip
+        assert kiosks.startswith(xdg or str(tmp_path / ".local" / "share"))
+        assert done.stdout.splitlines() == [kiosks, "--", ".venv/bin/python", "-m", "kiosk", "run",
+                                            "--windowed", "--data-dir", kiosks, "--size",
+                                            "800x600"]  # fmt: skip
 
 
 def test_venv_set_up_installs_once_and_again_when_pyproject_changes(tmp_path):
