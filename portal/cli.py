@@ -42,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     device_sub.add_parser("list")
     revoke = device_sub.add_parser("revoke")
     revoke.add_argument("device_id")
+    counter = sub.add_parser("counter", help="the counters of a unit its tablets' answers may name")
+    counter_sub = counter.add_subparsers(dest="action", required=True)
+    counter_add = counter_sub.add_parser("add", help="beside each device's own counter")
+    counter_add.add_argument("--unit", required=True)
+    counter_add.add_argument("codes", nargs="+", metavar="CODE")
+    counter_sub.add_parser("list")
     keys = sub.add_parser("keys", help="the keypair that seals personal data")
     keys.add_argument("--private-out", type=Path, required=True)
     unit = sub.add_parser("unit", help="a unit's yearly dossier count (for its target)")
@@ -73,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "device":
         return _device(args, engine)
+    if args.command == "counter":
+        return _counter(args, engine)
     if args.command == "keys":
         from portal.devices import new_keypair
 
@@ -137,6 +145,16 @@ def _device(args: argparse.Namespace, engine) -> int:
         return 0
     print(f"no device {args.device_id}", file=sys.stderr)
     return 1
+
+
+def _counter(args: argparse.Namespace, engine) -> int:
+    from portal.devices import add_counters, unit_counters
+
+    if args.action == "add":
+        add_counters(engine, args.unit, args.codes)
+    for unit, codes in unit_counters(engine).items():
+        print(f"{unit}: {' '.join(codes)}")
+    return 0
 
 
 def _enrolment_qr(engine, enrolment, out: Path, valid_hours: float) -> int:

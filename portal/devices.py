@@ -1,4 +1,5 @@
-"""Enrolling, listing and revoking kiosks; the portal's public key for sealed personal data."""
+"""Enrolling, listing and revoking kiosks; the counters of each unit; the portal's public key
+for sealed personal data."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nacl.public import PrivateKey
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, union
 from sqlalchemy.orm import Session
 
 from kiosk.enrolment import Enrolment, EnrolmentOffer
-from portal.models import Device, EnrolmentCode, Setting
+from portal.models import Counter, Device, EnrolmentCode, Setting
 
 PUBLIC_KEY = "public_key"
 
@@ -66,6 +67,36 @@ def revoke_device(engine: Engine, device_id: str) -> bool:
 def list_devices(engine: Engine) -> list[Device]:
     with Session(engine) as session:
         return list(session.scalars(select(Device).order_by(Device.created_at)))
+
+
+def add_counters(engine: Engine, unit: str, codes: list[str]) -> None:
+    """Make counters known for a unit (once each), so its tablets' answers may name them."""
+    with Session(engine) as session, session.begin():
+        for code in codes:
+            session.merge(Counter(unit_code=unit, code=code, created_at=_now()))
+
+
+def unit_counters(engine: Engine) -> dict[str, list[str]]:
+    """Every unit's known counters: those added and those its devices were enrolled at."""
+    with engine.connect() as connection:
+        rows = connection.execute(_counters().order_by("unit_code", "code")).all()
+    known: dict[str, list[str]] = {}
+    for unit, code in rows:
+        known.setdefault(unit, []).append(code)
+    return known
+
+
+def known_counters(connection: Connection, unit: str) -> set[str]:
+    """The counters an answer of `unit` may name."""
+    query = _counters().subquery()
+    return set(connection.execute(select(query.c.code).where(query.c.unit_code == unit)).scalars())
+
+
+def _counters():
+    return union(
+        select(Counter.unit_code, Counter.code),
+        select(Device.unit_code, Device.counter.label("code")),
+    )
 
 
 class ClaimRefused(Exception):

@@ -4,20 +4,28 @@ A resent answer with the same content is a duplicate (counts as delivered); the 
 with other content is a conflict and is never overwritten; an answer that fails the
 schema or names an unknown form version is rejected with a reason. Nothing is
 check-then-insert: two batches racing with one UUID still store it once.
+
+An answer speaks only for the device that signed its batch: one naming another device or
+unit, or a counter the portal does not know for the unit, is rejected and logged, so a
+stolen or cloned tablet can skew nothing but its own unit's figures.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
 from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.devices import known_counters
 from portal.models import Answer, Device, IntakeEvent
 from portal.schemas import AnswerIn, ItemResult
+
+log = logging.getLogger("portal")
 
 
 def content_hash(payload: dict) -> str:
@@ -61,10 +69,12 @@ def store_batch(
         fates[index] = ItemResult(uuid=uuid[:64], status=kind, reason=reason or None)
         events.append({
             "device_id": device.id, "uuid": uuid[:64], "kind": kind, "reason": reason[:500],
-            "unit_code": answer.unit_code if answer else device.unit_code,
+            "unit_code": device.unit_code,  # the enrolment's, whatever the payload said
             "form_id": answer.form_id if answer else "", "at": now,
         })  # fmt: skip
 
+    with engine.connect() as connection:
+        counters = known_counters(connection, device.unit_code)
     for index, raw in enumerate(raw_answers):
         fates.append(None)
         uuid = str(raw.get("uuid", "")) if isinstance(raw, dict) else ""
@@ -74,6 +84,12 @@ def store_batch(
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             refuse(index, uuid, "rejected", f"schema: {where}: {first['msg']}", None)
+            continue
+        foreign = not_its_own(answer, device, counters)
+        if foreign:
+            log.warning("device %s (unit %s) sent answer %s refused: %s", device.id,
+                        device.unit_code, answer.uuid, foreign)  # fmt: skip
+            refuse(index, uuid, "rejected", foreign, answer)
             continue
         if (answer.form_id, answer.form_version) not in known_forms:
             reason = f"unknown_form_version: {answer.form_id}/{answer.form_version}"
@@ -124,6 +140,20 @@ def store_batch(
             Device.__table__.update().where(Device.id == device.id).values(last_seen_at=now)
         )
     return [fate for fate in fates if fate is not None]
+
+
+def not_its_own(answer: AnswerIn, device: Device, counters: set[str]) -> str:
+    """Why an answer is not the signing device's to give ('' when it is): the unit and device
+    come from the enrolment, and the counter must be one the portal knows for the unit."""
+    if answer.unit_code != device.unit_code:
+        return (f"unit_mismatch: the answer names unit {answer.unit_code}; device {device.id} "
+                f"is enrolled for {device.unit_code}")  # fmt: skip
+    if answer.device_id != device.id:
+        return f"device_mismatch: the answer names device {answer.device_id}; {device.id} signed it"
+    if answer.counter not in counters:
+        return (f"unknown_counter: counter {answer.counter!r} is not known for unit "
+                f"{device.unit_code} (portal counter add)")  # fmt: skip
+    return ""
 
 
 def _settle(refuse, index: int, answer: AnswerIn, digest: str, stored_digest: str | None) -> None:

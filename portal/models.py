@@ -1,4 +1,4 @@
-"""The portal's tables (SQLAlchemy 2): devices, answers (once per UUID), intake events."""
+"""The portal's tables (SQLAlchemy 2): devices, counters, answers (once per UUID), intake events."""
 
 from __future__ import annotations
 
@@ -33,6 +33,20 @@ class Device(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
+
+
+class Counter(Base):
+    """A counter of a unit, added with `portal counter add`: answers may name it.
+
+    A device's own counter (`device add --counter`) is known without a row here; these
+    are the others an officer may pick on a tablet during a shift.
+    """
+
+    __tablename__ = "counters"
+
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime]
 
 
 class EnrolmentCode(Base):

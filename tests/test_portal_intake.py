@@ -1,4 +1,5 @@
-"""The portal's intake rules, in process: once per UUID, duplicates, conflicts, rejections."""
+"""The portal's intake rules, in process: once per UUID, duplicates, conflicts, rejections,
+and every answer bound to the device that signed its batch."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.db import make_portal_engine
-from portal.devices import add_device
+from portal.devices import add_counters
 from portal.intake import store_batch
-from portal.models import Answer, Device
+from portal.models import Answer, Device, IntakeEvent
+from portal.stats import collect
 
 FORMS = {("danang-2223", 1)}
 
@@ -30,13 +32,20 @@ def answer(**changes) -> dict:
     return base | changes
 
 
+def enrolled(engine, device_id: str, unit: str, counter: str = "Q1") -> Device:
+    """A device as `portal device add` makes it, with a known id (the answers name it)."""
+    with Session(engine) as session, session.begin():
+        session.add(Device(id=device_id, secret="s" * 43, unit_code=unit, counter=counter,
+                           created_at=datetime(2026, 1, 1)))  # fmt: skip
+    with Session(engine) as session:
+        device = session.get(Device, device_id)
+        session.expunge(device)
+    return device
+
+
 def setup(tmp_path):
     engine = make_portal_engine(f"sqlite:///{tmp_path / 'p.db'}")
-    enrolment = add_device(engine, "DNG-HC", "Q1", "http://x")
-    with Session(engine) as session:
-        device = session.get(Device, enrolment.device_id)
-        session.expunge(device)
-    return engine, device
+    return engine, enrolled(engine, "kiosk-a", "DNG-HC")
 
 
 def fates(results) -> list[tuple[str, str]]:
@@ -69,3 +78,46 @@ def test_times_are_kept_in_utc(tmp_path):
     with Session(engine) as session:
         finished = session.scalar(select(Answer.finished_at))
     assert finished == datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc).replace(tzinfo=None)
+
+
+def test_an_answer_is_bound_to_the_unit_and_device_that_signed_it(tmp_path):
+    engine, device = setup(tmp_path)
+    batch = [answer(unit_code="DNG-TK"), answer(device_id="kiosk-b"), answer(counter="Q9"),
+             answer(counter=""), answer()]  # fmt: skip
+    results = store_batch(engine, device, "b", batch, FORMS)
+    assert [r.status for r in results] == ["rejected"] * 4 + ["stored"]
+    assert [r.reason.split(":")[0] for r in results[:4]] == [
+        "unit_mismatch", "device_mismatch", "unknown_counter", "unknown_counter",
+    ]  # fmt: skip
+    assert "DNG-TK" in results[0].reason and "DNG-HC" in results[0].reason
+    with Session(engine) as session:
+        logged = session.execute(select(IntakeEvent.kind, IntakeEvent.unit_code)).all()
+        assert session.scalar(select(func.count(Answer.id))) == 1
+    # Logged under the unit the device is enrolled for, not the one the payload claimed.
+    assert logged == [("rejected", "DNG-HC")] * 4
+
+
+def test_a_counter_the_portal_knows_for_the_unit_is_accepted(tmp_path):
+    engine, device = setup(tmp_path)
+    enrolled(engine, "kiosk-c", "DNG-HC", counter="Q3")  # another tablet's counter
+    add_counters(engine, "DNG-HC", ["Q2"])  # `portal counter add --unit DNG-HC Q2`
+    add_counters(engine, "DNG-TK", ["Q7"])  # another unit's counter
+    batch = [answer(counter="Q2"), answer(counter="Q3"), answer(counter="Q7")]
+    results = store_batch(engine, device, "b", batch, FORMS)
+    assert [r.status for r in results] == ["stored", "stored", "rejected"]
+
+
+def test_a_tablet_of_another_ward_cannot_push_a_genuine_verdict_out_of_the_count(tmp_path):
+    """The probe's case: a tablet of ward TK sent an answer labelled as ward HC's, on a real
+    dossier of HC with an earlier finish; HC's genuine verdict must stay counted."""
+    engine, genuine = setup(tmp_path)
+    intruder = enrolled(engine, "kiosk-tk", "DNG-TK")
+    dossier = "000.00.12.H17-251126-0001"
+    forged = answer(unit_code="DNG-HC", device_id="kiosk-a", dossier_code=dossier,
+                    finished_at="2026-11-23T00:59:00.000Z")  # fmt: skip
+    [refused] = store_batch(engine, intruder, "b1", [forged], FORMS)
+    assert (refused.status, refused.reason.split(":")[0]) == ("rejected", "unit_mismatch")
+    real = answer(dossier_code=dossier)
+    assert store_batch(engine, genuine, "b2", [real], FORMS)[0].status == "stored"
+    [unit] = [row for row in collect(engine)["units"] if row["unit_code"] == "DNG-HC"]
+    assert (unit["stored"], unit["counted"], unit["flagged"]) == (1, 1, {})
