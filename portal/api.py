@@ -3,15 +3,24 @@
 Every kiosk request is signed (kiosk.domain.signing); errors are JSON with a code, a
 message and the server's time; success of an intake is 201 with a body naming each
 answer's fate, so that a 200 from a Wi-Fi login page is never mistaken for it.
+
+Nothing is read that is not authenticated: the signature's headers and the device are
+checked before the body, a body announced too large is refused before any of it is read,
+and one that streams past the limit is cut off there (the connection is closed on each
+of these refusals). A body waits on disk, not in memory, past `SPOOL_BYTES`, until its
+signature holds. An unknown device, a revoked one and a wrong signature get the same 401.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import tempfile
 import time
 import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -22,9 +31,19 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from kiosk.domain.forms import load_form
-from kiosk.domain.signing import HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP, verify
+from kiosk.domain.signing import (
+    HEADER_DEVICE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    WINDOW_S,
+    fresh,
+    request_target,
+    verify,
+    well_formed,
+)
 from kiosk.resources import ASSETS
 from portal import __version__
 from portal.devices import ClaimRefused, claim_enrolment, public_key
@@ -46,23 +65,72 @@ from portal.schemas import (
 log = logging.getLogger("portal")
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # decompressed; a batch of 500 answers is ~400 KiB
+MAX_SENT_BYTES = MAX_BODY_BYTES  # as sent (gzip or plain), before it is authenticated
+MAX_CLAIM_BYTES = 4096  # an enrolment claim: two short strings, from anyone
+SPOOL_BYTES = 256 * 1024  # a gzip batch of 500 answers is ~60 KiB: beyond, it waits on disk
 RETRY_AFTER_S = 5
+# One refusal for an unknown device, a revoked one and a wrong signature: the portal does
+# not tell a prober which device ids exist.
+UNAUTHORIZED = ("bad_signature", "the request is not signed by an enrolled device")
 
 
 class PortalError(Exception):
-    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None):
+    """A refusal in the contract's error format; `close`: the body was not read to its end,
+    so the connection is closed rather than read on."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None,
+                 close: bool = False):  # fmt: skip
         super().__init__(message)
         self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+        self.close = close
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _error(status: int, code: str, message: str, retry_after: int | None = None) -> JSONResponse:
+def _error(status: int, code: str, message: str, retry_after: int | None = None,
+           close: bool = False) -> JSONResponse:  # fmt: skip
     body = {"error": {"code": code, "message": message, "server_time": _now().isoformat()}}
-    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if close:
+        headers["Connection"] = "close"
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _target(request: Request) -> str:
+    """The request target as sent (path and query string): what the kiosk signed."""
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else request.url.path
+    return request_target(path, request.scope.get("query_string", b"").decode("latin-1"))
+
+
+async def receive(request: Request, limit: int, sink: IO[bytes]) -> str:
+    """Stream the body into `sink`, at most `limit` bytes; return its SHA-256 (hex).
+
+    Refused by its Content-Length before anything is read; without one (chunked), cut off
+    as soon as it passes the limit.
+    """
+    announced = request.headers.get("content-length", "")
+    if announced and (not announced.isdigit() or int(announced) > limit):
+        raise PortalError(413, "too_large", f"at most {limit} bytes as sent", close=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PortalError(413, "too_large", f"at most {limit} bytes as sent", close=True)
+            digest.update(chunk)
+            sink.write(chunk)
+    except ClientDisconnect:
+        raise PortalError(400, "incomplete", "the body ended early", close=True) from None
+    return digest.hexdigest()
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+    where = ".".join(str(p) for p in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
 def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:
@@ -73,27 +141,34 @@ def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:
 _ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 413, 415, 429, 503)}
 
 
-def _signed_body(model) -> dict:
-    """The request body of a signed endpoint, which reads its raw bytes itself."""
+def _json_body(model, description: str = "JSON, gzip-compressed (Content-Encoding: gzip) "
+                 "or plain.") -> dict:  # fmt: skip
+    """The request body of an endpoint that reads its raw bytes itself (after the headers)."""
     return {
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": model.model_json_schema()}},
-            "description": "JSON, gzip-compressed (Content-Encoding: gzip) or plain.",
+            "description": description,
         }
     }
 
 
-_BATCH_BODY = _signed_body(BatchIn)
+_BATCH_BODY = _json_body(BatchIn)
 
 
-def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> FastAPI:
-    app = FastAPI(title="Kiosk Hài Lòng portal", version=__version__)
+def create_app(
+    engine: Engine, forms: set[tuple[str, int]] | None = None, docs: bool = False
+) -> FastAPI:
+    """The portal's app; `docs` serves /docs, /redoc and /openapi.json (off by default: the
+    contract is portal/openapi.json, and a public portal need not describe itself)."""
+    app = FastAPI(title="Kiosk Hài Lòng portal", version=__version__,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)  # fmt: skip
     accepted_forms = forms if forms is not None else known_forms()
 
     @app.exception_handler(PortalError)
     async def _portal_error(_request: Request, exc: PortalError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.retry_after)
+        return _error(exc.status, exc.code, exc.message, exc.retry_after, exc.close)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -119,23 +194,41 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
     async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:
         return _error(503, "busy", "the database is busy, try again", RETRY_AFTER_S)
 
-    def authenticate(request: Request, body: bytes) -> Device:
-        device_id = request.headers.get(HEADER_DEVICE, "")
-        with Session(engine) as session:
-            device = session.get(Device, device_id) if device_id else None
-            if device is None or device.revoked_at is not None:
-                raise PortalError(401, "unknown_device", "unknown or revoked device")
-            session.expunge(device)
+    def check_headers(request: Request) -> tuple[Device, int, str]:
+        """The signature's headers and the device, before any of the body is read."""
         try:
             timestamp = int(request.headers.get(HEADER_TIMESTAMP, ""))
         except ValueError:
-            raise PortalError(401, "bad_signature", "missing or malformed timestamp") from None
+            raise PortalError(401, *UNAUTHORIZED, close=True) from None
+        if not fresh(timestamp, time.time()):  # said before the device is looked up
+            raise PortalError(401, "clock_skew", f"the request's time is more than {WINDOW_S} s "
+                              "from the portal's (server_time)", close=True)  # fmt: skip
+        device_id = request.headers.get(HEADER_DEVICE, "")
         given = request.headers.get(HEADER_SIGNATURE, "")
-        problem = verify(device.secret, request.method, request.url.path, timestamp, body,
-                         given, time.time())  # fmt: skip
-        if problem:
-            raise PortalError(401, problem, "signature refused: " + problem.replace("_", " "))
-        return device
+        device = None
+        if well_formed(given) and 0 < len(device_id) <= 64:
+            with Session(engine) as session:
+                device = session.get(Device, device_id)
+                if device is not None:
+                    session.expunge(device)
+        if device is None or device.revoked_at is not None:
+            raise PortalError(401, *UNAUTHORIZED, close=True)
+        return device, timestamp, given
+
+    async def signed_body(request: Request) -> tuple[Device, bytes]:
+        """The device that signed the request, and the body once its signature holds."""
+        device, timestamp, given = await run_in_threadpool(check_headers, request)
+        with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+            digest = await receive(request, MAX_SENT_BYTES, spool)
+            problem = verify(device.secret, request.method, _target(request), timestamp, digest,
+                             given, time.time())  # fmt: skip
+            if problem == "clock_skew":  # the upload outlasted the window
+                raise PortalError(401, "clock_skew", "the request's time is too far from the "
+                                  "portal's (server_time)")  # fmt: skip
+            if problem:
+                raise PortalError(401, *UNAUTHORIZED)
+            spool.seek(0)
+            return device, spool.read()
 
     def decode(request: Request, body: bytes) -> bytes:
         if request.headers.get("content-encoding", "").lower() == "gzip":
@@ -157,8 +250,7 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         summary="Deliver a batch of answers; each is stored at most once per UUID",
     )
     async def intake(request: Request) -> BatchResult:
-        raw = await request.body()
-        device = await run_in_threadpool(authenticate, request, raw)
+        device, raw = await signed_body(request)
         try:
             batch = BatchIn.model_validate_json(decode(request, raw))
         except ValidationError as exc:
@@ -174,11 +266,15 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         "/api/v1/heartbeat",
         response_model=HeartbeatResult,
         responses=_ERRORS,
+        openapi_extra=_json_body(HeartbeatIn),
         summary="Report the device's state; the portal keeps the latest per device",
     )
-    async def heartbeat(request: Request, beat: HeartbeatIn) -> HeartbeatResult:
-        raw = await request.body()
-        device = await run_in_threadpool(authenticate, request, raw)
+    async def heartbeat(request: Request) -> HeartbeatResult:
+        device, raw = await signed_body(request)
+        try:
+            beat = HeartbeatIn.model_validate_json(decode(request, raw))
+        except ValidationError as exc:
+            raise PortalError(400, "bad_heartbeat", _first_problem(exc)) from None
         now = _now()
         offset = (beat.device_time - now).total_seconds()
 
@@ -206,12 +302,11 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         status_code=201,
         response_model=AuditResult,
         responses=_ERRORS,
-        openapi_extra=_signed_body(AuditIn),
+        openapi_extra=_json_body(AuditIn),
         summary="Deliver the kiosk's staff audit log; each entry is stored once",
     )
     async def audit(request: Request) -> AuditResult:
-        raw = await request.body()
-        device = await run_in_threadpool(authenticate, request, raw)
+        device, raw = await signed_body(request)
         try:
             body = AuditIn.model_validate_json(decode(request, raw))
         except ValidationError as exc:
@@ -236,9 +331,18 @@ def create_app(engine: Engine, forms: set[tuple[str, int]] | None = None) -> Fas
         "/api/v1/enrolments/claim",
         response_model=EnrolmentClaimOut,
         responses={**_ERRORS, 409: {"model": ErrorResponse}, 410: {"model": ErrorResponse}},
+        openapi_extra=_json_body(EnrolmentClaimIn, f"JSON, at most {MAX_CLAIM_BYTES} bytes."),
         summary="Trade a one-time enrolment code (from a QR code) for the device secret",
     )
-    async def claim(body: EnrolmentClaimIn) -> EnrolmentClaimOut:
+    async def claim(request: Request) -> EnrolmentClaimOut:
+        with tempfile.SpooledTemporaryFile(MAX_CLAIM_BYTES) as sink:  # open to anyone: small
+            await receive(request, MAX_CLAIM_BYTES, sink)
+            sink.seek(0)
+            try:
+                body = EnrolmentClaimIn.model_validate_json(sink.read())
+            except ValidationError as exc:
+                raise PortalError(400, "bad_request", _first_problem(exc)) from None
+
         def use() -> EnrolmentClaimOut:
             try:
                 device, secret = claim_enrolment(engine, body.device_id, body.code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", dest="db_serve", default=None)
     serve.add_argument("--tls-cert", default=None, help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
+    serve.add_argument("--docs", action="store_true",
+                       help="serve /docs, /redoc and /openapi.json (off by default)")  # fmt: skip
     device = sub.add_parser("device", help="enrol, list and revoke kiosks")
     device_sub = device.add_subparsers(dest="action", required=True)
     add = device_sub.add_parser("add")
@@ -74,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
 
         from portal.api import create_app
 
-        uvicorn.run(create_app(engine), host=args.host, port=args.port, log_level="info",
-                    ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)  # fmt: skip
+        uvicorn.run(create_app(engine, docs=args.docs), host=args.host, port=args.port,
+                    log_level="info", ssl_certfile=args.tls_cert,
+                    ssl_keyfile=args.tls_key)  # fmt: skip
         return 0
     if args.command == "device":
         return _device(args, engine)
@@ -130,10 +134,13 @@ def _device(args: argparse.Namespace, engine) -> int:
         if args.qr_out:
             return _enrolment_qr(engine, enrolment, args.qr_out, args.valid_hours)
         text = json.dumps(dataclasses.asdict(enrolment), indent=2)
-        if args.out:
-            args.out.write_text(text + "\n", encoding="utf-8")
-            args.out.chmod(0o600)
-        print(text)
+        if not args.out:
+            print(text)
+            return 0
+        _write_private(args.out, text + "\n")
+        print(f"enrolment for {enrolment.device_id} ({enrolment.unit_code}, counter "
+              f"{enrolment.counter}) at {enrolment.portal_url} written to {args.out}: "
+              "it holds the device secret")  # fmt: skip
         return 0
     if args.action == "list":
         for device in list_devices(engine):
@@ -145,6 +152,14 @@ def _device(args: argparse.Namespace, engine) -> int:
         return 0
     print(f"no device {args.device_id}", file=sys.stderr)
     return 1
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner reads, from its first byte (it holds a device secret)."""
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w",
+                   encoding="utf-8") as handle:  # fmt: skip
+        handle.write(text)
+    path.chmod(0o600)  # a file that was there keeps its mode through O_CREAT
 
 
 def _counter(args: argparse.Namespace, engine) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -15,9 +16,9 @@ DEFAULT_DB = "sqlite:///portal.db"
 
 def make_portal_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
+        path = url.split("///", 1)[1] if "///" in url else ""  # "sqlite://": in memory
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path.split("?", 1)[0]))
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -31,6 +32,13 @@ def make_portal_engine(url: str) -> Engine:
         engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
     create_schema(engine)
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 (device secrets, answers) when it is new: SQLite gives
+    its -wal and -shm files the main file's mode. An existing file keeps the mode it has."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
 
 
 def create_schema(engine: Engine, attempts: int = 5) -> None:

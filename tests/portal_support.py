@@ -68,14 +68,20 @@ class Portal:
 
 
 def start_portal(
-    db: str, port: int | None = None, log: Path | None = None, tls: tuple[Path, Path] | None = None
+    db: str,
+    port: int | None = None,
+    log: Path | None = None,
+    tls: tuple[Path, Path] | None = None,
+    docs: bool = False,
 ) -> Portal:
-    """The portal as a process on loopback (HTTPS with `tls` = (cert, key))."""
+    """The portal as a process on loopback (HTTPS with `tls` = (cert, key); `docs`: /docs)."""
     port = port or free_port()
     output = log.open("wb") if log else subprocess.DEVNULL
     command = [sys.executable, "-m", "portal", "serve", "--db", db, "--port", str(port)]
     if tls:
         command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    if docs:
+        command.append("--docs")
     process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
