@@ -81,7 +81,10 @@ class SyncDaemon:
                 break
             started = time.monotonic()
             try:
-                reply = self.client.send_batch([to_wire(row) for row in rows])
+                # Sent as the enrolled device's own (the portal binds answers to the signer),
+                # also those taken before enrolment under an id the tablet made itself.
+                signer = {"device_id": self.client.enrolment.device_id}
+                reply = self.client.send_batch([to_wire(row) | signer for row in rows])
             except DeliveryError as exc:
                 self._remember_error(exc)
                 if exc.refused and len(rows) > 1:

@@ -280,3 +280,21 @@ def test_a_counter_added_on_the_portal_is_accepted_from_its_units_tablets(portal
     assert "DNG-HC" in listed.stdout and "Q2" in listed.stdout and "Q3" in listed.stdout
     device_file(portal, tmp_path, unit="DNG-TK", counter="Q9")  # a device's counter is known
     assert "DNG-TK" in portal.portal("counter", "list").stdout
+
+
+def test_answers_taken_before_the_tablet_was_enrolled_are_delivered_as_its_own(portal, tmp_path):
+    """Before enrolment a tablet labels its answers with an id it made itself; once enrolled
+    they are the enrolled device's, sent and signed as such, never refused as another's."""
+    data = tmp_path / "kiosk"
+    before = kiosk("demo-data", "--answers", "3", "--seed", "1", "--data-dir", str(data))
+    assert before.returncode == 0, before.stderr
+    device = portal.enrol(data)
+    after = kiosk("demo-data", "--answers", "2", "--seed", "2", "--data-dir", str(data))
+    assert after.returncode == 0, after.stderr
+    sent = sync("--once", "--data-dir", str(data))
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert len(portal.uuids()) == 5
+    with sqlite3.connect(portal.db.removeprefix("sqlite:///")) as db:
+        labels = db.execute("SELECT DISTINCT received_from, json_extract(payload, '$.device_id')"
+                            " FROM answers").fetchall()  # fmt: skip
+    assert labels == [(device["device_id"], device["device_id"])]
