@@ -95,12 +95,13 @@ def _write_until_cut(
         [sys.executable, "-m", "tests.powercut", "writer", str(data_dir), synchronous],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
         if writer.stdout.readline().strip() != "WRITING":
-            raise RuntimeError("the writer did not start")
+            writer.kill()
+            raise RuntimeError(f"the writer did not start: {writer.stderr.read()[-2000:]}")
         time.sleep(rng.uniform(0.2, 1.5))
         writer.send_signal(signal.SIGSTOP)  # the instant of the cut
         shutil.copyfile(image, copy)

@@ -26,7 +26,7 @@ def test_no_thanked_answer_is_lost_at_any_of_ten_random_cuts(tmp_path):
         assert outcome.integrity == "ok", f"run {run}"
         assert outcome.lost == (), f"run {run}: {len(outcome.lost)} thanked answers lost"
         thanked += outcome.thanked
-    assert thanked >= 100  # the cuts came while answers were being written
+    assert thanked >= 30  # the cuts came while answers were being written
 
 
 def test_the_harness_sees_losses_without_fsync(tmp_path):
