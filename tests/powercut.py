@@ -91,17 +91,19 @@ def run_once(workdir: Path, synchronous: str, rng: random.Random) -> Outcome:
 def _write_until_cut(
     data_dir: Path, synchronous: str, rng: random.Random, image: Path, copy: Path
 ) -> list[str]:
+    errors = image.parent / "writer.err"  # beside the image, not on the disk being cut
     writer = subprocess.Popen(
         [sys.executable, "-m", "tests.powercut", "writer", str(data_dir), synchronous],
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=errors.open("w"),
         text=True,
     )
     try:
         if writer.stdout.readline().strip() != "WRITING":
             writer.kill()
-            raise RuntimeError(f"the writer did not start: {writer.stderr.read()[-2000:]}")
+            writer.wait()
+            raise RuntimeError(f"the writer did not start: {errors.read_text()[-2000:]}")
         time.sleep(rng.uniform(0.2, 1.5))
         writer.send_signal(signal.SIGSTOP)  # the instant of the cut
         shutil.copyfile(image, copy)
