@@ -96,8 +96,8 @@ def start_portal(
     raise RuntimeError("the portal did not start")
 
 
-def kiosk(*args: str) -> subprocess.CompletedProcess:
-    return run("-m", "kiosk", *args)
+def kiosk(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return run("-m", "kiosk", *args, timeout=timeout)
 
 
 def sync(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

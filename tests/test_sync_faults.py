@@ -34,7 +34,9 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
     data = tmp_path / "kiosk"
     try:
         portal.enrol(data)
-        made = kiosk("demo-data", "--answers", str(ANSWERS), "--seed", "9", "--data-dir", str(data))
+        # Each answer with an ID number costs a memory-hard hash (~12-40 ms): minutes here.
+        demo = ("demo-data", "--answers", str(ANSWERS), "--seed", "9", "--data-dir", str(data))
+        made = kiosk(*demo, timeout=900)
         assert made.returncode == 0, made.stderr
         with FaultProxy(portal.url, fault_rate=0.3, seed=7, stall_s=10.0) as proxy:
             enrolment = json.loads((data / "enrolment.json").read_text())
