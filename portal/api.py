@@ -320,9 +320,12 @@ def create_app(
                      "at": e.at.astimezone(timezone.utc).replace(tzinfo=None), "actor": e.actor,
                      "action": e.action, "detail": e.detail,
                      "received_at": now.replace(tzinfo=None)} for e in body.entries]  # fmt: skip
-            statement = insert_ignoring_duplicates(engine, AuditRecord, rows)
+            # Rows returned, not rowcount: PostgreSQL's driver reports -1 for this insert.
+            statement = insert_ignoring_duplicates(engine, AuditRecord, rows).returning(
+                AuditRecord.id
+            )
             with engine.begin() as connection:
-                return connection.execute(statement).rowcount or 0
+                return len(connection.execute(statement).all())
 
         stored = await run_in_threadpool(save)
         return AuditResult(stored=max(stored, 0), server_time=now)

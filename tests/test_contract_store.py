@@ -137,6 +137,9 @@ def test_the_widest_input_the_contract_accepts_is_stored(served):
         id=BIG, actor="a" * 64, action="b" * 32, detail="ệ" * 200,
     ))  # fmt: skip
     assert audit_sent.status_code == 201, audit_sent.text
+    assert audit_sent.json()["stored"] == 1  # PostgreSQL's driver has no rowcount here
+    again = post(served, "/api/v1/audit", audit(id=BIG, actor="a" * 64, action="b" * 32))
+    assert again.json()["stored"] == 0  # the same entry is stored once
 
 
 def test_an_answer_the_store_cannot_keep_is_rejected_alone(served):
