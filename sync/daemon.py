@@ -126,7 +126,7 @@ class SyncDaemon:
         return True
 
     def _remember_error(self, exc: DeliveryError) -> None:
-        set_state(self.engine, "sync.last_error", f"{_iso_now()} {exc}")
+        set_state(self.engine, "sync.last_error", _fit(f"{_iso_now()} {exc}"))
 
     # --- the staff audit log --------------------------------------------------------
     def deliver_audit(self) -> int:
@@ -157,10 +157,12 @@ class SyncDaemon:
                 status.oldest_pending.isoformat() + "Z" if status.oldest_pending else None
             ),
             "free_disk_bytes": free,
-            "last_error": get_state(self.engine, "sync.last_error"),
+            "last_error": _fit(get_state(self.engine, "sync.last_error") or "") or None,
             "device_time": _iso_now(),
             "set_aside": status.rejected,  # how many the portal refused, and why
-            "set_aside_reasons": set_aside_reasons(self.engine),
+            "set_aside_reasons": {
+                _fit(why, 200): count for why, count in set_aside_reasons(self.engine).items()
+            },
         }
         try:
             self.client.heartbeat(state)
@@ -205,3 +207,10 @@ class SyncDaemon:
                 return True
         except OSError:
             return False
+
+
+def _fit(text: str, limit: int = 1000) -> str:
+    """A text the heartbeat's contract takes: printable, and short. An error may quote a
+    proxy's page, with control characters and no end; the whole heartbeat would be refused."""
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return printable[:limit]

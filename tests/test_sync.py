@@ -282,3 +282,20 @@ def test_an_answer_refused_again_and_again_is_set_aside_not_resent_forever(tmp_p
     first = outbox(data)[0]
     assert first[1] == "rejected" and "set aside after 3 refusals" in first[2]
     assert outbox(data)[1][1] == "pending"  # the next answer gets its own chances
+
+
+def test_a_last_error_quoting_a_proxys_page_still_lets_the_heartbeat_through(portal, tmp_path):
+    data = tmp_path / "kiosk"
+    portal.enrol(data)
+    fill(data, 3)
+    page = "2026-11-26T08:00:00Z http 403: <html>\x00\x1b[31m" + "Truy cập bị chặn " * 400
+    with sqlite3.connect(data / "kiosk.db") as connection:  # as the last round left it
+        connection.execute(
+            "INSERT OR REPLACE INTO kiosk_state (key, value) VALUES ('sync.last_error', ?)",
+            (page,),
+        )
+    result = sync("--once", "--data-dir", str(data))
+    assert result.returncode == 0, result.stderr
+    [device] = portal.stats()["devices"]
+    assert device["last_seen"], "the heartbeat was refused"
+    assert "\x00" not in (device["last_error"] or "") and len(device["last_error"]) <= 1000
