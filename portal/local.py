@@ -106,7 +106,7 @@ def set_up(data_dir: Path, db: str, portal_url: str, port: int) -> None:
 
 
 def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
-    from portal.devices import add_device, list_devices, new_keypair, public_key
+    from portal.devices import add_counters, add_device, list_devices, new_keypair, public_key
 
     with step(f"read its database {db}"):
         key = public_key(engine)
@@ -137,6 +137,8 @@ def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
             config = load_config()
             counter = config.counter or config.counters[0].code
             enrolment = add_device(engine, config.unit_code, counter, portal_url)
+            # Officers sign in at any of the unit's counters: the portal must know them all.
+            add_counters(engine, config.unit_code, [c.code for c in config.counters])
         with step(f"enrol the kiosk in {data_dir}"):
             from kiosk.enrolment import save_enrolment
 

@@ -134,6 +134,12 @@ def test_local_portal_again_on_the_same_data_dir_keeps_its_enrolment(tmp_path):
     again = _local_portal(data, port, "true")
     assert again.returncode == 0, again.stderr
     assert json.loads((data / "enrolment.json").read_text()) == first
+    # Officers sign in at any of the shipped counters: the local portal knows them all.
+    from portal.devices import unit_counters
+
+    engine = create_engine(f"sqlite:///{data / 'local-portal.db'}")
+    assert unit_counters(engine)["DNG-HC"] == ["Q1", "Q2"]
+    engine.dispose()
 
 
 @pytest.mark.slow
