@@ -150,7 +150,7 @@ class EnrolmentState:
 
     Enrolled: it has an enrolment (enrolment.json), so the sync daemon sends its answers
     to `portal_url`. Sealed: personal data is kept, sealed with the portal's public key
-    (the enrolment's, else config.yaml's); otherwise only keyed hashes are kept.
+    (the enrolment's, else config.yaml's); otherwise only the day's ID hashes are kept.
     """
 
     portal_url: str  # "" when not enrolled

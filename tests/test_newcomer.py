@@ -490,14 +490,19 @@ def test_every_tool_says_the_same_of_a_sealing_enrolment(tmp_path):
 
 def test_an_enrolment_without_the_portals_key_is_enrolled_everywhere(tmp_path):
     data = _enrolled_data_dir(tmp_path, with_key=False)
-    assert _every_tool_says(data) == {"Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; không "
-                                      "lưu dữ liệu cá nhân (chỉ lưu mã băm)"}  # fmt: skip
+    said = _every_tool_says(data)
+    assert said == {
+        "Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; không "
+        "lưu dữ liệu cá nhân (chỉ lưu mã băm số căn cước trong ngày)"
+    }
 
 
 def test_a_tablet_never_enrolled_is_not_enrolled_everywhere(tmp_path):
     said = _every_tool_says(tmp_path / "data")
-    assert said == {"Máy chưa đăng ký với cổng dữ liệu, dữ liệu chỉ lưu trên máy; không lưu dữ "
-                    "liệu cá nhân (chỉ lưu mã băm)"}  # fmt: skip
+    assert said == {
+        "Máy chưa đăng ký với cổng dữ liệu, dữ liệu chỉ lưu trên máy; không lưu dữ "
+        "liệu cá nhân (chỉ lưu mã băm số căn cước trong ngày)"
+    }
 
 
 # --- 4. demo answers count; stats say why others do not ------------------------------

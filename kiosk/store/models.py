@@ -3,8 +3,9 @@
 `responses` holds one row per citizen's answer, ordered by a local sequence (the id),
 never by the tablet's clock, which may be wrong. `outbox` holds one row per answer still
 to be delivered to the portal, written in the same transaction as the answer.
-Personal data never appears in clear: phone and ID number are kept as keyed hashes and,
-when the kiosk is enrolled, sealed to the portal's public key.
+Personal data never appears in clear: phone and ID number are sealed to the portal's
+public key when the kiosk is enrolled, and the ID number is kept as a hash whose key lives
+one local day (kiosk/store/personal.py); no phone hash is kept.
 """
 
 from __future__ import annotations
