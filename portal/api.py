@@ -13,6 +13,7 @@ signature holds. An unknown device, a revoked one and a wrong signature get the 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import tempfile
@@ -67,7 +68,10 @@ log = logging.getLogger("portal")
 MAX_BODY_BYTES = 4 * 1024 * 1024  # decompressed; a batch of 500 answers is ~400 KiB
 MAX_SENT_BYTES = MAX_BODY_BYTES  # as sent (gzip or plain), before it is authenticated
 MAX_CLAIM_BYTES = 4096  # an enrolment claim: two short strings, from anyone
-SPOOL_BYTES = 256 * 1024  # a gzip batch of 500 answers is ~60 KiB: beyond, it waits on disk
+SPOOL_BYTES = 64 * 1024  # a gzip batch of 500 answers is ~60 KiB: beyond, it waits on disk
+# A body must arrive within this (4 MiB at 70 KB/s): a sender that trickles it holds a
+# connection and a spool for nothing.
+BODY_DEADLINE_S = 60.0
 RETRY_AFTER_S = 5
 # One refusal for an unknown device, a revoked one and a wrong signature: the portal does
 # not tell a prober which device ids exist.
@@ -105,15 +109,26 @@ def _target(request: Request) -> str:
     return request_target(path, request.scope.get("query_string", b"").decode("latin-1"))
 
 
-async def receive(request: Request, limit: int, sink: IO[bytes]) -> str:
+async def receive(
+    request: Request, limit: int, sink: IO[bytes], deadline_s: float = BODY_DEADLINE_S
+) -> str:
     """Stream the body into `sink`, at most `limit` bytes; return its SHA-256 (hex).
 
     Refused by its Content-Length before anything is read; without one (chunked), cut off
-    as soon as it passes the limit.
+    as soon as it passes the limit; cut off too when it has not all come within
+    `deadline_s`.
     """
     announced = request.headers.get("content-length", "")
     if announced and (not announced.isdigit() or int(announced) > limit):
         raise PortalError(413, "too_large", f"at most {limit} bytes as sent", close=True)
+    try:
+        return await asyncio.wait_for(_stream(request, limit, sink), deadline_s)
+    except asyncio.TimeoutError:
+        raise PortalError(408, "too_slow", f"the body did not come within {deadline_s:g} s",
+                          close=True) from None  # fmt: skip
+
+
+async def _stream(request: Request, limit: int, sink: IO[bytes]) -> str:
     digest, size = hashlib.sha256(), 0
     try:
         async for chunk in request.stream():
@@ -157,7 +172,10 @@ _BATCH_BODY = _json_body(BatchIn)
 
 
 def create_app(
-    engine: Engine, forms: set[tuple[str, int]] | None = None, docs: bool = False
+    engine: Engine,
+    forms: set[tuple[str, int]] | None = None,
+    docs: bool = False,
+    body_deadline_s: float = BODY_DEADLINE_S,
 ) -> FastAPI:
     """The portal's app; `docs` serves /docs, /redoc and /openapi.json (off by default: the
     contract is portal/openapi.json, and a public portal need not describe itself)."""
@@ -215,17 +233,24 @@ def create_app(
             raise PortalError(401, *UNAUTHORIZED, close=True)
         return device, timestamp, given
 
+    def revoked(device_id: str) -> bool:
+        with Session(engine) as session:
+            device = session.get(Device, device_id)
+            return device is None or device.revoked_at is not None
+
     async def signed_body(request: Request) -> tuple[Device, bytes]:
         """The device that signed the request, and the body once its signature holds."""
         device, timestamp, given = await run_in_threadpool(check_headers, request)
         with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-            digest = await receive(request, MAX_SENT_BYTES, spool)
+            digest = await receive(request, MAX_SENT_BYTES, spool, body_deadline_s)
             problem = verify(device.secret, request.method, _target(request), timestamp, digest,
                              given, time.time())  # fmt: skip
             if problem == "clock_skew":  # the upload outlasted the window
                 raise PortalError(401, "clock_skew", "the request's time is too far from the "
                                   "portal's (server_time)")  # fmt: skip
-            if problem:
+            if problem or await run_in_threadpool(revoked, device.id):
+                # Revoked while its body came: a request opened before `device revoke`
+                # stores nothing after it.
                 raise PortalError(401, *UNAUTHORIZED)
             spool.seek(0)
             return device, spool.read()

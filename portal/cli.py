@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
     serve.add_argument("--docs", action="store_true",
                        help="serve /docs, /redoc and /openapi.json (off by default)")  # fmt: skip
+    serve.add_argument("--body-timeout", type=float, default=60.0,
+                       help="seconds a request's body may take to arrive (60)")  # fmt: skip
     device = sub.add_parser("device", help="enrol, list and revoke kiosks")
     device_sub = device.add_subparsers(dest="action", required=True)
     add = device_sub.add_parser("add")
@@ -77,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from portal.api import create_app
 
-        uvicorn.run(create_app(engine, docs=args.docs), host=args.host, port=args.port,
+        app = create_app(engine, docs=args.docs, body_deadline_s=args.body_timeout)
+        uvicorn.run(app, host=args.host, port=args.port,
                     log_level="info", ssl_certfile=args.tls_cert,
                     ssl_keyfile=args.tls_key)  # fmt: skip
         return 0

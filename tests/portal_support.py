@@ -73,6 +73,7 @@ def start_portal(
     log: Path | None = None,
     tls: tuple[Path, Path] | None = None,
     docs: bool = False,
+    options: tuple[str, ...] = (),
 ) -> Portal:
     """The portal as a process on loopback (HTTPS with `tls` = (cert, key); `docs`: /docs)."""
     port = port or free_port()
@@ -82,6 +83,7 @@ def start_portal(
         command += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     if docs:
         command.append("--docs")
+    command += options
     process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -128,6 +128,48 @@ def test_credentials_and_size_are_checked_before_the_body_is_read(portal, tmp_pa
         assert body["error"]["code"] and took < 5
 
 
+def part_way(portal: Portal, device: dict, body: bytes, sent: int) -> http.client.HTTPConnection:
+    """A signed heartbeat whose headers and first `sent` bytes are on their way; the rest
+    is the caller's to send."""
+    address = urlsplit(portal.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    headers = signed_headers(device["device_id"], device["secret"], "POST", "/api/v1/heartbeat",
+                             int(time.time()), body)  # fmt: skip
+    connection.putrequest("POST", "/api/v1/heartbeat")
+    for name, value in (headers | {"Content-Length": str(len(body))}).items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    connection.send(body[:sent])
+    return connection
+
+
+def test_a_body_trickled_by_a_known_device_id_is_cut_off_at_the_deadline(tmp_path):
+    portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}", options=("--body-timeout", "2"))
+    try:
+        device = device_file(portal, tmp_path)
+        started = time.monotonic()
+        connection = part_way(portal, device, beat(), 1)  # one byte, then nothing
+        reply = connection.getresponse()
+        assert reply.status == 408 and json.loads(reply.read())["error"]["code"] == "too_slow"
+        assert time.monotonic() - started < 10
+        connection.close()
+    finally:
+        portal.stop()
+
+
+def test_a_request_opened_before_the_device_is_revoked_stores_nothing(portal, tmp_path):
+    device = device_file(portal, tmp_path)
+    body = beat()
+    connection = part_way(portal, device, body, 10)
+    assert portal.portal("device", "revoke", device["device_id"]).returncode == 0
+    connection.send(body[10:])
+    reply = connection.getresponse()
+    assert reply.status == 401 and json.loads(reply.read())["error"]["code"] == "bad_signature"
+    connection.close()
+    stats = json.loads(portal.portal("stats", "--json").stdout)
+    assert not any(d.get("last_seen") for d in stats["devices"])  # no heartbeat was kept
+
+
 @dataclass
 class Upload:
     path: str
