@@ -71,6 +71,7 @@ def test_every_answer_survives_and_the_undelivered_stay_queued(tmp_path):
     assert [row.id for row in queued] == list(range(72, 121))  # oldest first
 
     [backup] = data.glob("kiosk.db.backup-0001-*")
+    assert rows(backup, "PRAGMA journal_mode") == [("delete",)]  # one file, no -wal beside
     assert rows(backup, "SELECT version_num FROM alembic_version") == [("0001",)]
     assert rows(backup, f"SELECT {COLUMNS} FROM responses ORDER BY id") == answers_before
 

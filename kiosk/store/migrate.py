@@ -123,6 +123,12 @@ def _upgrade_lock(path: Path | None):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _backups(path: Path) -> list[Path]:
+    """The backups beside the store (not a -wal or -shm an old version left beside one)."""
+    found = path.parent.glob(f"{path.name}.backup-*")
+    return [p for p in found if not p.name.endswith(("-wal", "-shm", "-journal"))]
+
+
 def _backup(path: Path, revision: str) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.backup-{revision}-{stamp}")
@@ -130,10 +136,13 @@ def _backup(path: Path, revision: str) -> Path:
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)  # consistent even with a WAL and a reader at work
+        # A copy kept aside is one file: opened later (to look, to restore) it grows no
+        # -wal/-shm companions, which a count or a clean-up of backups would take for one.
+        copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         copy.close()
         source.close()
-    for old in sorted(path.parent.glob(f"{path.name}.backup-*"))[:-KEEP_BACKUPS]:
+    for old in sorted(_backups(path))[:-KEEP_BACKUPS]:
         old.unlink(missing_ok=True)
     return target
 
