@@ -318,6 +318,12 @@ def create_app(
                 )  # fmt: skip
                 session.merge(SetAsideReport(device_id=device.id, count=beat.set_aside,
                                              reasons=beat.set_aside_reasons))  # fmt: skip
+                # A tablet that beats is alive, answers or not: IT sees it as seen.
+                session.execute(
+                    Device.__table__.update()
+                    .where(Device.id == device.id)
+                    .values(last_seen_at=now.replace(tzinfo=None))
+                )
 
         await run_in_threadpool(save)
         return HeartbeatResult(server_time=now, clock_offset_s=offset)

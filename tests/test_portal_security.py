@@ -340,3 +340,10 @@ def test_answers_taken_before_the_tablet_was_enrolled_are_delivered_as_its_own(p
         labels = db.execute("SELECT DISTINCT received_from, json_extract(payload, '$.device_id')"
                             " FROM answers").fetchall()  # fmt: skip
     assert labels == [(device["device_id"], device["device_id"])]
+
+
+def test_a_heartbeat_alone_marks_the_tablet_as_seen(portal, tmp_path):
+    device = device_file(portal, tmp_path)
+    assert signed_post(portal, device, "/api/v1/heartbeat", beat()).status_code == 200
+    [listed] = json.loads(portal.portal("stats", "--json").stdout)["devices"]
+    assert listed["last_seen"], "an idle tablet that beats must not look dead to IT"
