@@ -72,6 +72,9 @@ def test_a_whole_dossier_code_fits_on_one_line(start_kiosk, orientation):
     pilot.frames(3)
     assert pilot.screen.values["dossier_code"] == PREFIX + "2511260001"
     pilot.key("clear")
+    assert pilot.screen.values["dossier_code"] == PREFIX  # the unit's part comes back
+    pilot.key("clear")  # and a second clear empties the field, for another agency's code
+    assert pilot.screen.values["dossier_code"] == ""
     pilot.keys("000.00.12.H17-251126-0001")
     pilot.frames(3)
     box = pilot.screen.boxes["dossier_code"]
@@ -160,3 +163,45 @@ def _final_buttons(pilot) -> list:
         return [screen.ids.next, screen.ids.back]
     panel = screen.keyboard_panel
     return [panel.ids.done]
+
+
+def test_clearing_a_mistyped_date_keeps_the_prefix_and_the_short_code_works(start_kiosk):
+    pilot = start_kiosk()
+    pilot.tap(pilot.screen.ids.start)
+    pilot.keys(PHONE)
+    pilot.tap(pilot.screen.boxes["dossier_code"])
+    pilot.keys("25113")
+    pilot.key("clear")
+    pilot.keys("2511260001")
+    pilot.tap(pilot.screen.ids.next)
+    assert pilot.screen_name == "single_choice"
+
+
+def test_the_digit_keypad_speaks_the_citizens_language(start_kiosk):
+    pilot = start_kiosk()
+    pilot.tap(pilot.screen.ids.lang_en)
+    pilot.tap(pilot.screen.ids.start)
+    clear = pilot.find(kind=KeyButton, key="clear")
+    assert clear.text == "Clear"
+
+
+def test_coming_back_to_a_complete_step_focuses_no_field(start_kiosk):
+    pilot = start_kiosk()
+    pilot.identify(PHONE, CITIZEN_ID)
+    pilot.tap(pilot.screen.ids.back)
+    assert pilot.screen_name == "identification"
+    assert pilot.screen.focused_field == ""
+    assert pilot.screen.keypad_layout == "digits"
+
+
+def test_the_request_for_the_other_reason_goes_once_it_is_written(start_kiosk):
+    pilot = start_kiosk()
+    pilot.identify(PHONE, CITIZEN_ID)
+    pilot.tap_text("Chưa hài lòng")
+    pilot.tap_text("Lý do khác")
+    panel = pilot.screen.keyboard_panel
+    pilot.tap(panel.ids.done)
+    pilot.tap(pilot.screen.ids.next)  # nothing written: asked for it, keyboard open
+    pilot.keys("laau")
+    pilot.tap(panel.ids.done)
+    assert "Vui lòng ghi nội dung “Lý do khác”" not in pilot.texts()

@@ -81,6 +81,10 @@ class Keypad(GridLayout):
         self._build()
         self.bind(layout=lambda *_: self._build(), key_font_sp=lambda *_: self._build())
 
+    def rebuild(self) -> None:
+        """Make the keys again (their words follow the app's language)."""
+        self._build()
+
     def _build(self) -> None:
         self.clear_widgets()
         keys = DIGITS if self.layout == "digits" else CODE

@@ -72,7 +72,10 @@ class IdentificationScreen(KioskScreen):
             self._build_fields()
         self.complete = self.policy.complete(self.values, self.year)
         first_empty = next((n for n in self.policy.fields if not self._typed(n)), None)
-        self.focus(first_empty or self.policy.fields[0])
+        if self.complete:
+            self.focus("")  # back from the verdict: nothing to add, no field to jump into
+        else:
+            self.focus(first_empty or self.policy.fields[0])
 
     def reset(self) -> None:
         if self.panel is not None:
@@ -94,6 +97,7 @@ class IdentificationScreen(KioskScreen):
         # Built once per policy and language, then reused: making the boxes costs more
         # than a frame on a slow tablet.
         self._built_lang = self.app.lang
+        self.ids.keypad.rebuild()  # its "Xóa hết" key is in the citizen's language too
         container = self.ids.fields
         container.clear_widgets()
         self.boxes = {}
@@ -122,7 +126,10 @@ class IdentificationScreen(KioskScreen):
         if key == "backspace":
             value = value[:-1]
         elif key == "clear":
-            value = ""
+            # The unit's prefix comes back: clearing a mistyped date must not cost the
+            # citizen the agency part too. Clearing the bare prefix empties the field.
+            initial = self.policy.initial(name)
+            value = initial if value != initial else ""
         elif len(value) < MAX_LENGTH[name]:
             value += key
         self.values[name] = value

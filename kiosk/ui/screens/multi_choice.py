@@ -101,6 +101,8 @@ class MultiChoiceScreen(KioskScreen):
 
     def _set_other_text(self, text: str) -> None:
         self.other_text = text
+        if text.strip() and self.problem == self.app.tr("answer.other_required"):
+            self.problem = ""  # written now: the request for it is answered
         if self.other_box is not None:
             self.other_box.text = text
             self.ids.scroll.scroll_to(self.other_box, animate=False)
