@@ -15,17 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.portal_support import PostgresServer, kiosk, start_portal, sync
+from tests.portal_support import kiosk, start_portal, sync
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    server = PostgresServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from kiosk.domain.clock import local_text
 from kiosk.domain.forms import Form, localized
+from kiosk.store.files import sync_folder
 from kiosk.store.models import Response
 
 COLUMNS = (
@@ -139,14 +140,5 @@ def export_to_file(rows: Iterable[Response], fmt: str, path: Path, form: Form, z
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
     return count
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a crash right after must not undo it)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo
 
 from nacl.public import PublicKey, SealedBox
 
+from kiosk.store.files import sync_folder
+
 log = logging.getLogger("kiosk")
 
 KEY_BYTES = 32
@@ -99,7 +101,7 @@ class DayKeys:
                 log.warning("hash key %s not erased: %s", path.name, exc)  # the kiosk retries
         if erased:
             try:
-                _sync_folder(self.folder)
+                sync_folder(self.folder)
             except OSError as exc:  # the erasure stands; only its durability is in doubt
                 log.warning("keys folder not synced: %s", exc)
             log.info("hash keys of past days erased: %s", ", ".join(p.name for p in erased))
@@ -121,17 +123,8 @@ class DayKeys:
             handle.write(key)
             handle.flush()
             os.fsync(handle.fileno())
-        _sync_folder(self.folder)
+        sync_folder(self.folder)
         return key
-
-
-def _sync_folder(folder: Path) -> None:
-    # The key's name must reach the disk with it, and so must its deletion.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class PersonalData:
