@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from kiosk.domain.yamlfile import MAX_NUMBER_DIGITS, Checker, FileProblems, Problem, YMap
+from kiosk.domain.yamlfile import (
+    MAX_NUMBER_DIGITS,
+    Checker,
+    FileProblems,
+    Problem,
+    YMap,
+    read_capped,
+)
 
 FILE_NAME = "enrolment.json"
 MAX_FILE_BYTES = 64 * 1024  # an enrolment is a few hundred bytes
@@ -74,17 +81,7 @@ def strict_json(text: str) -> object:
 
 def _read_json(path: Path) -> object:
     name = str(path)
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
-    except OSError as exc:
-        error = exc.strerror or type(exc).__name__
-        raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": error})]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        limit = f"{MAX_FILE_BYTES // 1024} KB"
-        raise FileProblems([Problem(name, 0, "", "file_too_big", {"limit": limit})])
+    raw = read_capped(path, MAX_FILE_BYTES)
     try:
         return strict_json(raw.decode("utf-8"))
     except _Refused as exc:

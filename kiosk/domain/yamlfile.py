@@ -163,20 +163,26 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def _read_text(path: Path) -> str:
-    """The file as text; refused when missing, too large or not UTF-8 (with the bad line)."""
+def read_capped(path: Path, limit: int) -> bytes:
+    """The file's bytes; refused in words when missing, unreadable or over `limit` bytes
+    (never read past the limit: a huge file costs nothing)."""
     name = str(path)
     try:
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(limit + 1)
     except FileNotFoundError:
         raise FileProblems([Problem(name, 0, "", "file_missing")]) from None
     except OSError as exc:
         error = exc.strerror or type(exc).__name__
         raise FileProblems([Problem(name, 0, "", "file_unreadable", {"error": error})]) from None
-    if len(data) > MAX_FILE_BYTES:
-        limit = f"{MAX_FILE_BYTES // 1024} KB"
-        raise FileProblems([Problem(name, 0, "", "file_too_big", {"limit": limit})])
+    if len(data) > limit:
+        raise FileProblems([Problem(name, 0, "", "file_too_big", {"limit": f"{limit // 1024} KB"})])
+    return data
+
+
+def _read_text(path: Path) -> str:
+    """The file as text; refused when missing, too large or not UTF-8 (with the bad line)."""
+    name, data = str(path), read_capped(path, MAX_FILE_BYTES)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
