@@ -98,6 +98,7 @@ def test_other_reason_needs_its_text(start_kiosk):
     assert panel.parent is not None  # the keyboard is open again, to write it
     pilot.keys("ddoong")
     pilot.tap(panel.ids.done)
+    assert "Vui lòng ghi nội dung “Lý do khác”" not in pilot.texts()  # asked no more
     pilot.tap(pilot.screen.ids.next)
     assert pilot.screen_name == "thanks"
 
@@ -192,16 +193,3 @@ def test_coming_back_to_a_complete_step_focuses_no_field(start_kiosk):
     assert pilot.screen_name == "identification"
     assert pilot.screen.focused_field == ""
     assert pilot.screen.keypad_layout == "digits"
-
-
-def test_the_request_for_the_other_reason_goes_once_it_is_written(start_kiosk):
-    pilot = start_kiosk()
-    pilot.identify(PHONE, CITIZEN_ID)
-    pilot.tap_text("Chưa hài lòng")
-    pilot.tap_text("Lý do khác")
-    panel = pilot.screen.keyboard_panel
-    pilot.tap(panel.ids.done)
-    pilot.tap(pilot.screen.ids.next)  # nothing written: asked for it, keyboard open
-    pilot.keys("laau")
-    pilot.tap(panel.ids.done)
-    assert "Vui lòng ghi nội dung “Lý do khác”" not in pilot.texts()
