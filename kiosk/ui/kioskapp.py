@@ -23,18 +23,13 @@ from kiosk.core import KioskCore
 from kiosk.domain.flow import IDENTIFICATION, FinishedAnswer
 from kiosk.domain.forms import localized
 from kiosk.locale import translate
+from kiosk.questions import screen_name
 from kiosk.ui.idlewarning import IdleWarning
 from kiosk.ui.screens import SCREENS, make_screen
 from kiosk.ui.tapguard import TapGuard
 
 log = logging.getLogger("kiosk.ui")
 
-SCREEN_OF_TYPE = {
-    "single_choice": "single_choice",
-    "scale": "single_choice",
-    "multi_choice": "multi_choice",
-    "text": "text",
-}
 KEY_ESCAPE = 27  # also Android's back key
 # Kivy polls input once per frame even when nothing moves: at 60 frames a second that is
 # 2-3% of a core all day on the welcome screen. After a few seconds without a touch the
@@ -250,12 +245,8 @@ class KioskApp(App):
             self.screen(name).load(survey)
         else:
             question = survey.current_question
-            name = SCREEN_OF_TYPE[question.type]
-            draft = survey.draft(question.id)
-            if name == "single_choice":
-                self.screen(name).load(question, draft.value if draft else None)
-            else:
-                self.screen(name).load(question, draft, survey.is_last_step)
+            name = screen_name(question.type)
+            self.screen(name).load(question, survey.draft(question.id), survey.is_last_step)
         self.sm.current = name
 
     def submit_identification(self, values: dict[str, str], method: str = "typed") -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from kivy.properties import StringProperty
 
+from kiosk.domain.flow import Answer
 from kiosk.domain.forms import Question, localized
 from kiosk.ui import theme
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -23,8 +24,9 @@ class SingleChoiceScreen(KioskScreen):
     question_text = StringProperty("")
     hint = StringProperty("")
 
-    def load(self, question: Question, previous: str | None) -> None:
+    def load(self, question: Question, previous: Answer | None, _last_step: bool) -> None:
         lang = self.app.lang
+        chosen = previous.value if previous else None
         self.question = question
         self.question_text = localized(question.text, lang)
         self.hint = localized(question.hint, lang)
@@ -32,7 +34,7 @@ class SingleChoiceScreen(KioskScreen):
         box.clear_widgets()
         box.big = len(question.choices) <= 2
         for choice in question.choices:
-            button = ChoiceButton(choice_id=choice.id, selected=choice.id == previous)
+            button = ChoiceButton(choice_id=choice.id, selected=choice.id == chosen)
             label = localized(choice.label, lang)
             if choice.satisfied is not None:
                 button.role = "satisfied" if choice.satisfied else "not_satisfied"
