@@ -91,14 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     return handler(args, Translator(getattr(args, "lang", "vi")))
 
 
-def report_problems(problems, tr: Translator, out=None) -> None:
-    """A file's problems, one line each, on standard error (the one wording for all tools)."""
-    out = out or sys.stderr
-    print(tr("cli.config_bad", count=len(problems)), file=out)
-    for problem in problems:
-        print("  " + problem.describe(tr), file=out)
-
-
 def _run(args: argparse.Namespace, tr: Translator) -> int:
     from kiosk.app import run_kiosk  # Kivy is imported only when a window is wanted
 
@@ -107,10 +99,11 @@ def _run(args: argparse.Namespace, tr: Translator) -> int:
 
 def _check_config(args: argparse.Namespace, tr: Translator) -> int:
     from kiosk.config import check_config_file, load_config
+    from kiosk.domain.yamlfile import FileProblems
 
     problems = check_config_file(args.path)
     if problems:
-        report_problems(problems, tr, sys.stdout)
+        print(FileProblems(problems).describe(tr))
         return 1
     config = load_config(args.path)
     print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
@@ -139,20 +132,13 @@ def _open_core(args: argparse.Namespace, tr: Translator):
     try:
         return KioskCore.open(args.config, args.data_dir)
     except FileProblems as exc:
-        report_problems(exc.problems, tr)
+        print(exc.describe(tr), file=sys.stderr)
     except UpgradeFailed as exc:
-        print(upgrade_failed_words(tr, exc), file=sys.stderr)
+        print(exc.describe(tr), file=sys.stderr)
     except (OSError, SQLAlchemyError) as exc:
         where = args.data_dir or "data_dir"
         print(tr("cli.store_error", path=where, error=exc), file=sys.stderr)
     return None
-
-
-def upgrade_failed_words(tr: Translator, exc) -> str:
-    """The one wording of a failed upgrade, for the kiosk's screen and every command."""
-    if exc.backup is None:
-        return tr("oos.upgrade_no_backup", error=exc.error)
-    return tr("oos.upgrade", error=exc.error, backup=exc.backup)
 
 
 def _export(args: argparse.Namespace, tr: Translator) -> int:
@@ -212,7 +198,7 @@ def _enrol(args: argparse.Namespace, tr: Translator) -> int:
         enrolment = read_enrolment(args.file)
         config = load_config(args.config)
     except FileProblems as exc:
-        report_problems(exc.problems, tr)
+        print(exc.describe(tr), file=sys.stderr)
         return 1
     data_dir = resolve_data_dir(config, args.data_dir)
     try:
@@ -258,7 +244,7 @@ def _config_or_report(path: Path | None, tr: Translator):
     try:
         return load_config(path)
     except FileProblems as exc:
-        report_problems(exc.problems, tr)
+        print(exc.describe(tr), file=sys.stderr)
         return None
 
 

@@ -48,14 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         core = KioskCore.open(args.config, args.data_dir)
     except FileProblems as exc:
-        from kiosk.cli import report_problems
-
-        report_problems(exc.problems, tr)
+        print(exc.describe(tr), file=sys.stderr)
         return EXIT_NOT_READY
     except UpgradeFailed as exc:
-        from kiosk.cli import upgrade_failed_words
-
-        print(upgrade_failed_words(tr, exc), file=sys.stderr)
+        print(exc.describe(tr), file=sys.stderr)
         return EXIT_NOT_READY
     if args.command == "status":
         return _status(core, tr, args.json)

@@ -8,6 +8,7 @@ whose code the locale files turn into words.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ class Problem:
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def describe(self, translate) -> str:
+    def describe(self, translate: Callable[..., str]) -> str:
         """The problem in words, with `translate(key, **params)` from the locale files."""
         params = dict(self.params)
         if "expected" in params:
@@ -56,6 +57,11 @@ class FileProblems(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("; ".join(f"{p.file}:{p.line}: {p.key}: {p.code}" for p in problems))
         self.problems = problems
+
+    def describe(self, translate: Callable[..., str]) -> str:
+        """A heading and one line per problem: the one wording for the screen and every tool."""
+        lines = [translate("cli.config_bad", count=len(self.problems))]
+        return "\n".join(lines + ["  " + p.describe(translate) for p in self.problems])
 
 
 # Limits that no config.yaml or form comes near (each is a few KB, a handful of levels

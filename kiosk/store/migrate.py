@@ -19,6 +19,7 @@ import fcntl
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,6 +74,12 @@ class UpgradeFailed(Exception):
     def __init__(self, error: str, backup: Path | None):
         super().__init__(error)
         self.error, self.backup = error, backup
+
+    def describe(self, translate: Callable[..., str]) -> str:
+        """The one wording of a failed upgrade, for the kiosk's screen and every command."""
+        if self.backup is None:
+            return translate("oos.upgrade_no_backup", error=self.error)
+        return translate("oos.upgrade", error=self.error, backup=self.backup)
 
 
 def ensure_schema(engine: Engine, path: Path | None = None) -> Path | None:

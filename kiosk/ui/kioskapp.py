@@ -168,14 +168,13 @@ class KioskApp(App):
             self.prebuilt = True
 
     def _open_store(self) -> None:
-        from kiosk.cli import upgrade_failed_words
         from kiosk.store.migrate import UpgradeFailed
 
         try:
             self.core.open_store()
         except UpgradeFailed as exc:  # the old file is back as it was; this version needs IT
             log.error("store upgrade failed, old file restored: %s", exc.error)
-            details = upgrade_failed_words(self.tr, exc)  # the wording of the commands
+            details = exc.describe(self.tr)  # the wording of the commands
             Clock.schedule_once(lambda _dt: self._store_failed(details), 0)
         except Exception as exc:  # any failure: the kiosk must not take answers it cannot keep
             log.error("store cannot be opened: %s", type(exc).__name__)
