@@ -9,6 +9,7 @@ import dataclasses
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -180,6 +181,38 @@ class KioskCore:
                      device_id, self.form.id, self.form.version, state.enrolled,
                      state.sealed)  # fmt: skip
         return Store(engine, device_id, personal)
+
+    def open_store_or_say_why(self, translate: Callable[..., str]) -> str:
+        """Open the store; '' when it is open, else what IT must read on the kiosk's
+        out-of-service screen (a failed upgrade puts the old file back and says so)."""
+        from kiosk.store.migrate import UpgradeFailed
+
+        try:
+            self.open_store()
+            return ""
+        except UpgradeFailed as exc:  # the old file is back as it was; this version needs IT
+            log.error("store upgrade failed, old file restored: %s", exc.error)
+            return exc.describe(translate)
+        except Exception as exc:  # any failure: the kiosk must not take answers it cannot keep
+            log.error("store cannot be opened: %s", type(exc).__name__)
+            return self.store_error_words(translate, exc)
+
+    def store_error_words(self, translate: Callable[..., str], exc: BaseException) -> str:
+        """A store that refused: its path and the first line of the error, for IT."""
+        text = str(getattr(exc, "orig", None) or exc)
+        return translate(
+            "oos.store", path=self.data_dir / "kiosk.db", error=text.splitlines()[0][:200]
+        )
+
+    def store_writable(self) -> bool:
+        """Whether the store takes a write now (a full disk that was freed, say)."""
+        from kiosk.store.answers import set_state
+
+        try:
+            set_state(self.engine, "last_check", "ok")
+            return True
+        except Exception:
+            return False
 
     def enrolment_state(self) -> EnrolmentState:
         return enrolment_state(self.data_dir, self.config)

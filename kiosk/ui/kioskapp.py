@@ -168,17 +168,8 @@ class KioskApp(App):
             self.prebuilt = True
 
     def _open_store(self) -> None:
-        from kiosk.store.migrate import UpgradeFailed
-
-        try:
-            self.core.open_store()
-        except UpgradeFailed as exc:  # the old file is back as it was; this version needs IT
-            log.error("store upgrade failed, old file restored: %s", exc.error)
-            details = exc.describe(self.tr)  # the wording of the commands
-            Clock.schedule_once(lambda _dt: self._store_failed(details), 0)
-        except Exception as exc:  # any failure: the kiosk must not take answers it cannot keep
-            log.error("store cannot be opened: %s", type(exc).__name__)
-            details = self.tr("oos.store", path=self.core.data_dir / "kiosk.db", error=_short(exc))
+        details = self.core.open_store_or_say_why(self.tr)
+        if details:
             Clock.schedule_once(lambda _dt: self._store_failed(details), 0)
 
     def _find_camera(self) -> None:
@@ -305,8 +296,7 @@ class KioskApp(App):
         except Exception as exc:  # disk full, read-only, I/O error: never thank for it
             log.error("answer %s NOT stored: %s", answer.uuid, type(exc).__name__)
             self.survey = None
-            path = self.core.data_dir / "kiosk.db"
-            details = self.tr("oos.store", path=path, error=_short(exc))
+            details = self.core.store_error_words(self.tr, exc)
             self.show_out_of_service(self.tr("oos.apology"), details)
             if self._heal_event is None:
                 self._heal_event = Clock.schedule_interval(self._try_heal, self.heal_check_s)
@@ -416,13 +406,7 @@ class KioskApp(App):
         self.to_welcome()
 
     def _store_writable(self) -> bool:
-        from kiosk.store.answers import set_state
-
-        try:
-            set_state(self.core.engine, "last_check", "ok")
-            return True
-        except Exception:
-            return False
+        return self.core is not None and self.core.store_writable()
 
     def exit_app(self) -> None:
         if self.screen("staff").unlocked:
@@ -476,8 +460,3 @@ class KioskApp(App):
 
     def _on_request_close(self, *_args, **_kwargs) -> bool:
         return not self._exiting
-
-
-def _short(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
-    return text.splitlines()[0][:200]
