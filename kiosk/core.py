@@ -199,10 +199,8 @@ class KioskCore:
 
     def store_error_words(self, translate: Callable[..., str], exc: BaseException) -> str:
         """A store that refused: its path and the first line of the error, for IT."""
-        text = str(getattr(exc, "orig", None) or exc)
-        return translate(
-            "oos.store", path=self.data_dir / "kiosk.db", error=text.splitlines()[0][:200]
-        )
+        first_line = (str(getattr(exc, "orig", None) or exc).splitlines() or [""])[0]
+        return translate("oos.store", path=self.data_dir / "kiosk.db", error=first_line[:200])
 
     def store_writable(self) -> bool:
         """Whether the store takes a write now (a full disk that was freed, say)."""
