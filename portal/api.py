@@ -35,7 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from kiosk.domain.forms import load_form
-from kiosk.domain.signing import (
+from contract.signing import (
     HEADER_DEVICE,
     HEADER_SIGNATURE,
     HEADER_TIMESTAMP,

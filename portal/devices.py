@@ -14,7 +14,7 @@ from nacl.public import PrivateKey
 from sqlalchemy import Connection, Engine, select, union
 from sqlalchemy.orm import Session
 
-from kiosk.enrolment import Enrolment, EnrolmentOffer
+from contract.enrolment import Enrolment, EnrolmentOffer
 from portal.models import Counter, Device, EnrolmentCode, Setting
 
 PUBLIC_KEY = "public_key"

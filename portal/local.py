@@ -9,7 +9,7 @@ another portal (a real one) is left alone. The enrolment is written straight to
 DATA_DIR/enrolment.json: the device secret is in that one file only.
 
 Every start after the first finds all of it done. That is seen with the standard
-library's sqlite3 and the kiosk's enrolment file, without importing SQLAlchemy (a third
+library's sqlite3 and the contract's enrolment reader, without importing SQLAlchemy (a third
 of a second): the kiosk, which starts after this, starts that much sooner. Whatever that
 look does not find as expected is left to the full set-up.
 """
@@ -23,6 +23,8 @@ import sys
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
+
+from contract.enrolment import EnrolmentInvalid, find_enrolment, write_enrolment
 
 REPORTED = 3  # the exit status of a failure already explained on stderr
 KEY_FILE = "local-portal-private.key"
@@ -67,14 +69,11 @@ def already_set_up(data_dir: Path, db: str, portal_url: str) -> bool:
     then, creates them as it starts (portal.db.create_schema), and the sync daemon starts
     only once it answers.
     """
-    from kiosk.domain.yamlfile import FileProblems
-    from kiosk.enrolment import load_enrolment
-
     path = sqlite_path(db)
     if path is None or not path.is_file():
         return False
     try:
-        mine = load_enrolment(data_dir)
+        mine = find_enrolment(data_dir)
         if mine is None or mine.portal_url.rstrip("/") != portal_url.rstrip("/"):
             return False
         with closing(sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)) as con:
@@ -82,7 +81,7 @@ def already_set_up(data_dir: Path, db: str, portal_url: str) -> bool:
             key = (con.execute(query).fetchone() or ("",))[0]
             query = "SELECT 1 FROM devices WHERE id = ? AND revoked_at IS NULL"
             active = con.execute(query, (mine.device_id,)).fetchone() is not None
-    except (FileProblems, OSError, sqlite3.Error):
+    except (EnrolmentInvalid, OSError, sqlite3.Error):
         return False
     return bool(key) and key == mine.public_key and active
 
@@ -118,12 +117,9 @@ def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
                 private.rename(private.with_name(f"{KEY_FILE}.old-{stamp}"))
             key = new_keypair(engine, private)
     with step(f"read the kiosk's enrolment in {data_dir}"):
-        from kiosk.domain.yamlfile import FileProblems
-        from kiosk.enrolment import load_enrolment
-
         try:
-            mine = load_enrolment(data_dir)
-        except FileProblems:
+            mine = find_enrolment(data_dir)
+        except EnrolmentInvalid:
             mine = None  # broken: enrol again
         active = {device.id for device in list_devices(engine) if device.revoked_at is None}
     if mine is not None and mine.portal_url.rstrip("/") != portal_url.rstrip("/"):
@@ -140,9 +136,7 @@ def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
             # Officers sign in at any of the unit's counters: the portal must know them all.
             add_counters(engine, config.unit_code, [c.code for c in config.counters])
         with step(f"enrol the kiosk in {data_dir}"):
-            from kiosk.enrolment import save_enrolment
-
-            save_enrolment(enrolment, data_dir)
+            write_enrolment(enrolment, data_dir)
 
 
 def main(argv: list[str] | None = None) -> int:

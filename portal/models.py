@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from kiosk.store.models import NAMING
+from contract.naming import NAMING
 
 
 class Base(DeclarativeBase):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from kiosk.domain.integrity import DUPLICATE_DOSSIER
+from contract.wire import DUPLICATE_DOSSIER
 from kiosk.domain.shifts import yearly_target
 from portal.models import Answer, Device, Heartbeat, IntakeEvent, SetAsideReport, Setting
 

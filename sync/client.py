@@ -23,13 +23,11 @@ from datetime import datetime
 import requests
 from requests.adapters import HTTPAdapter
 
-from kiosk.domain.signing import signed_headers
-from kiosk.enrolment import Enrolment
+from contract.api import AUDIT_PATH, BATCHES_PATH, CLOCK_SKEW, HEARTBEAT_PATH, read_error
+from contract.enrolment import Enrolment
+from contract.signing import signed_headers
 from sync.policy import CONNECT_TIMEOUT_S, READ_TIMEOUT_S, transport_retry
 
-BATCH_PATH = "/api/v1/batches"
-HEARTBEAT_PATH = "/api/v1/heartbeat"
-AUDIT_PATH = "/api/v1/audit"
 FATES = {"stored", "duplicate", "conflict", "rejected"}
 
 
@@ -40,8 +38,14 @@ class DeliveryError(Exception):
     format; `refused` says that this was the portal refusing the content sent.
     """
 
-    def __init__(self, kind: str, detail: str = "", retry_after_s: float | None = None,
-                 code: str = "", refused: bool = False):  # fmt: skip
+    def __init__(
+        self,
+        kind: str,
+        detail: str = "",
+        retry_after_s: float | None = None,
+        code: str = "",
+        refused: bool = False,
+    ):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind, self.detail, self.retry_after_s = kind, detail, retry_after_s
         self.code, self.refused = code, refused
@@ -69,16 +73,22 @@ class PortalClient:
 
     def _post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
         timestamp = int(time.time() + self.clock_offset_s)
-        headers = signed_headers(self.enrolment.device_id, self.enrolment.secret, "POST", path,
-                                 timestamp, body)  # fmt: skip
+        headers = signed_headers(
+            self.enrolment.device_id, self.enrolment.secret, "POST", path, timestamp, body
+        )
         headers["Content-Type"] = "application/json"
         if gzipped:
             headers["Content-Encoding"] = "gzip"
         url = self.enrolment.portal_url.rstrip("/") + path
         try:
-            return self.session.post(url, data=body, headers=headers, allow_redirects=False,
-                                     verify=self.verify,
-                                     timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))  # fmt: skip
+            return self.session.post(
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                verify=self.verify,
+                timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+            )
         except requests.exceptions.SSLError as exc:
             raise DeliveryError("tls", type(exc).__name__) from None
         except requests.RequestException as exc:
@@ -86,7 +96,7 @@ class PortalClient:
 
     def _signed_post(self, path: str, body: bytes, gzipped: bool) -> requests.Response:
         reply = self._post(path, body, gzipped)
-        if reply.status_code == 401 and _contract_error(reply)[0] == "clock_skew":
+        if reply.status_code == 401 and _contract_error(reply)[0] == CLOCK_SKEW:
             self._learn_clock(reply)  # a tablet with a wrong clock: sign in portal time
             reply = self._post(path, body, gzipped)
         return reply
@@ -100,10 +110,10 @@ class PortalClient:
 
     def send_batch(self, answers: list[dict]) -> BatchReply:
         batch_id = str(uuid.uuid4())
-        raw = json.dumps({"batch_id": batch_id, "answers": answers}, ensure_ascii=False,
-                         separators=(",", ":")).encode()  # fmt: skip
+        batch = {"batch_id": batch_id, "answers": answers}
+        raw = json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode()
         body = gzip.compress(raw, compresslevel=6)
-        reply = self._signed_post(BATCH_PATH, body, gzipped=True)
+        reply = self._signed_post(BATCHES_PATH, body, gzipped=True)
         if reply.status_code != 201:
             raise _refusal(reply)
         return self._check(reply, batch_id, {a["uuid"] for a in answers}, len(body))
@@ -149,14 +159,10 @@ def _contract_error(reply: requests.Response) -> tuple[str, str]:
     if not reply.headers.get("Content-Type", "").startswith("application/json"):
         return "", ""
     try:
-        error = reply.json()["error"]
-        code, message = error["code"], error["message"]
-        datetime.fromisoformat(error["server_time"])
-    except (ValueError, KeyError, TypeError):
+        body = reply.json()
+    except ValueError:
         return "", ""
-    if not (isinstance(code, str) and code and isinstance(message, str)):
-        return "", ""
-    return code, message
+    return read_error(body)
 
 
 def _retry_after(reply: requests.Response) -> float | None:
@@ -176,8 +182,8 @@ def _refusal(reply: requests.Response) -> DeliveryError:
     if status == 401 and code:
         return DeliveryError("unauthorized", code, code=code)
     if code and 400 <= status < 500 and status not in _TRANSIENT:
-        return DeliveryError("refused", f"{status} {code}: {message}"[:300], code=code,
-                             refused=True)  # fmt: skip
+        detail = f"{status} {code}: {message}"[:300]
+        return DeliveryError("refused", detail, code=code, refused=True)
     if 300 <= status < 400:
         return DeliveryError("redirected", str(status))
     if status == 200:

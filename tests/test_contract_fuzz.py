@@ -17,7 +17,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from kiosk.domain.signing import signed_headers
+from contract.signing import signed_headers
 from portal.schemas import AnswerIn, ErrorResponse
 from tests.conftest import ROOT
 from tests.portal_support import start_portal

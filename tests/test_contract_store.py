@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from kiosk.domain.signing import signed_headers
+from contract.signing import signed_headers
 from portal.schemas import BIG, ErrorResponse
 from tests.portal_support import Portal, start_portal
 

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from kiosk.domain.signing import signed_headers
+from contract.signing import signed_headers
 from tests.portal_support import Portal, kiosk, run, start_portal, sync
 
 pytestmark = pytest.mark.slow

@@ -211,7 +211,7 @@ def _post(portal, device: dict, body: bytes, secret: str | None = None, skew: in
 
     import requests
 
-    from kiosk.domain.signing import signed_headers
+    from contract.signing import signed_headers
 
     packed = gzip.compress(body)
     headers = signed_headers(device["device_id"], secret or device["secret"], "POST",

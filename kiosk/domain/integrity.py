@@ -14,14 +14,19 @@ from datetime import datetime, time, timedelta, timezone
 from functools import cache
 from zoneinfo import ZoneInfo
 
-TOO_SOON = "too_soon"  # finished less than min_interval_s after the one before
-BURST = "burst"  # one of more than burst_count answers within burst_window_s
-AFTER_HOURS = "after_hours"  # finished outside the unit's opening hours
-UNIDENTIFIED = "unidentified"  # nothing to identify the citizen where the unit requires it
-REPEAT_ID = "repeat_id"  # the same ID number answering more than repeat_id_per_day today
-OFFICER_SELF = "officer_self"  # the ID number typed is the officer on duty's own
-DUPLICATE_DOSSIER = "duplicate_dossier"  # a later verdict on a rated dossier (the portal's)
-FLAGS = (TOO_SOON, BURST, AFTER_HOURS, UNIDENTIFIED, REPEAT_ID, OFFICER_SELF, DUPLICATE_DOSSIER)
+# The flags' names are the contract's: they travel with each answer.
+from contract.wire import (
+    AFTER_HOURS,
+    BURST,
+    DUPLICATE_DOSSIER,
+    KIOSK_FLAGS,
+    OFFICER_SELF,
+    REPEAT_ID,
+    TOO_SOON,
+    UNIDENTIFIED,
+)
+
+FLAGS = (*KIOSK_FLAGS, DUPLICATE_DOSSIER)  # the order an answer's flags are listed in
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
