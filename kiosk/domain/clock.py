@@ -24,10 +24,11 @@ def local_text(moment: datetime | str | None, zone: str, seconds: bool = False) 
     if moment is None or moment == "":
         return ""
     if isinstance(moment, str):
+        text = moment
         try:
-            moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
         except ValueError:
-            return moment
+            return text
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(ZoneInfo(zone)).strftime(FORMAT_SECONDS if seconds else FORMAT)

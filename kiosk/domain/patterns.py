@@ -12,23 +12,34 @@ group, is safe: every round starts with the one dot.
 
 from __future__ import annotations
 
-try:  # Python 3.11 and later
+import re
+import sys
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+# typeshed types re's parser only under its pre-3.11 names, which warn when imported on 3.11+.
+if TYPE_CHECKING or sys.version_info < (3, 11):
+    import sre_constants as sre
+    import sre_parse
+else:
     from re import _constants as sre
     from re import _parser as sre_parse
-except ImportError:  # Python 3.10
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
 
-import re
-from functools import cache
+# One parsed item, (opcode, argument): the argument's shape depends on the opcode, which
+# typeshed can only give as a union that every branch here would have to narrow again.
+_Item = tuple[int, Any]
 
 # The characters the check reasons about: Latin, Latin-1, Latin Extended and Vietnamese.
 _UNIVERSE = frozenset([*range(0x250), *range(0x1E00, 0x1F00)])
-_CATEGORIES = {
-    sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D",
-    sre.CATEGORY_SPACE: r"\s", sre.CATEGORY_NOT_SPACE: r"\S",
-    sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W",
-}  # fmt: skip
+_CATEGORIES: dict[int, str] = {
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
+}
 _REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
 _ONE_CHAR = {sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY}
 
@@ -36,34 +47,34 @@ _ONE_CHAR = {sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY}
 def backtracks(pattern: str) -> bool:
     """Whether a valid pattern (already compiled by the caller) can backtrack
     catastrophically."""
-    return _slow_in(sre_parse.parse(pattern)) is not None
+    return _slow_in(sre_parse.parse(pattern).data)
 
 
-def _slow_in(items) -> tuple | None:
+def _slow_in(items: Iterable[_Item]) -> bool:
+    """Whether a repetition among these items, or inside them, can backtrack catastrophically."""
     items = list(items)
     for index, (op, av) in enumerate(items):
-        for body in _bodies(op, av):
-            found = _slow_in(body)
-            if found is not None:
-                return found
+        if any(_slow_in(body) for body in _bodies(op, av)):
+            return True
         if op in _REPEATS and av[1] > 1 and _ambiguous(list(av[2])):
-            return av  # exponential when unbounded, a high power of the length when counted
+            return True  # exponential when unbounded, a high power of the length when counted
         if index and _overlapping_neighbours(items[index - 1], (op, av)):
-            return av  # `\d+\d+$`: quadratic, and worse for each more
-    return None
+            return True  # `\d+\d+$`: quadratic, and worse for each more
+    return False
 
 
-def _overlapping_neighbours(first, second) -> bool:
+def _overlapping_neighbours(first: _Item, second: _Item) -> bool:
     """Two variable repetitions of one character each, side by side, that can both take
     the same characters (`\\w+\\d+`): where one ends and the other begins is open."""
-    singles = []
+    singles: list[frozenset[int] | None] = []
     for op, av in (first, second):
         body = _unwrap(list(av[2])) if op in _REPEATS and _variable(av) else []
         singles.append(_single_char(body[0]) if len(body) == 1 else None)
-    return None not in singles and bool(singles[0] & singles[1])
+    one, other = singles
+    return one is not None and other is not None and bool(one & other)
 
 
-def _bodies(op, av) -> list:
+def _bodies(op: int, av: Any) -> list[Any]:
     """The sub-patterns inside one item."""
     if op in _REPEATS:
         return [av[2]]
@@ -78,12 +89,12 @@ def _bodies(op, av) -> list:
     return []
 
 
-def _variable(av) -> bool:
+def _variable(av: Any) -> bool:
     low, high, _body = av
-    return low != high
+    return bool(low != high)
 
 
-def _ambiguous(body: list) -> bool:
+def _ambiguous(body: list[_Item]) -> bool:
     """Whether one round of a repetition's body can be cut into rounds in several ways."""
     body = _unwrap(body)
     if _can_be_empty(body):
@@ -93,19 +104,19 @@ def _ambiguous(body: list) -> bool:
     return not (_separated(body[0], body[1:]) or _separated(body[-1], body[:-1]))
 
 
-def _unwrap(body: list) -> list:
+def _unwrap(body: list[_Item]) -> list[_Item]:
     while len(body) == 1 and body[0][0] == sre.SUBPATTERN:
         body = list(body[0][1][3])
     return body
 
 
-def _separated(mark, rest: list) -> bool:
+def _separated(mark: _Item, rest: list[_Item]) -> bool:
     """A single mandatory character that nothing else in the body can match."""
     chars = _single_char(mark)
     return chars is not None and not chars & _all_chars(rest)
 
 
-def _single_char(item) -> frozenset[int] | None:
+def _single_char(item: _Item) -> frozenset[int] | None:
     op, av = item
     if op in _ONE_CHAR:
         return _chars(op, av)
@@ -114,7 +125,7 @@ def _single_char(item) -> frozenset[int] | None:
     return None
 
 
-def _has_variable_repeat(items) -> bool:
+def _has_variable_repeat(items: Iterable[_Item]) -> bool:
     for op, av in items:
         if op in _REPEATS and _variable(av):
             return True
@@ -123,7 +134,7 @@ def _has_variable_repeat(items) -> bool:
     return False
 
 
-def _has_overlapping_branch(items) -> bool:
+def _has_overlapping_branch(items: Iterable[_Item]) -> bool:
     for op, av in items:
         if op == sre.BRANCH:
             seen: set[int] = set()
@@ -137,7 +148,7 @@ def _has_overlapping_branch(items) -> bool:
     return False
 
 
-def _can_be_empty(items) -> bool:
+def _can_be_empty(items: Iterable[_Item]) -> bool:
     for op, av in items:
         if op in _ONE_CHAR or op == sre.GROUPREF:
             return False
@@ -150,7 +161,7 @@ def _can_be_empty(items) -> bool:
     return True
 
 
-def _first_chars(items: list) -> frozenset[int]:
+def _first_chars(items: list[_Item]) -> frozenset[int]:
     found: set[int] = set()
     for op, av in items:
         if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
@@ -161,14 +172,14 @@ def _first_chars(items: list) -> frozenset[int]:
     return frozenset(found)
 
 
-def _first_of(op, av) -> frozenset[int]:
+def _first_of(op: int, av: Any) -> frozenset[int]:
     bodies = _bodies(op, av)
     if not bodies:
         return _UNIVERSE if op == sre.GROUPREF else frozenset()
     return frozenset().union(*(_first_chars(list(body)) for body in bodies))
 
 
-def _all_chars(items) -> frozenset[int]:
+def _all_chars(items: Iterable[_Item]) -> frozenset[int]:
     found: set[int] = set()
     for op, av in items:
         if op in _ONE_CHAR:
@@ -180,7 +191,7 @@ def _all_chars(items) -> frozenset[int]:
     return frozenset(found)
 
 
-def _chars(op, av) -> frozenset[int]:
+def _chars(op: int, av: Any) -> frozenset[int]:
     if op == sre.LITERAL:
         return frozenset([av])
     if op == sre.NOT_LITERAL:
@@ -204,7 +215,7 @@ def _chars(op, av) -> frozenset[int]:
 
 
 @cache
-def _category(category) -> frozenset[int]:
+def _category(category: int) -> frozenset[int]:
     pattern = _CATEGORIES.get(category)
     if pattern is None:
         return _UNIVERSE

@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 
-class YMap(dict):
+class YMap(dict[Any, Any]):
     """A mapping read from YAML, with the 1-based line of the mapping and of each key."""
 
     line: int = 0
@@ -26,7 +26,7 @@ class YMap(dict):
         return self.key_lines.get(key, self.line)
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence read from YAML, with the 1-based line where it starts."""
 
     line: int = 0
@@ -72,16 +72,22 @@ MAX_NUMBER_DIGITS = 30
 _INT_TAG = "tag:yaml.org,2002:int"
 
 
+class _Mark(Protocol):
+    """Where in the text (PyYAML has two Mark classes: the pure one and libyaml's)."""
+
+    line: int
+
+
 class _Refused(Exception):
     """A file refused while it is read: the line, the key path, the problem."""
 
-    def __init__(self, mark: yaml.Mark | None, path: list, code: str, **params: Any):
+    def __init__(self, mark: _Mark | None, path: list[Any], code: str, **params: Any):
         super().__init__(code)
         self.line = mark.line + 1 if mark else 0
         self.key, self.code, self.params = _key_path(path), code, params
 
 
-def _key_path(path: list) -> str:
+def _key_path(path: list[Any]) -> str:
     """`flow.idle_timeout_s`, `counters[1].name`: the keys (and list places) leading here."""
     text = ""
     for index in path:
@@ -99,9 +105,9 @@ class _LineLoader(yaml.SafeLoader):
 
     def __init__(self, stream: str):
         super().__init__(stream)
-        self._path: list = []  # for each open node: its key node, or its place in a list
+        self._path: list[Any] = []  # for each open node: its key node, or its place in a list
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if parent is not None:
             self._path.append(index)
         try:
@@ -110,7 +116,7 @@ class _LineLoader(yaml.SafeLoader):
             if parent is not None:
                 self._path.pop()
 
-    def _compose_checked(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def _compose_checked(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             raise _Refused(event.start_mark, self._path, "yaml_alias", anchor=event.anchor)
@@ -118,12 +124,12 @@ class _LineLoader(yaml.SafeLoader):
             named = [i for i in self._path if isinstance(i, yaml.ScalarNode)]
             raise _Refused(event.start_mark, named, "too_deep", depth=MAX_DEPTH)
         node = super().compose_node(parent, index)
-        if node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_DIGITS:
-            raise _Refused(node.start_mark, self._path, "number_too_long",
-                           digits=MAX_NUMBER_DIGITS)  # fmt: skip
+        if node is not None and node.tag == _INT_TAG and len(node.value) > MAX_NUMBER_DIGITS:
+            raise _Refused(node.start_mark, self._path, "number_too_long", digits=MAX_NUMBER_DIGITS)
         return node
 
-    def compose_sequence_node(self, anchor: str | None) -> yaml.SequenceNode:
+    # types-PyYAML types the anchor as a dict; PyYAML passes the anchor's name (str | None).
+    def compose_sequence_node(self, anchor: Any) -> yaml.SequenceNode:
         # PyYAML passes a list item no index; count them here, for the key path.
         start = self.get_event()
         tag = start.tag
@@ -135,7 +141,7 @@ class _LineLoader(yaml.SafeLoader):
         node.end_mark = self.get_event().end_mark
         return node
 
-    def compose_mapping_node(self, anchor: str | None) -> yaml.MappingNode:
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
         node = super().compose_mapping_node(anchor)
         seen: set[tuple[str, str]] = set()
         for key, _value in node.value:

@@ -19,20 +19,24 @@ import fcntl
 import os
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
 from kiosk.resources import MIGRATIONS
 
+if TYPE_CHECKING:  # Alembic itself is imported only for an upgrade (see above)
+    from alembic.config import Config as AlembicConfig
+
 SCHEMA_HEAD = "0004"
 
 
-def _alembic_config():
+def _alembic_config() -> AlembicConfig:
     from alembic.config import Config as AlembicConfig
 
     config = AlembicConfig()
@@ -118,7 +122,7 @@ def _upgrade_keeping_a_copy(engine: Engine, path: Path, current: str) -> Path:
 
 
 @contextmanager
-def _upgrade_lock(path: Path | None):
+def _upgrade_lock(path: Path | None) -> Iterator[None]:
     if path is None:
         yield
         return
@@ -154,15 +158,17 @@ def _backup(path: Path, revision: str) -> Path:
     return target
 
 
-def _census(engine: Engine) -> list[tuple]:
+def _census(engine: Engine) -> list[tuple[Any, ...]]:
     """What must survive an upgrade: every answer's uuid with its outbox state."""
     with engine.connect() as connection:
-        query = text("SELECT r.uuid, o.state, o.attempts FROM responses r"
-                     " LEFT JOIN outbox o ON o.response_id = r.id ORDER BY r.id")  # fmt: skip
+        query = text(
+            "SELECT r.uuid, o.state, o.attempts FROM responses r"
+            " LEFT JOIN outbox o ON o.response_id = r.id ORDER BY r.id"
+        )
         return [tuple(row) for row in connection.execute(query)]
 
 
-def _check(engine: Engine, before: list[tuple]) -> str:
+def _check(engine: Engine, before: list[tuple[Any, ...]]) -> str:
     """'' when the upgraded file is whole and holds what it held; else what is wrong."""
     revision = current_revision(engine)
     if revision != SCHEMA_HEAD:
