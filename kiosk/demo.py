@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from kiosk.core import KioskCore
 from kiosk.domain.flow import IDENTIFICATION, Survey
 from kiosk.domain.integrity import IntegrityPolicy
 from kiosk.domain.provinces import PROVINCE_CODES
-
-COMMENTS = (
-    "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
-    "Thủ tục nhanh gọn, đúng hẹn.",
-    "Nên bố trí thêm ghế ngồi chờ.",
-    "Phải chờ lâu, đề nghị bố trí thêm cán bộ tiếp nhận.",
-    "Hướng dẫn trên trang dịch vụ công chưa rõ ràng.",
-)
+from kiosk.domain.questions import QUESTION_TYPES
 
 CLOSED_WEEK = 7 * 24 * 12  # five-minute steps
 
 
-def fake_identity(rng: random.Random, now: datetime, dossiers: set[str] | None = None
-                  ) -> dict[str, str]:  # fmt: skip
+def fake_identity(
+    rng: random.Random, now: datetime, dossiers: set[str] | None = None
+) -> dict[str, str]:
     """A citizen's identification; a dossier code not in `dossiers` (which it joins), so
     that demo answers are not flagged duplicate_dossier."""
     phone = rng.choice(("03", "05", "07", "08", "09")) + f"{rng.randrange(10**8):08d}"
@@ -42,8 +37,12 @@ def fake_identity(rng: random.Random, now: datetime, dossiers: set[str] | None =
     return {"phone": phone, "dossier_code": code}
 
 
-def fill_survey(survey: Survey, rng: random.Random, dossiers: set[str] | None = None,
-                satisfied_share: float = 0.85) -> None:  # fmt: skip
+def fill_survey(
+    survey: Survey,
+    rng: random.Random,
+    dossiers: set[str] | None = None,
+    satisfied_share: float = 0.85,
+) -> None:
     """Answer every step as a citizen might, leaving the survey ready to finish."""
     while True:
         step = survey.current
@@ -57,24 +56,13 @@ def fill_survey(survey: Survey, rng: random.Random, dossiers: set[str] | None = 
 
 def _answer(survey: Survey, question_id: str, rng: random.Random, satisfied: float) -> None:
     question = survey.form.question(question_id)
-    ids = [c.id for c in question.choices]
-    if question.role == "verdict":
-        liked = [c.id for c in question.choices if c.satisfied]
-        others = [c.id for c in question.choices if not c.satisfied]
-        survey.answer(question_id, rng.choice(liked if rng.random() < satisfied else others))
-    elif question.type in ("single_choice", "scale"):
-        survey.answer(question_id, rng.choice(ids))
-    elif question.type == "multi_choice":
-        high = question.max_choices or min(3, len(ids))
-        picked = rng.sample(ids, rng.randint(max(1, question.min_choices), high))
-        other = rng.choice(COMMENTS) if any(question.choice(i).other_prompt for i in picked) else ""
-        survey.answer(question_id, picked, other)
-    else:
-        survey.answer(question_id, rng.choice(COMMENTS) if rng.random() < 0.3 else "")
+    value, other_text = QUESTION_TYPES[question.type].demo_answer(question, rng, satisfied)
+    survey.answer(question_id, value, other_text)
 
 
-def demo_moments(count: int, now: datetime, policy: IntegrityPolicy, rng: random.Random
-                 ) -> list[datetime]:  # fmt: skip
+def demo_moments(
+    count: int, now: datetime, policy: IntegrityPolicy, rng: random.Random
+) -> list[datetime]:
     """`count` finishing moments before `now`, oldest first, about three minutes apart and
     all within the unit's opening hours (config `integrity`), so that demo answers are
     not flagged after_hours: walking back from now, closed time is skipped."""
@@ -96,8 +84,13 @@ def make_demo_answers(core: KioskCore, count: int, seed: int | None = None) -> i
     dossiers: set[str] = set()
     for moment in moments:
         survey = core.new_survey(rng.choice(("vi",) * 9 + ("en",)))
-        survey.now = lambda moment=moment: moment
+        survey.now = _at(moment)
         survey.started_at = moment - timedelta(seconds=rng.randint(20, 90))
         fill_survey(survey, rng, dossiers)
         core.save(survey.finish())
     return count
+
+
+def _at(moment: datetime) -> Callable[[], datetime]:
+    """A clock stopped at `moment`: each demo answer finishes at its own moment."""
+    return lambda: moment

@@ -32,7 +32,7 @@ def test_demo_data_then_export_jsonl_and_csv(tmp_path):
     for record in records:
         assert not {"phone", "citizen_id", "phone_hash", "citizen_id_hash"} & set(record)
         if record["verdict"] == "not_satisfied":
-            assert record["reasons"]
+            assert record["answers"]["reasons"]["value"]
 
     out = tmp_path / "answers.csv"
     kiosk("export", "--format", "csv", "--data-dir", data, "--out", str(out))
@@ -94,7 +94,13 @@ def test_the_csv_export_is_for_excel_in_vietnamese_and_local_time(tmp_path):
     [row] = list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
     assert list(row)[:3] == ["Số thứ tự", "Mã phiếu", "Mẫu phiếu"]
     assert row["Đánh giá"] == "Chưa hài lòng"
-    assert row["Nội dung chưa hài lòng"] == "Về tiến độ, kết quả giải quyết TTHC; Lý do khác"
+    assert row["verdict — Ông/bà có hài lòng với việc giải quyết thủ tục hành chính?"] == (
+        "Chưa hài lòng"
+    )
+    reasons = "reasons — Vui lòng lựa chọn nội dung ông bà “Chưa Hài lòng”"
+    assert row[reasons] == "Về tiến độ, kết quả giải quyết TTHC; Lý do khác"
+    assert row["reasons — Lý do khác (ghi rõ)"] == "Phải chờ lâu"
+    assert row["comment — Các ý kiến góp ý khác"] == ""  # not asked after "Chưa hài lòng"
     assert row["Hoàn thành lúc"] == "26/11/2026 13:30:05"  # the unit's time, not UTC
     assert row["Trạng thái"] == "Hoàn thành"
     text = raw.decode("utf-8")
@@ -102,5 +108,8 @@ def test_the_csv_export_is_for_excel_in_vietnamese_and_local_time(tmp_path):
         assert secret not in text
     jsonl = kiosk("export", "--format", "jsonl", "--data-dir", str(data))
     [record] = [json.loads(line) for line in jsonl.stdout.splitlines()]  # codes stay in JSONL
-    assert record["reasons"] == ["progress", "other"]
+    assert record["answers"] == {
+        "verdict": {"value": "not_satisfied", "other_text": ""},
+        "reasons": {"value": ["progress", "other"], "other_text": "Phải chờ lâu"},
+    }
     assert record["finished_at"] == "2026-11-26T06:30:05Z"

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.domain.flow import IDENTIFICATION, Survey
+from kiosk.domain.flow import IDENTIFICATION, Answer, Survey
 from kiosk.domain.forms import load_form
 from kiosk.domain.identification import IdentificationPolicy
+from kiosk.domain.questions.summary import QuickSummary, quick_summary
 from tests.conftest import ROOT
 
 FORM = load_form(ROOT / "assets" / "forms" / "danang-2223.yaml")
@@ -46,8 +47,8 @@ def test_satisfied_path_with_comment():
     assert not s.advance()
     done = s.finish()
     assert done.complete and done.verdict == "satisfied"
-    assert done.comment == "Cán bộ nhiệt tình"
-    assert done.reasons == []
+    assert done.answers == {"verdict": Answer("satisfied"), "comment": Answer("Cán bộ nhiệt tình")}
+    assert quick_summary(FORM, done.answers) == QuickSummary([], "Cán bộ nhiệt tình")
     assert done.id_method == "typed"
     assert done.identity == PERSON
     assert done.duration_ms > 0
@@ -64,8 +65,8 @@ def test_not_satisfied_needs_a_reason_and_keeps_other_text():
         s.finish()
     assert s.answer("reasons", ["progress", "other"], "Chờ quá lâu") == ""
     done = s.finish()
-    assert done.reasons == ["progress", "other"]
-    assert done.comment == "Chờ quá lâu"
+    assert done.answers["reasons"] == Answer(["progress", "other"], "Chờ quá lâu")
+    assert quick_summary(FORM, done.answers) == QuickSummary(["progress", "other"], "Chờ quá lâu")
 
 
 def test_other_reason_ticked_needs_its_text():
@@ -86,7 +87,8 @@ def test_changing_the_verdict_drops_answers_that_no_longer_apply():
     assert s.current == "comment"
     s.answer("comment", "")
     done = s.finish()
-    assert done.verdict == "satisfied" and done.reasons == []
+    assert done.verdict == "satisfied" and "reasons" not in done.answers
+    assert quick_summary(FORM, done.answers).reasons == []
 
 
 def test_back_from_the_first_step_means_the_welcome_screen():
@@ -100,7 +102,8 @@ def test_walking_away_after_the_verdict_keeps_it_without_reasons():
     left = s.abandon(keep_incomplete=True)
     assert left is not None and not left.complete
     assert left.verdict == "not_satisfied"
-    assert left.reasons == []
+    assert left.answers == {"verdict": Answer("not_satisfied")}
+    assert quick_summary(FORM, left.answers) == QuickSummary([], "")
     assert s.abandon(keep_incomplete=False) is None
 
 
@@ -138,19 +141,24 @@ def test_text_is_stored_nfc():
     s.advance()
     decomposed = "Ha\u0300i lo\u0300ng"  # "Hài lòng" with combining grave accents
     s.answer("comment", decomposed)
-    assert s.finish().comment == "Hài lòng"
+    assert s.finish().answers["comment"].value == "Hài lòng"
 
 
 @given(
     st.lists(
         st.tuples(
             st.sampled_from(["answer", "advance", "back", "ident"]),
-            st.one_of(st.text(max_size=5), st.lists(st.sampled_from(
-                ["progress", "other", "x", "satisfied", "not_satisfied"]), max_size=3)),
+            st.one_of(
+                st.text(max_size=5),
+                st.lists(
+                    st.sampled_from(["progress", "other", "x", "satisfied", "not_satisfied"]),
+                    max_size=3,
+                ),
+            ),
         ),
         max_size=25,
     )
-)  # fmt: skip
+)
 def test_no_sequence_of_taps_breaks_the_survey(actions):
     s = survey()
     for action, value in actions:
@@ -170,4 +178,5 @@ def test_no_sequence_of_taps_breaks_the_survey(actions):
         done = s.finish()
         assert done.id_method == "typed"
         assert done.verdict in (None, "satisfied", "not_satisfied")
-        assert all(r in {c.id for c in FORM.question("reasons").choices} for r in done.reasons)
+        reasons = quick_summary(FORM, done.answers).reasons
+        assert all(r in {c.id for c in FORM.question("reasons").choices} for r in reasons)

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.domain.forms import load_form
+from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.domain.yamlfile import FileProblems
 from tests.conftest import ROOT
 
@@ -150,13 +151,23 @@ yaml_values = st.recursive(
 )
 form_like = st.fixed_dictionaries(
     {"id": yaml_values, "version": yaml_values, "title": yaml_values},
-    optional={"questions": st.lists(
-        st.fixed_dictionaries({"id": yaml_values, "type": st.sampled_from(
-            ["single_choice", "multi_choice", "text", "scale", "bogus"])},
-            optional={"text": yaml_values, "choices": yaml_values, "when": yaml_values,
-                      "min": yaml_values, "max": yaml_values, "role": yaml_values}),
-        max_size=4)},
-)  # fmt: skip
+    optional={
+        "questions": st.lists(
+            st.fixed_dictionaries(
+                {"id": yaml_values, "type": st.sampled_from([*QUESTION_TYPES, "bogus"])},
+                optional={
+                    "text": yaml_values,
+                    "choices": yaml_values,
+                    "when": yaml_values,
+                    "min": yaml_values,
+                    "max": yaml_values,
+                    "role": yaml_values,
+                },
+            ),
+            max_size=4,
+        )
+    },
+)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -1,5 +1,7 @@
 """The SQLite store: pragmas, one transaction per answer, migrations, personal data."""
 
+import csv
+import io
 import json
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -15,8 +17,9 @@ from sqlalchemy.orm import Session
 from kiosk.domain.flow import Survey
 from kiosk.domain.forms import load_form
 from kiosk.domain.identification import IdentificationPolicy
-from kiosk.store.answers import Context, count_answers, save_answer
+from kiosk.store.answers import Context, count_answers, iter_answers, save_answer
 from kiosk.store.engine import make_engine
+from kiosk.store.export import write_export
 from kiosk.store.migrate import SCHEMA_HEAD, current_revision, head_revision, upgrade
 from kiosk.store.models import Base, OutboxEntry, Response
 from kiosk.store.personal import DayKeys, PersonalData
@@ -70,7 +73,7 @@ def test_migrations_reach_head_and_match_the_models(engine):
 
 
 def test_answer_and_outbox_entry_are_written_together(engine, personal):
-    sequence = save_answer(engine, finished(), CONTEXT, personal)
+    sequence = save_answer(engine, finished(), FORM, CONTEXT, personal)
     with Session(engine) as session:
         row = session.get(Response, sequence)
         assert row.verdict == "not_satisfied"
@@ -89,7 +92,7 @@ def test_a_failing_outbox_write_leaves_no_answer_behind(engine, personal):
     event.listen(OutboxEntry, "before_insert", refuse)
     try:
         with pytest.raises(OperationalError):
-            save_answer(engine, finished(), CONTEXT, personal)
+            save_answer(engine, finished(), FORM, CONTEXT, personal)
     finally:
         event.remove(OutboxEntry, "before_insert", refuse)
     assert count_answers(engine) == 0
@@ -97,15 +100,15 @@ def test_a_failing_outbox_write_leaves_no_answer_behind(engine, personal):
 
 def test_same_uuid_cannot_be_stored_twice(engine, personal):
     answer = finished()
-    save_answer(engine, answer, CONTEXT, personal)
+    save_answer(engine, answer, FORM, CONTEXT, personal)
     with pytest.raises(Exception, match="UNIQUE"):
-        save_answer(engine, answer, CONTEXT, personal)
+        save_answer(engine, answer, FORM, CONTEXT, personal)
     assert count_answers(engine) == 1
 
 
 def test_not_enrolled_kiosk_keeps_only_the_days_id_hash(engine, personal):
     answer = finished()
-    sequence = save_answer(engine, answer, CONTEXT, personal)
+    sequence = save_answer(engine, answer, FORM, CONTEXT, personal)
     with Session(engine) as session:
         row = session.get(Response, sequence)
     assert row.personal_sealed is None
@@ -117,7 +120,7 @@ def test_not_enrolled_kiosk_keeps_only_the_days_id_hash(engine, personal):
 def test_enrolled_kiosk_seals_personal_data_for_the_portal_only(engine, personal):
     portal_key = PrivateKey.generate()
     personal = personal.with_public_key(bytes(portal_key.public_key))
-    sequence = save_answer(engine, finished(), CONTEXT, personal)
+    sequence = save_answer(engine, finished(), FORM, CONTEXT, personal)
     with Session(engine) as session:
         sealed = session.scalars(select(Response.personal_sealed)).one()
     assert sequence == 1
@@ -135,3 +138,83 @@ def test_the_days_hash_key_is_made_once_and_private(tmp_path):
     [path] = (tmp_path / "keys").iterdir()
     assert path.name == "day-2026-11-23.key"
     assert path.stat().st_mode & 0o077 == 0  # nothing for the group or others
+
+
+LONG_FORM = """
+id: long
+version: 2
+title: {vi: Phiếu dài, en: Long form}
+questions:
+  - id: q7
+    type: single_choice
+    text: {vi: Kết quả trả, en: Result}
+    choices:
+      - {id: on_time, label: {vi: Đúng hẹn, en: On time}}
+      - {id: late, label: {vi: Trễ hẹn, en: Late}}
+  - id: q9
+    type: scale
+    text: {vi: Tiếp cận dịch vụ, en: Access}
+  - id: q15
+    type: multi_choice
+    text: {vi: Kênh thông tin, en: Channels}
+    choices:
+      - {id: web, label: {vi: Cổng dịch vụ công, en: Portal}}
+      - {id: desk, label: {vi: Tại quầy, en: Desk}}
+      - {id: else, label: {vi: Khác, en: Other}, other: {vi: Ghi rõ, en: Say which}}
+  - id: q16
+    type: multi_choice
+    text: {vi: Ưu tiên cải cách, en: Priorities}
+    choices:
+      - {id: fees, label: {vi: Phí, en: Fees}}
+      - {id: time, label: {vi: Thời gian, en: Time}}
+  - id: q20
+    type: text
+    required: false
+    text: {vi: Góp ý, en: Comments}
+"""
+
+
+def test_the_export_carries_each_questions_answer_as_itself(engine, personal, tmp_path):
+    """No question is merged into another: a column each (CSV), `answers` whole (JSONL)."""
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_FORM, encoding="utf-8")
+    form = load_form(path)
+    s = Survey(form, IdentificationPolicy(fields=(), required=(), one_of=()))
+    for qid, value, other in (
+        ("q7", "late", ""),
+        ("q9", "4", ""),
+        ("q15", ["web", "else"], "Zalo"),
+        ("q16", ["time"], ""),
+        ("q20", "Chờ lâu", ""),
+    ):
+        assert s.answer(qid, value, other) == ""
+        s.advance()
+    save_answer(engine, s.finish(), form, CONTEXT, personal)
+
+    out = io.StringIO()
+    assert write_export(iter_answers(engine), "csv", out, form, "Asia/Ho_Chi_Minh") == 1
+    [row] = csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff")))
+    assert {k: v for k, v in row.items() if k.startswith("q")} == {
+        "q7 — Kết quả trả": "Trễ hẹn",
+        "q9 — Tiếp cận dịch vụ": "Hài lòng",
+        "q15 — Kênh thông tin": "Cổng dịch vụ công; Khác",
+        "q15 — Khác (ghi rõ)": "Zalo",
+        "q16 — Ưu tiên cải cách": "Thời gian",
+        "q20 — Góp ý": "Chờ lâu",
+    }
+    assert row["Đánh giá"] == ""  # this form has no verdict
+
+    out = io.StringIO()
+    write_export(iter_answers(engine), "jsonl", out, form, "Asia/Ho_Chi_Minh")
+    record = json.loads(out.getvalue())
+    assert record["answers"] == {
+        "q7": {"value": "late", "other_text": ""},
+        "q9": {"value": "4", "other_text": ""},
+        "q15": {"value": ["web", "else"], "other_text": "Zalo"},
+        "q16": {"value": ["time"], "other_text": ""},
+        "q20": {"value": "Chờ lâu", "other_text": ""},
+    }
+    assert not {"reasons", "comment"} & set(record)
+    with Session(engine) as session:  # the contract's quick-form summary, for receivers
+        stored = session.scalars(select(Response)).one()
+        assert (stored.reasons, stored.comment) == (["web", "else", "time"], "Chờ lâu\nZalo")

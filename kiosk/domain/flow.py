@@ -8,15 +8,16 @@ citizen leaves by walking away after the verdict (or nothing at all).
 
 from __future__ import annotations
 
-import unicodedata
 import uuid as uuid_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from time import monotonic
 
-from kiosk.domain.forms import Form, Question
+from kiosk.domain.forms import AnswerValue, Form, Question
 from kiosk.domain.identification import IdentificationPolicy
+from kiosk.domain.questions import QUESTION_TYPES
+from kiosk.domain.questions.base import nfc
 from kiosk.domain.validators import Check
 
 IDENTIFICATION = "identification"
@@ -44,16 +45,9 @@ class FinishedAnswer:
     id_method: str
     identity: dict[str, str]
     answers: dict[str, Answer]
+    # The choice given for the form's `role: verdict` question, if any.
     verdict: str | None
     complete: bool
-    # For the quick form's columns: every chosen id of multi-choice questions, and every
-    # free text (text questions and "other" boxes), joined.
-    reasons: list[str]
-    comment: str
-
-
-def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
 
 
 @dataclass
@@ -80,7 +74,7 @@ class Survey:
     # --- where we are -------------------------------------------------------------
     def steps(self) -> list[str]:
         """The steps as they stand now: identification (if asked) and applicable questions."""
-        values = {qid: a.value for qid, a in self.answers.items()}
+        values: dict[str, AnswerValue] = {qid: a.value for qid, a in self.answers.items()}
         steps = [IDENTIFICATION] if self.policy.enabled else []
         steps += [q.id for q in self.form.questions if q.applies(values)]
         return steps
@@ -131,10 +125,10 @@ class Survey:
     def answer(self, question_id: str, value: str | list[str], other_text: str = "") -> str:
         """Record an answer; return a problem code ('' when accepted)."""
         question = self.form.question(question_id)
-        problem = _problem_of(question, value, other_text)
+        kind = QUESTION_TYPES[question.type]
+        problem = kind.problem(question, value, other_text)
         if not problem:
-            text = nfc(value) if isinstance(value, str) and question.type == "text" else value
-            self.answers[question_id] = Answer(text, nfc(other_text))
+            self.answers[question_id] = Answer(kind.clean(value), nfc(other_text))
         return problem
 
     def draft(self, question_id: str) -> Answer | None:
@@ -166,10 +160,12 @@ class Survey:
         """Steps that still need an answer: identification, applicable required questions."""
         pending = [IDENTIFICATION] if self.policy.enabled and not self.identified else []
         return pending + [
-            qid for qid in self.steps()
-            if qid != IDENTIFICATION and self.form.question(qid).required
+            qid
+            for qid in self.steps()
+            if qid != IDENTIFICATION
+            and self.form.question(qid).required
             and qid not in self.answers
-        ]  # fmt: skip
+        ]
 
     def finish(self) -> FinishedAnswer:
         if self.missing():
@@ -190,41 +186,17 @@ class Survey:
     def _result(self, kept: dict[str, Answer], complete: bool) -> FinishedAnswer:
         verdict_q = self.form.verdict
         verdict = kept.get(verdict_q.id) if verdict_q else None
-        types = {q.id: q.type for q in self.form.questions}
-        reasons = [v for qid, a in kept.items() if types[qid] == "multi_choice" for v in a.value]
-        texts = [a.value for qid, a in kept.items() if types[qid] == "text" and a.value]
-        texts += [a.other_text for a in kept.values() if a.other_text]
         return FinishedAnswer(
-            uuid=self.uuid, form_id=self.form.id, form_version=self.form.version,
-            language=self.language, started_at=self.started_at, finished_at=self.now(),
+            uuid=self.uuid,
+            form_id=self.form.id,
+            form_version=self.form.version,
+            language=self.language,
+            started_at=self.started_at,
+            finished_at=self.now(),
             duration_ms=int((self.clock() - self._started_mono) * 1000),
-            id_method=self.id_method, identity=dict(self.identity), answers=kept,
+            id_method=self.id_method,
+            identity=dict(self.identity),
+            answers=kept,
             verdict=verdict.value if verdict and isinstance(verdict.value, str) else None,
-            complete=complete, reasons=reasons, comment="\n".join(texts),
-        )  # fmt: skip
-
-
-def _problem_of(question: Question, value: str | list[str], other_text: str) -> str:
-    ids = {c.id for c in question.choices}
-    if question.type in ("single_choice", "scale"):
-        return "" if isinstance(value, str) and value in ids else "answer.unknown_choice"
-    if question.type == "multi_choice":
-        if not isinstance(value, list) or any(v not in ids for v in value):
-            return "answer.unknown_choice"
-        if len(set(value)) != len(value):
-            return "answer.unknown_choice"
-        if len(value) < question.min_choices:
-            return "answer.choose_one"
-        if question.max_choices is not None and len(value) > question.max_choices:
-            return "answer.too_many"
-        if len(other_text) > question.max_length:
-            return "answer.too_long"
-        needs_text = any(question.choice(v).other_prompt for v in value)  # ids checked above
-        if needs_text and not nfc(other_text).strip():
-            return "answer.other_required"  # "Lý do khác" ticked with nothing written
-        return ""
-    if not isinstance(value, str):
-        return "answer.not_text"
-    if question.required and not nfc(value):
-        return "answer.text_required"
-    return "answer.too_long" if len(nfc(value)) > question.max_length else ""
+            complete=complete,
+        )

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from kiosk import __version__
 from kiosk.domain.flow import FinishedAnswer
+from kiosk.domain.forms import Form
 from kiosk.domain.identification import PERSONAL_FIELDS
 from kiosk.domain.integrity import AnswerFacts, History, IntegrityPolicy, flags_for
 from kiosk.domain.pin import verify_pin
+from kiosk.domain.questions.summary import quick_summary
 from kiosk.store.models import KioskState, OutboxEntry, Response
 from kiosk.store.personal import PersonalData
 
@@ -33,9 +35,15 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> Response:
+def to_row(
+    answer: FinishedAnswer, form: Form, context: Context, personal: PersonalData
+) -> Response:
+    """The row for an answer to `form`: every question's answer as itself (`answers`)."""
     identity = answer.identity
     private = {k: v for k, v in identity.items() if k in PERSONAL_FIELDS}
+    # The contract's quick-form summary (`reasons`, `comment`), kept for the receivers
+    # that read them; worked out in one place from the answers and the form.
+    summary = quick_summary(form, answer.answers)
     return Response(
         uuid=answer.uuid,
         form_id=answer.form_id,
@@ -50,8 +58,8 @@ def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> 
         id_method=answer.id_method,
         status="complete" if answer.complete else "incomplete",
         verdict=answer.verdict,
-        reasons=answer.reasons,
-        comment=answer.comment,
+        reasons=summary.reasons,
+        comment=summary.comment,
         answers={
             qid: {"value": a.value, "other_text": a.other_text} for qid, a in answer.answers.items()
         },
@@ -71,19 +79,21 @@ def to_row(answer: FinishedAnswer, context: Context, personal: PersonalData) -> 
 def save_answer(
     engine: Engine,
     answer: FinishedAnswer,
+    form: Form,
     context: Context,
     personal: PersonalData,
     policy: IntegrityPolicy | None = None,
     officer_id_hash: str = "",
 ) -> int:
-    """Write the answer and its outbox entry in one transaction; return its local sequence.
+    """Write the answer to `form` and its outbox entry in one transaction; return its
+    local sequence.
 
     With a policy, the answer's integrity flags are worked out in the same transaction
     (BEGIN IMMEDIATE: no other writer between the look at history and the write).
     Raises whatever the disk raises (full, read-only): the caller must not thank the
     citizen unless this returned.
     """
-    row = to_row(answer, context, personal)
+    row = to_row(answer, form, context, personal)
     with Session(engine) as session, session.begin():
         if policy is not None:
             row.flags = list(_flags(session, row, answer, policy, officer_id_hash))
@@ -94,21 +104,37 @@ def save_answer(
     return sequence
 
 
-def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: IntegrityPolicy,
-           officer_id_hash: str):  # fmt: skip
+def _flags(
+    session: Session,
+    row: Response,
+    answer: FinishedAnswer,
+    policy: IntegrityPolicy,
+    officer_id_hash: str,
+) -> tuple[str, ...]:
     finished = answer.finished_at.astimezone(timezone.utc)
     complete = Response.status == "complete"
     previous = session.scalar(select(func.max(Response.finished_at)).where(complete))
     window_start = _naive_utc(finished - timedelta(seconds=policy.burst_window_s))
-    in_window = session.scalar(select(func.count(Response.id)).where(
-        complete, Response.finished_at >= window_start)) or 0  # fmt: skip
+    in_window = (
+        session.scalar(
+            select(func.count(Response.id)).where(complete, Response.finished_at >= window_start)
+        )
+        or 0
+    )
     same_id = 0
     if row.citizen_id_hash:
         start, end = policy.day_bounds(finished)
-        same_id = session.scalar(select(func.count(Response.id)).where(
-            complete, Response.citizen_id_hash == row.citizen_id_hash,
-            Response.finished_at >= _naive_utc(start), Response.finished_at < _naive_utc(end),
-        )) or 0  # fmt: skip
+        same_id = (
+            session.scalar(
+                select(func.count(Response.id)).where(
+                    complete,
+                    Response.citizen_id_hash == row.citizen_id_hash,
+                    Response.finished_at >= _naive_utc(start),
+                    Response.finished_at < _naive_utc(end),
+                )
+            )
+            or 0
+        )
     history = History(
         previous_finished_at=previous.replace(tzinfo=timezone.utc) if previous else None,
         finished_within_burst_window=in_window,
@@ -116,9 +142,12 @@ def _flags(session: Session, row: Response, answer: FinishedAnswer, policy: Inte
     )
     typed_id = answer.identity.get("citizen_id", "")
     officer_self = bool(officer_id_hash and typed_id and verify_pin(typed_id, officer_id_hash))
-    facts = AnswerFacts(finished_at=finished, identified=bool(answer.identity),
-                        has_citizen_id=bool(row.citizen_id_hash),
-                        officer_self=officer_self)  # fmt: skip
+    facts = AnswerFacts(
+        finished_at=finished,
+        identified=bool(answer.identity),
+        has_citizen_id=bool(row.citizen_id_hash),
+        officer_self=officer_self,
+    )
     return flags_for(facts, history, policy)
 
 

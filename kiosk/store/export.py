@@ -1,8 +1,11 @@
 """Exporting stored answers for staff and IT, without personal data (CSV or JSON lines).
 
-JSON lines are for programs: codes, UTC times. The CSV is for people who open it in Excel:
-UTF-8 with a byte-order mark (or Excel reads the Vietnamese as Latin-1), Vietnamese column
-names, the form's Vietnamese labels for the verdict and reasons, and the unit's local time.
+Each question's answer is exported as itself. JSON lines are for programs: codes, UTC
+times, and `answers` (question id → value and other text). The CSV is for people who open
+it in Excel: UTF-8 with a byte-order mark (or Excel reads the Vietnamese as Latin-1),
+Vietnamese column names, the unit's local time, and after the columns every answer has,
+one column per question of the form ("id — its Vietnamese text") with the chosen choices'
+Vietnamese labels (or the text written), plus one for the text of an "other" choice.
 """
 
 from __future__ import annotations
@@ -14,18 +17,33 @@ import os
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from kiosk.domain.clock import local_text
-from kiosk.domain.forms import Form, localized
+from kiosk.domain.forms import Form, Question, localized
 from kiosk.store.files import sync_folder
 from kiosk.store.models import Response
 
+# The columns every answer has, whatever its form; then come its answers.
 COLUMNS = (
-    "sequence", "uuid", "form_id", "form_version", "unit_code", "counter", "device_id",
-    "officer", "started_at", "finished_at", "duration_ms", "id_method", "status", "verdict",
-    "reasons", "comment", "language", "dossier_code", "delivered",
-)  # fmt: skip
+    "sequence",
+    "uuid",
+    "form_id",
+    "form_version",
+    "unit_code",
+    "counter",
+    "device_id",
+    "officer",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "id_method",
+    "status",
+    "verdict",
+    "language",
+    "dossier_code",
+    "delivered",
+)
 
 # The CSV's header, column by column.
 HEADERS = {
@@ -43,14 +61,14 @@ HEADERS = {
     "id_method": "Cách định danh",
     "status": "Trạng thái",
     "verdict": "Đánh giá",
-    "reasons": "Nội dung chưa hài lòng",
-    "comment": "Các ý kiến góp ý khác",
     "language": "Ngôn ngữ",
     "dossier_code": "Mã hồ sơ",
     "delivered": "Đã gửi về cổng",
 }
 ID_METHODS = {"typed": "Nhập trên máy", "qr": "Quét mã QR", "none": "Không định danh"}
 STATUSES = {"complete": "Hoàn thành", "incomplete": "Chưa hoàn thành"}
+# After the label of a choice that asks for a text ("Lý do khác"): the column of that text.
+WRITTEN = "(ghi rõ)"
 BOM = "\ufeff"
 
 
@@ -73,46 +91,83 @@ def _record(row: Response) -> dict[str, object]:
         "id_method": row.id_method,
         "status": row.status,
         "verdict": row.verdict or "",
-        "reasons": list(row.reasons),
-        "comment": row.comment,
+        "answers": row.answers,
         "language": row.language,
         "dossier_code": row.dossier_code or "",
         "delivered": bool(row.outbox and row.outbox.state == "delivered"),
     }
 
 
-def _labels(form: Form) -> dict[str, str]:
-    """Every choice's Vietnamese label by its id (verdicts and reasons)."""
-    return {c.id: localized(c.label, "vi") for q in form.questions for c in q.choices}
+class _AnswerColumns:
+    """The CSV's columns for the form's questions: headers, and each row's cells."""
+
+    def __init__(self, form: Form):
+        # Each question, with the label of its choice that asks for a text (or None).
+        self.questions = [(q, _other(q)) for q in form.questions]
+        self.headers: list[str] = []
+        for question, other in self.questions:
+            self.headers.append(_header(question, localized(question.text, "vi")))
+            if other is not None:
+                self.headers.append(_header(question, f"{other} {WRITTEN}"))
+
+    def cells(self, answers: dict[str, Any]) -> list[str]:
+        cells: list[str] = []
+        for question, other in self.questions:
+            given = answers.get(question.id) or {}
+            cells.append(_shown(question, given.get("value")))
+            if other is not None:
+                cells.append(given.get("other_text") or "")
+        return cells
 
 
-def _for_people(row: Response, labels: dict[str, str], zone: str) -> dict[str, object]:
+def _header(question: Question, words: str) -> str:
+    # The id first: it tells apart questions of like wording, and matches the form file.
+    return f"{question.id} — {words}"
+
+
+def _other(question: Question) -> str | None:
+    """The Vietnamese label of the question's choice that asks for a text, if it has one."""
+    return next((localized(c.label, "vi") for c in question.choices if c.other_prompt), None)
+
+
+def _shown(question: Question, value: object) -> str:
+    """An answer as a clerk reads it: the chosen choices' labels, or the text written."""
+    given = value if isinstance(value, list) else [] if value is None else [value]
+    shown = []
+    for item in given:
+        choice = question.choice(str(item))
+        shown.append(localized(choice.label, "vi") if choice else str(item))
+    return "; ".join(shown)
+
+
+def _for_people(row: Response, form: Form, columns: _AnswerColumns, zone: str) -> list[object]:
     record = _record(row)
+    verdict = form.verdict
     record.update(
         started_at=local_text(row.started_at, zone, seconds=True),
         finished_at=local_text(row.finished_at, zone, seconds=True),
         id_method=ID_METHODS.get(row.id_method, row.id_method),
         status=STATUSES.get(row.status, row.status),
-        verdict=labels.get(row.verdict or "", row.verdict or ""),
-        reasons="; ".join(labels.get(r, r) for r in row.reasons),
+        verdict=_shown(verdict, row.verdict) if verdict else row.verdict or "",
         delivered="Có" if record["delivered"] else "Chưa",
     )
-    return {HEADERS[k]: v for k, v in record.items()}
+    return [record[c] for c in COLUMNS] + columns.cells(row.answers or {})
 
 
 def write_export(rows: Iterable[Response], fmt: str, out: TextIO, form: Form, zone: str) -> int:
     """Write the rows as 'csv' (for people: see above) or 'jsonl'; return how many.
 
-    `form` gives the CSV its labels; `zone` is the unit's time zone (integrity.timezone).
+    `form` gives the CSV its answer columns and labels; `zone` is the unit's time zone
+    (integrity.timezone).
     """
     count = 0
     if fmt == "csv":
         out.write(BOM)
-        writer = csv.DictWriter(out, fieldnames=[HEADERS[c] for c in COLUMNS])
-        writer.writeheader()
-        labels = _labels(form)
+        writer = csv.writer(out)
+        columns = _AnswerColumns(form)
+        writer.writerow([HEADERS[c] for c in COLUMNS] + columns.headers)
         for row in rows:
-            writer.writerow(_for_people(row, labels, zone))
+            writer.writerow(_for_people(row, form, columns, zone))
             count += 1
     else:
         for row in rows:

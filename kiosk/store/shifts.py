@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, time, timezone
 
 from sqlalchemy import Engine, func, select
@@ -26,8 +27,11 @@ def current_shift(engine: Engine) -> Shift | None:
 
 
 def start_shift(engine: Engine, shift: Shift) -> None:
-    data = {"officer": shift.officer, "counter": shift.counter,
-            "started_at": shift.started_at.isoformat()}  # fmt: skip
+    data = {
+        "officer": shift.officer,
+        "counter": shift.counter,
+        "started_at": shift.started_at.isoformat(),
+    }
     set_state(engine, KEY, json.dumps(data))
 
 
@@ -35,17 +39,27 @@ def end_shift(engine: Engine) -> None:
     set_state(engine, KEY, "")
 
 
-def summarize(engine: Engine, shift: Shift, now: datetime, policy: IntegrityPolicy,
-              target_year: int) -> ShiftSummary:  # fmt: skip
+def summarize(
+    engine: Engine,
+    shift: Shift,
+    now: datetime,
+    policy: IntegrityPolicy,
+    target_year: int,
+    satisfied_verdicts: Collection[str],
+) -> ShiftSummary:
     """Counts only: the shift's complete answers and satisfied ones, and the tablet's
-    progress this year and month (the unit's local calendar) towards the target."""
+    progress this year and month (the unit's local calendar) towards the target.
+
+    `satisfied_verdicts` are the verdicts that count as satisfied: the form's
+    (`Form.satisfied_verdicts`, its verdict's choices marked `satisfied: true`)."""
     since = _naive(shift.started_at)
     mine = select(func.count(Response.id)).where(
         COMPLETE, Response.officer == shift.officer, Response.finished_at >= since
     )
     with Session(engine) as session:
         answers = session.scalar(mine) or 0
-        satisfied = session.scalar(mine.where(Response.verdict == "satisfied")) or 0
+        liked = mine.where(Response.verdict.in_(list(satisfied_verdicts)))
+        satisfied = session.scalar(liked) or 0
     return ShiftSummary(shift, answers, satisfied, progress(engine, now, policy, target_year))
 
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from importlib import import_module
 
+# Screen name → "module:Class". A question type names the screen that asks it
+# (kiosk.domain.questions); every question screen takes
+# `load(question, previous_answer_or_None, is_last_step)`. This module imports no Kivy:
+# the registry's test reads these names without a display.
 SCREENS = {
     "welcome": "welcome:WelcomeScreen",
     "identification": "identification:IdentificationScreen",

@@ -11,6 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
+from kiosk.domain.flow import Answer
 from kiosk.domain.forms import Question, localized
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -47,7 +48,7 @@ class MultiChoiceScreen(KioskScreen):
     problem = StringProperty("")
     last_step = BooleanProperty(True)
 
-    def load(self, question: Question, previous, last_step: bool) -> None:
+    def load(self, question: Question, previous: Answer | None, last_step: bool) -> None:
         lang = self.app.lang
         self.question = question
         self.question_text = localized(question.text, lang)
@@ -91,6 +92,8 @@ class MultiChoiceScreen(KioskScreen):
             slot.add_widget(self.other_box)
 
     def open_keyboard(self) -> None:
+        if self.other_box is None:  # only a choice with an `other` prompt opens it
+            return
         if self.keyboard_panel is None:  # one panel, reused: a keyboard is ~60 widgets
             self.keyboard_panel = KeyboardPanel(self._set_other_text)
         panel = self.keyboard_panel

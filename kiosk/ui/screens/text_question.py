@@ -10,6 +10,7 @@ from __future__ import annotations
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
+from kiosk.domain.flow import Answer
 from kiosk.domain.forms import Question, localized
 from kiosk.ui.qrimage import QRCodeImage  # noqa: F401 - used in text_question.kv
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -27,7 +28,7 @@ class TextQuestionScreen(KioskScreen):
     phone_url = StringProperty("")
     panel = None
 
-    def load(self, question: Question, previous, last_step: bool) -> None:
+    def load(self, question: Question, previous: Answer | None, last_step: bool) -> None:
         self.question = question
         self.question_text = localized(question.text, self.app.lang)
         self.hint = localized(question.hint, self.app.lang)

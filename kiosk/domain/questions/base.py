@@ -1,0 +1,154 @@
+"""What every question is made of (texts, choices), and what a question type must give.
+
+A `Question` is one entry of a form file, read by `kiosk.domain.forms`; a `QuestionType`
+is what one kind of question (single_choice, scale, …) adds to that: the keys it reads,
+its answer rule, its demo answerer, the screen that asks it and its words. The types are
+registered in `kiosk.domain.questions`.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from kiosk.domain.yamlfile import Checker, YList, YMap
+
+LANGUAGES = ("vi", "en")
+
+Text = dict[str, str]
+AnswerValue = str | list[str] | None
+# What a citizen gives for one question: a choice id, several ids, or text.
+Given = str | list[str]
+
+# Free texts the demo answerers write, as citizens do at a counter.
+DEMO_COMMENTS = (
+    "Cán bộ hướng dẫn nhiệt tình, chu đáo.",
+    "Thủ tục nhanh gọn, đúng hẹn.",
+    "Nên bố trí thêm ghế ngồi chờ.",
+    "Phải chờ lâu, đề nghị bố trí thêm cán bộ tiếp nhận.",
+    "Hướng dẫn trên trang dịch vụ công chưa rõ ràng.",
+)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: Text
+    # A choice that opens a text box ("Lý do khác"): the prompt shown above the box.
+    other_prompt: Text | None = None
+    satisfied: bool | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    text: Text
+    choices: tuple[Choice, ...] = ()
+    required: bool = True
+    min_choices: int = 0
+    max_choices: int | None = None
+    max_length: int = 1000
+    when: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    role: str = ""
+    hint: Text | None = None
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+    def applies(self, answers: Mapping[str, AnswerValue]) -> bool:
+        """Whether the question is asked, given the answers so far."""
+        for other, accepted in self.when.items():
+            given = answers.get(other)
+            picked = given if isinstance(given, list) else [given]
+            if not any(value in accepted for value in picked):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class TypeFields:
+    """What a type reads from a question's entry, beyond what every question has."""
+
+    choices: tuple[Choice, ...] = ()
+    min_choices: int = 0
+    max_choices: int | None = None
+
+
+def _unchanged(value: Given) -> Given:
+    return value
+
+
+@dataclass(frozen=True)
+class QuestionType:
+    """One kind of question, whole: from the form file to the screen and the demo data."""
+
+    # The keys it reads from a question's entry (beyond id, type, text, hint, required,
+    # max_length, when, role), and `read(entry, check, path, required)`, which reads and
+    # checks them when the form is loaded.
+    keys: frozenset[str]
+    read: Callable[[YMap, Checker, str, bool], TypeFields]
+    # The answer rule: `problem(question, value, other_text)` is a locale key, '' if accepted.
+    problem: Callable[[Question, Given, str], str]
+    # A citizen's plausible answer, (value, other_text), for demo data and benchmarks;
+    # `satisfied_share` is how often a choice marked `satisfied: true` is picked.
+    demo_answer: Callable[[Question, random.Random, float], tuple[Given, str]]
+    # The screen that asks it: a name in kiosk.ui.screens.SCREENS (the UI builds it).
+    screen: str
+    # Its words: every locale key its checks, answer rule and screen use.
+    words: tuple[str, ...]
+    # How an accepted value is kept (text: NFC, trimmed).
+    clean: Callable[[Given], Given] = _unchanged
+    # Whether it may be the form's `role: verdict`.
+    can_be_verdict: bool = False
+    # Which field of the wire contract's quick-form summary its answers feed ("reasons":
+    # the chosen ids, "comment": the text), or "" (see kiosk.domain.questions.summary).
+    summary_field: str = ""
+
+
+def read_text(
+    check: Checker, mapping: YMap, key: str, path: str, required: bool = True
+) -> Text | None:
+    """A text in every language (`{vi: …, en: …}`), or None when absent and optional."""
+    value = check.get(mapping, key, dict, path, required=required)
+    if value is None:
+        return None
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            check.problem(value, f"{path}.{key}.{lang}", "missing_language", lang=lang)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def read_choices(entry: YMap, check: Checker, path: str) -> tuple[Choice, ...]:
+    """The `choices` list of a question: ids, labels, an `other` prompt, `satisfied` marks."""
+    raw_choices = check.get(entry, "choices", list, path, default=YList())
+    choices: list[Choice] = []
+    for index, item in enumerate(raw_choices):
+        cpath = f"{path}.choices[{index}]"
+        if not isinstance(item, YMap):
+            check.problem(raw_choices, cpath, "not_a_mapping")
+            continue
+        check.unknown_keys(item, {"id", "label", "other", "satisfied"}, cpath)
+        cid = check.get(item, "id", str, cpath, default="")
+        if cid and any(c.id == cid for c in choices):
+            check.problem(item, f"{cpath}.id", "duplicate_id", id=cid)
+        label = read_text(check, item, "label", cpath) or {}
+        other = read_text(check, item, "other", cpath, required=False)
+        satisfied = check.get(item, "satisfied", bool, cpath, required=False)
+        choices.append(Choice(cid, label, other, satisfied))
+    if len(choices) < 2 and raw_choices:
+        check.problem(entry, f"{path}.choices", "too_few_choices")
+    return tuple(choices)
+
+
+def refuse_min_max(entry: YMap, check: Checker, path: str) -> None:
+    """`min` and `max` (how many choices may be ticked) belong to multi_choice only."""
+    if "min" in entry or "max" in entry:
+        check.problem(entry, f"{path}.min", "only_for_multi")
