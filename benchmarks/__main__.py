@@ -25,18 +25,27 @@ from tests import conftest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _spawn(which: str, data_dir: Path, stay: float = 0.0) -> subprocess.Popen:
+def _spawn(which: str, data_dir: Path, stay: float = 0.0) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "benchmarks.child", which, str(data_dir), "--stay", str(stay)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _line(child: subprocess.Popen[str]) -> str:
+    """The child's next line on stdout (READY, STORE: what it reached, and when)."""
+    assert child.stdout is not None  # _spawn pipes it
+    return child.stdout.readline()
 
 
 def _run_once(which: str, data_dir: Path) -> tuple[float, float, float]:
     """(seconds to the first frame, to the store being open, peak RSS in MiB) of a start."""
     child = _spawn(which, data_dir)
-    ready = float(child.stdout.readline().split()[1])
-    store = float(child.stdout.readline().split()[1]) if which == "kiosk" else ready
+    ready = float(_line(child).split()[1])
+    store = float(_line(child).split()[1]) if which == "kiosk" else ready
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     return ready, store, usage.ru_maxrss / 1024
@@ -63,10 +72,14 @@ def startup(runs: int, scratch: Path) -> None:
         f"ratio {kiosk_t / hello_t:.2f} (target <= 1.3; median of {runs}); best of "
         f"{runs}: {hello_best:.3f} s / {kiosk_best:.3f} s = {kiosk_best / hello_best:.2f}"
     )
-    print(f"store open   {store_t:.3f} s after start, all screens built (first start ever, "
-          f"with migrations: {first[1]:.3f} s, peak {first[2]:.1f} MiB)")  # fmt: skip
-    print(f"peak memory  bare Kivy {hello_m:.1f} MiB  kiosk {kiosk_m:.1f} MiB  "
-          f"above {kiosk_m - hello_m:.1f} MiB (target <= 40)")  # fmt: skip
+    print(
+        f"store open   {store_t:.3f} s after start, all screens built (first start ever, "
+        f"with migrations: {first[1]:.3f} s, peak {first[2]:.1f} MiB)"
+    )
+    print(
+        f"peak memory  bare Kivy {hello_m:.1f} MiB  kiosk {kiosk_m:.1f} MiB  "
+        f"above {kiosk_m - hello_m:.1f} MiB (target <= 40)"
+    )
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -77,15 +90,17 @@ def _cpu_seconds(pid: int) -> float:
 
 def idle_cpu(seconds: float, scratch: Path) -> None:
     child = _spawn("kiosk", scratch / "idle", stay=seconds + 10)
-    child.stdout.readline()
+    _line(child)
     time.sleep(2)  # let start-up work settle
     before, t0 = _cpu_seconds(child.pid), time.monotonic()
     time.sleep(seconds)
     used, elapsed = _cpu_seconds(child.pid) - before, time.monotonic() - t0
     child.kill()
     child.wait()
-    print(f"idle CPU     {100 * used / elapsed:.2f}% of one core over {elapsed:.0f} s "
-          f"on the welcome screen (target < 1%)")  # fmt: skip
+    print(
+        f"idle CPU     {100 * used / elapsed:.2f}% of one core over {elapsed:.0f} s "
+        f"on the welcome screen (target < 1%)"
+    )
 
 
 def tap_and_commit(rounds: int, scratch: Path) -> None:
@@ -135,12 +150,16 @@ def tap_and_commit(rounds: int, scratch: Path) -> None:
             kinds.setdefault(kind, []).append(timed_tap(widget()))
         pilot.tap(app.screen("thanks").ids.home)
     taps = sorted(t for times in kinds.values() for t in times)
-    print(f"tap → frame  median {1000 * statistics.median(taps):.1f} ms  "
-          f"p95 {1000 * taps[int(len(taps) * 0.95)]:.1f} ms over {len(taps)} taps "
-          f"(Xvfb + llvmpipe software GL)")  # fmt: skip
+    print(
+        f"tap → frame  median {1000 * statistics.median(taps):.1f} ms  "
+        f"p95 {1000 * taps[int(len(taps) * 0.95)]:.1f} ms over {len(taps)} taps "
+        f"(Xvfb + llvmpipe software GL)"
+    )
     for kind, times in kinds.items():
-        print(f"             {kind:27} median {1000 * statistics.median(times):.1f} ms  "
-              f"max {1000 * max(times):.1f} ms")  # fmt: skip
+        print(
+            f"             {kind:27} median {1000 * statistics.median(times):.1f} ms  "
+            f"max {1000 * max(times):.1f} ms"
+        )
 
     import random
 

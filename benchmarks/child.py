@@ -61,6 +61,7 @@ def main(which: str, data_dir: Path, stay: float) -> int:
     def store_ready(_dt) -> bool:
         # The kiosk takes answers once its store is open (a thread opens it after the
         # first frame) and its screens are built: from then on a citizen loses nothing.
+        assert app.core is not None, "the shipped config was refused"
         if not app.core.store_ready or not app.prebuilt:
             return True
         print(f"STORE {time.time() - _started_at():.4f}", flush=True)

@@ -20,9 +20,11 @@ FRAMES = 5
 
 def _ms(values: list[float]) -> str:
     values = sorted(values)
-    return (f"median {1000 * statistics.median(values):5.1f} ms  "
-            f"p95 {1000 * values[int(len(values) * 0.95)]:5.1f} ms  "
-            f"max {1000 * values[-1]:5.1f} ms")  # fmt: skip
+    return (
+        f"median {1000 * statistics.median(values):5.1f} ms  "
+        f"p95 {1000 * values[int(len(values) * 0.95)]:5.1f} ms  "
+        f"max {1000 * values[-1]:5.1f} ms"
+    )
 
 
 def main() -> None:
@@ -34,7 +36,7 @@ def main() -> None:
         "pyzbar + fallbacks": lambda grey: decode_frame(grey),
         "zxing-cpp": lambda grey: [r.bytes for r in zxingcpp.read_barcodes(grey)],
     }
-    times = {name: [] for name in decoders}
+    times: dict[str, list[float]] = {name: [] for name in decoders}
     read = {name: 0 for name in decoders}
     first = {name: 0 for name in decoders}
     for seed in range(1, RECEIPTS + 1):
@@ -53,8 +55,10 @@ def main() -> None:
     print(f"scan         {RECEIPTS} generated receipts × {FRAMES} frames, 640×480 grey")
     for name in decoders:
         share, on_first = 100 * read[name] / RECEIPTS, 100 * first[name] / RECEIPTS
-        print(f"             {name:19} {_ms(times[name])}  read {share:5.1f}% within "
-              f"{FRAMES} frames ({on_first:.1f}% on the first)")  # fmt: skip
+        print(
+            f"             {name:19} {_ms(times[name])}  read {share:5.1f}% within "
+            f"{FRAMES} frames ({on_first:.1f}% on the first)"
+        )
     ratio = statistics.median(times["pyzbar + fallbacks"]) / statistics.median(times["zxing-cpp"])
     print(f"             pyzbar + fallbacks / zxing-cpp, median time per frame: {ratio:.2f}")
 

@@ -19,8 +19,11 @@ def _sync_once(data_dir: Path, *extra: str) -> tuple[float, str]:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "sync", "--once", "--data-dir", str(data_dir), *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
     return time.perf_counter() - started, result.stderr
@@ -57,9 +60,11 @@ def drain(scratch: Path, answers: int, single: int) -> None:
     finally:
         portal.stop()
     batched_rate, single_rate = answers / batched_s, single / single_s
-    print(f"drain        {answers} answers in {batched_s:.1f} s ({batched_rate:.0f}/s, batches "
-          f"of 200) vs one POST per answer {single_rate:.0f}/s ({single} answers): "
-          f"{batched_rate / single_rate:.0f}x (goal >= 20x)")  # fmt: skip
+    print(
+        f"drain        {answers} answers in {batched_s:.1f} s ({batched_rate:.0f}/s, batches "
+        f"of 200) vs one POST per answer {single_rate:.0f}/s ({single} answers): "
+        f"{batched_rate / single_rate:.0f}x (goal >= 20x)"
+    )
     print(
         f"wire         {_bytes_per_answer(log):.0f} bytes per answer gzip'd without personal "
         f"data sealed, {_bytes_per_answer(sealed_log):.0f} with the sealed box (goal < 150)"
@@ -72,19 +77,26 @@ def fifty_kiosks(scratch: Path, per_kiosk: int, db: str, label: str) -> None:
         folders = [_filled(portal, scratch / f"{label}-{i}", per_kiosk) for i in range(50)]
         started = time.perf_counter()
         children = [
-            subprocess.Popen([sys.executable, "-m", "sync", "--once", "--data-dir", str(folder)],
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.Popen(
+                [sys.executable, "-m", "sync", "--once", "--data-dir", str(folder)],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             for folder in folders
-        ]  # fmt: skip
+        ]
         codes = [child.wait(timeout=3600) for child in children]
         elapsed = time.perf_counter() - started
-        stored = sum(json.loads(portal.portal("stats", "--json").stdout)["units"][0][k]
-                     for k in ("stored",))  # fmt: skip
+        stored = sum(
+            json.loads(portal.portal("stats", "--json").stdout)["units"][0][k] for k in ("stored",)
+        )
     finally:
         portal.stop()
-    print(f"intake       50 kiosks × {per_kiosk} answers at once on {label}: {elapsed:.1f} s, "
-          f"{stored / elapsed:.0f} answers/s stored, exit codes {sorted(set(codes))} "
-          f"(includes 50 Python start-ups on 2 cores)")  # fmt: skip
+    print(
+        f"intake       50 kiosks × {per_kiosk} answers at once on {label}: {elapsed:.1f} s, "
+        f"{stored / elapsed:.0f} answers/s stored, exit codes {sorted(set(codes))} "
+        f"(includes 50 Python start-ups on 2 cores)"
+    )
 
 
 def main(answers: int = 10_000, single: int = 1_000, per_kiosk: int = 200) -> None:

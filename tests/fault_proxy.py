@@ -87,8 +87,9 @@ class FaultProxy:
             start, until = self._posing
             if time.monotonic() < until:
                 share = (until - start) / len(self._faces)
-                fate = self._faces[min(int((time.monotonic() - start) / share),
-                                       len(self._faces) - 1)]  # fmt: skip
+                fate = self._faces[
+                    min(int((time.monotonic() - start) / share), len(self._faces) - 1)
+                ]
                 self.fates[fate] += 1
                 return fate
             fate = self.rng.choice(FAULTS) if self.rng.random() < self.fault_rate else "pass"
@@ -144,8 +145,11 @@ class FaultProxy:
             handler.close_connection = True
             handler.connection.close()
         else:
-            kept = [(k, v) for k, v in headers if k.lower() not in ("content-length",
-                    "transfer-encoding", "connection")]  # fmt: skip
+            kept = [
+                (k, v)
+                for k, v in headers
+                if k.lower() not in ("content-length", "transfer-encoding", "connection")
+            ]
             self._reply(handler, status, kept, body)
 
     @staticmethod

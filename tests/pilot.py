@@ -88,7 +88,8 @@ class Pilot:
         if isinstance(parent, ScrollView):
             parent.scroll_to(widget, padding=10, animate=False)
             self.frames(2)
-        self.touch_at(*widget.to_window(*widget.center), pause_s=PACE_S)
+        x, y = widget.to_window(*widget.center)
+        self.touch_at(x, y, pause_s=PACE_S)
 
     def touch_at(self, x: float, y: float, pause_s: float = PACE_S, hold_s: float = 0.08) -> None:
         """One touch at window coordinates, `pause_s` after the last one ended."""

@@ -22,8 +22,9 @@ def free_port() -> int:
 
 
 def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, cwd=ROOT, timeout=timeout
+    )
 
 
 @dataclass
@@ -37,8 +38,18 @@ class Portal:
 
     def enrol(self, data_dir: Path, unit: str = "DNG-HC", counter: str = "Q1") -> dict:
         out = data_dir.parent / f"enrol-{data_dir.name}.json"
-        made = self.portal("device", "add", "--unit", unit, "--counter", counter,
-                           "--portal-url", self.url, "--out", str(out))  # fmt: skip
+        made = self.portal(
+            "device",
+            "add",
+            "--unit",
+            unit,
+            "--counter",
+            counter,
+            "--portal-url",
+            self.url,
+            "--out",
+            str(out),
+        )
         assert made.returncode == 0, made.stderr
         applied = run("-m", "kiosk", "enrol", str(out), "--data-dir", str(data_dir))
         assert applied.returncode == 0, applied.stderr
@@ -132,23 +143,45 @@ class PostgresServer:
 
     def start(self) -> None:
         data = self.root / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                  "-E", "UTF8")  # fmt: skip
+        self._run(
+            str(self.bin / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"
+        )
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=on"
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-o", options,
-                  "-l", str(self.root / "log"), "-w", "start")  # fmt: skip
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
 
     def new_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres",
-                             autocommit=True) as connection:  # fmt: skip
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
             connection.execute(f'CREATE DATABASE "{name}"')
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         import shutil
 
-        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.root / "data"),
-                        "-m", "fast", "stop"], capture_output=True, timeout=60)  # fmt: skip
+        subprocess.run(
+            [
+                *self.as_user,
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "fast",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(self.root, ignore_errors=True)

@@ -60,7 +60,7 @@ def slip(matrix: np.ndarray, rng: random.Random, module_px: int):
     """A receipt: paper, lines of 'text', and the code in a corner (its centre returned)."""
     pixels = np.where(matrix, 20, 245).astype(np.uint8)
     side = matrix.shape[0] * module_px
-    code = Image.fromarray(pixels).resize((side, side), Image.NEAREST)
+    code = Image.fromarray(pixels).resize((side, side), Image.Resampling.NEAREST)
     width = max(side * 2 + 40, 360)
     height = int(width * rng.uniform(0.9, 1.4))
     paper = Image.new("L", (width, height), rng.randint(215, 250))
@@ -118,10 +118,13 @@ class Pose:
     def jittered(self, rng: random.Random) -> Pose:
         """The same hand a moment later."""
         return Pose(
-            self.cx + rng.uniform(-6, 6), self.cy + rng.uniform(-6, 6),
-            self.scale * rng.uniform(0.97, 1.03), self.angle + rng.uniform(-0.04, 0.04),
-            self.tilt_x + rng.uniform(-0.04, 0.04), self.tilt_y + rng.uniform(-0.04, 0.04),
-        )  # fmt: skip
+            self.cx + rng.uniform(-6, 6),
+            self.cy + rng.uniform(-6, 6),
+            self.scale * rng.uniform(0.97, 1.03),
+            self.angle + rng.uniform(-0.04, 0.04),
+            self.tilt_x + rng.uniform(-0.04, 0.04),
+            self.tilt_y + rng.uniform(-0.04, 0.04),
+        )
 
 
 def place(paper: Image.Image, background: Image.Image, pose: Pose) -> Image.Image:
@@ -135,8 +138,12 @@ def place(paper: Image.Image, background: Image.Image, pose: Pose) -> Image.Imag
         target.append((pose.cx + x * cos - y * sin, pose.cy + x * sin + y * cos))
     coefficients = _perspective([(0, 0), (w, 0), (w, h), (0, h)], target)
     mask = Image.new("L", paper.size, 255)
-    warped = paper.transform(FRAME_SIZE, Image.PERSPECTIVE, coefficients, Image.BILINEAR)
-    warped_mask = mask.transform(FRAME_SIZE, Image.PERSPECTIVE, coefficients, Image.BILINEAR)
+    warped = paper.transform(
+        FRAME_SIZE, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR
+    )
+    warped_mask = mask.transform(
+        FRAME_SIZE, Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BILINEAR
+    )
     frame = background.copy()
     frame.paste(warped, (0, 0), warped_mask)
     return frame

@@ -23,9 +23,11 @@ NOT_ON_THE_TABLET = {
     "docutils": "kivy[base]'s desktop extras (rst widgets)",
     "pygments": "kivy[base]'s desktop extras (code input)",
     "kivy-garden": "kivy[base]'s desktop extras",
-    "kivy-deps-angle": "Windows only", "kivy-deps-glew": "Windows only",
-    "kivy-deps-sdl2": "Windows only", "pypiwin32": "Windows only",
-}  # fmt: skip
+    "kivy-deps-angle": "Windows only",
+    "kivy-deps-glew": "Windows only",
+    "kivy-deps-sdl2": "Windows only",
+    "pypiwin32": "Windows only",
+}
 # Not pure Python in their wheels, but build without C when no compiler target is found
 # (p4a installs them with pip for the tablet).
 OPTIONAL_SPEEDUPS = {"pyyaml", "markupsafe", "charset-normalizer"}
@@ -63,8 +65,14 @@ def _needed(requirement: str) -> str | None:
     from packaging.requirements import Requirement
 
     parsed = Requirement(requirement)
-    tablet = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix",
-              "platform_machine": "aarch64", "python_version": "3.11", "extra": ""}  # fmt: skip
+    tablet = {
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "platform_machine": "aarch64",
+        "python_version": "3.11",
+        "extra": "",
+    }
     if parsed.marker is not None and not parsed.marker.evaluate(tablet):
         return None
     return _normal(parsed.name)

@@ -32,9 +32,13 @@ def _limited() -> None:
 
 def kiosk(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "kiosk", *args], capture_output=True, text=True, cwd=ROOT,
-        timeout=timeout, preexec_fn=_limited,
-    )  # fmt: skip
+        [sys.executable, "-m", "kiosk", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        preexec_fn=_limited,
+    )
 
 
 def line_of(text: str, needle: str) -> int:
@@ -67,17 +71,29 @@ def _bad_configs() -> dict[str, tuple[str | bytes, int, str, str]]:
     return {
         "billion_laughs": (laughs, laughs_line, laughs_key, "bí danh"),
         "deep_nesting": (deep, line_of(deep, "nested:"), "nested", "lồng nhau quá sâu"),
-        "huge_integer": (bigint, line_of(bigint, "idle_timeout_s"), "flow.idle_timeout_s",
-                         "số quá dài"),
+        "huge_integer": (
+            bigint,
+            line_of(bigint, "idle_timeout_s"),
+            "flow.idle_timeout_s",
+            "số quá dài",
+        ),
         "list_as_key": (listkey, line_of(listkey, "? [a, b]"), "unit", "khóa phải là"),
         "duplicate_key": (dupkey, line_of(dupkey, "counter: Q2"), "counter", "hai lần"),
-        "negative_lockout": (negative, line_of(negative, "lockout_s"), "staff.lockout_s",
-                             "phải nằm trong khoảng"),
-        "catastrophic_regex": (regex, line_of(regex, "dossier_code_pattern"),
-                               "identification.dossier_code_pattern", "lặp lồng nhau"),
+        "negative_lockout": (
+            negative,
+            line_of(negative, "lockout_s"),
+            "staff.lockout_s",
+            "phải nằm trong khoảng",
+        ),
+        "catastrophic_regex": (
+            regex,
+            line_of(regex, "dossier_code_pattern"),
+            "identification.dossier_code_pattern",
+            "lặp lồng nhau",
+        ),
         "not_utf8": (latin1, line_of(BASE, "language: vi"), "language", "UTF-8"),
         "five_megabytes": (huge, 0, "", "quá lớn"),
-    }  # fmt: skip
+    }
 
 
 BAD_CONFIGS = _bad_configs()
@@ -131,10 +147,9 @@ BAD_ENROLMENTS = {
     "deep_nesting": ('{"portal_url": ' + "[" * 100_000 + "]" * 100_000 + "}", ""),
     "huge_integer": (json.dumps(ENROLMENT)[:-1] + ', "counter": ' + "7" * 5000 + "}", ""),
     "empty_secret": (json.dumps({**ENROLMENT, "secret": ""}), "“secret” không được để trống"),
-    "crlf_in_id": (json.dumps({**ENROLMENT, "device_id": "kiosk-7\r\nX-Unit: HUE"}),
-                   "“device_id”"),
+    "crlf_in_id": (json.dumps({**ENROLMENT, "device_id": "kiosk-7\r\nX-Unit: HUE"}), "“device_id”"),
     "duplicate_key": (json.dumps(ENROLMENT)[:-1] + ', "device_id": "kiosk-8"}', "“device_id”"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_ENROLMENTS))
@@ -155,8 +170,11 @@ def test_an_enrolment_with_another_portal_or_key_needs_replace(tmp_path):
     same = _enrol(data, json.dumps({**ENROLMENT, "device_id": "kiosk-8"}))
     assert same.returncode == 0, same.stderr  # a new device id with the same portal and key
     kept = (data / "enrolment.json").read_text()
-    for change in ({"portal_url": "https://portal.hue.gov.vn"}, {"public_key": OTHER_KEY},
-                   {"public_key": ""}):  # fmt: skip
+    for change in (
+        {"portal_url": "https://portal.hue.gov.vn"},
+        {"public_key": OTHER_KEY},
+        {"public_key": ""},
+    ):
         refused = _enrol(data, json.dumps({**ENROLMENT, **change}))
         assert refused.returncode == 1
         assert "--replace" in refused.stderr and "Traceback" not in refused.stderr
@@ -167,9 +185,15 @@ def test_an_enrolment_with_another_portal_or_key_needs_replace(tmp_path):
 
 
 def _offer(**changes: str) -> str:
-    fields = {"portal_url": ENROLMENT["portal_url"], "device_id": "kiosk-7", "code": "c0de",
-              "unit_code": "DNG-HC", "counter": "Q1", "public_key": ENROLMENT["public_key"],
-              "expires_at": "2030-01-01T00:00:00Z"}  # fmt: skip
+    fields = {
+        "portal_url": ENROLMENT["portal_url"],
+        "device_id": "kiosk-7",
+        "code": "c0de",
+        "unit_code": "DNG-HC",
+        "counter": "Q1",
+        "public_key": ENROLMENT["public_key"],
+        "expires_at": "2030-01-01T00:00:00Z",
+    }
     return EnrolmentOffer(**{**fields, **changes}).payload()
 
 
@@ -224,8 +248,11 @@ def small_disk(tmp_path):
         pytest.skip("mounting a small file system needs root")
     mount = tmp_path / "disk"
     mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)  # fmt: skip
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr}")
     yield mount
@@ -268,8 +295,9 @@ def write_bomb(path: Path, side: int) -> Path:
     row = b"\0" + b"\xff" * ((side + 7) // 8)
     packer = zlib.compressobj(9)
     data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
-                     + chunk(b"IEND", b""))  # fmt: skip
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
     return path
 
 

@@ -29,16 +29,22 @@ def bundle() -> Path:
     given = os.environ.get("KIOSK_BUNDLE")
     if given:
         return Path(given)
-    built = subprocess.run([str(ROOT / "scripts" / "build-linux")], cwd=ROOT,
-                           capture_output=True, text=True, timeout=1800)  # fmt: skip
+    built = subprocess.run(
+        [str(ROOT / "scripts" / "build-linux")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return ROOT / "dist" / "kiosk-hai-long"
 
 
 def run(program: Path, *args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    return subprocess.run([str(program), *args], capture_output=True, text=True,
-                          timeout=timeout, env=clean, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [str(program), *args], capture_output=True, text=True, timeout=timeout, env=clean, **kwargs
+    )
 
 
 def test_check_config_works_from_the_bundle(bundle):
@@ -58,13 +64,18 @@ def test_the_bundled_scan_needs_no_system_libzbar(bundle, tmp_path):
     program = bundle / "kiosk-hai-long"
     hide = f"mount --bind /dev/null {system}"
     scan = f"{hide} && exec {program} scan-file --frames 5 {frames}"
-    result = subprocess.run(["unshare", "--mount", "sh", "-c", scan], capture_output=True,
-                            text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", scan], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"\t{shown.code}" in result.stdout
     check = "import ctypes; ctypes.CDLL('libzbar.so.0')"
-    hidden = subprocess.run(["unshare", "--mount", "sh", "-c", f'{hide} && python3 -c "{check}"'],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    hidden = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", f'{hide} && python3 -c "{check}"'],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert hidden.returncode != 0  # the system's copy really was out of reach
 
 
@@ -74,9 +85,11 @@ def _free_display() -> int:
 
 def test_the_bundled_kiosk_shows_the_welcome_screen(bundle, tmp_path):
     number = _free_display()
-    screen = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x800x24",
-                               "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)  # fmt: skip
+    screen = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     kiosk = None
     try:
         deadline = time.monotonic() + 10
@@ -84,9 +97,20 @@ def test_the_bundled_kiosk_shows_the_welcome_screen(bundle, tmp_path):
             time.sleep(0.05)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KIVY", "PYTHON"))}
         env["DISPLAY"] = f":{number}"
-        kiosk = subprocess.Popen([str(bundle / "kiosk-hai-long"), "run", "--windowed", "--size",
-                                  "1280x800", "--data-dir", str(tmp_path / "data")], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        kiosk = subprocess.Popen(
+            [
+                str(bundle / "kiosk-hai-long"),
+                "run",
+                "--windowed",
+                "--size",
+                "1280x800",
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         log = tmp_path / "data" / "logs" / "kiosk.log"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "started" not in (
@@ -113,8 +137,18 @@ def test_the_bundled_sync_sends_to_a_local_portal(bundle, tmp_path):
     portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}", log=tmp_path / "portal.log")
     try:
         enrolment = tmp_path / "enrol.json"
-        made = portal.portal("device", "add", "--unit", "DNG-HC", "--counter", "Q1",
-                             "--portal-url", portal.url, "--out", str(enrolment))  # fmt: skip
+        made = portal.portal(
+            "device",
+            "add",
+            "--unit",
+            "DNG-HC",
+            "--counter",
+            "Q1",
+            "--portal-url",
+            portal.url,
+            "--out",
+            str(enrolment),
+        )
         assert made.returncode == 0, made.stderr
         data = tmp_path / "data"
         kiosk = bundle / "kiosk-hai-long"

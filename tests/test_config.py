@@ -20,8 +20,11 @@ def test_shipped_config_is_valid_and_not_enrolled():
 def _run_check(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kiosk", "check-config", *args],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def test_check_config_cli_says_valid_with_status_zero():
@@ -101,8 +104,12 @@ def test_qr_settings_are_checked_with_their_line(tmp_path):
     text = text.replace("quay={counter}", "quay={quay}")
     text = text.replace("receipt_params: [", "receipt_params: [42, ")
     path.write_text(text, encoding="utf-8")
-    lines = {key: n for n, row in enumerate(text.splitlines(), 1) for key in
-             ("survey_url:", "receipt_params:") if row.strip().startswith(key)}  # fmt: skip
+    lines = {
+        key: n
+        for n, row in enumerate(text.splitlines(), 1)
+        for key in ("survey_url:", "receipt_params:")
+        if row.strip().startswith(key)
+    }
     result = _run_check(str(path))
     assert result.returncode != 0
     assert f"dòng {lines['survey_url:']}: “qr.survey_url”: phải là địa chỉ" in result.stdout
@@ -111,8 +118,13 @@ def test_qr_settings_are_checked_with_their_line(tmp_path):
 
 
 def test_qr_settings_reach_the_receipt_rules(tmp_path):
-    config = load_config(write_config(tmp_path / "config.yaml", qr__receipt_hosts=["hs.vn"],
-                                      identification__dossier_code_pattern=r"HS\d+"))  # fmt: skip
+    config = load_config(
+        write_config(
+            tmp_path / "config.yaml",
+            qr__receipt_hosts=["hs.vn"],
+            identification__dossier_code_pattern=r"HS\d+",
+        )
+    )
     assert config.receipt_rules.hosts == ("hs.vn",)
     assert config.receipt_rules.pattern == r"HS\d+"
     assert config.survey_url.startswith("https://")

@@ -52,13 +52,15 @@ def test_systemd_analyze_verifies_the_units(tmp_path):
         copy = tmp_path / source.name
         copy.write_text(text, encoding="utf-8")
         copies.append(str(copy))
-    result = subprocess.run(["systemd-analyze", "verify", *copies], capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        ["systemd-analyze", "verify", *copies], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
-def test_the_kiosk_tells_systemd_it_is_ready_and_pings_the_watchdog(start_kiosk, tmp_path,
-                                                                    monkeypatch):  # fmt: skip
+def test_the_kiosk_tells_systemd_it_is_ready_and_pings_the_watchdog(
+    start_kiosk, tmp_path, monkeypatch
+):
     path = tmp_path / "notify.sock"
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(str(path))
@@ -92,8 +94,12 @@ def test_install_lays_out_opt_etc_and_var_lib(tmp_path):
     program.chmod(0o755)
     shutil.copyfile(ROOT / "config.yaml", bundle / "_internal" / "config.yaml")
     root = tmp_path / "root"
-    result = subprocess.run([str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "installed kiosk-hai-long 9.9.9" in result.stdout
     assert (root / "opt/kiosk-hai-long/kiosk-hai-long").exists()
@@ -104,8 +110,12 @@ def test_install_lays_out_opt_etc_and_var_lib(tmp_path):
     assert (root / "etc/systemd/system/kiosk-hai-long-sync.service").exists()
     assert (root / "etc/logrotate.d/kiosk-hai-long").exists()
     (root / "etc/kiosk-hai-long/config.yaml").write_text("unit: {code: MINE}\n")  # local edits
-    again = subprocess.run([str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    again = subprocess.run(
+        [str(ROOT / "deploy" / "install.sh"), str(bundle), "--root", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr
     assert (root / "etc/kiosk-hai-long/config.yaml").read_text() == "unit: {code: MINE}\n"
     assert (root / "opt/kiosk-hai-long.old/kiosk-hai-long").exists()  # the previous bundle

@@ -18,8 +18,11 @@ pytestmark = [pytest.mark.ui, pytest.mark.slow]
 def _drive(mode: str, config, data_dir) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.drive_kiosk", mode, str(config), str(data_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def _rows(db) -> list[tuple]:

@@ -36,9 +36,20 @@ def portal(tmp_path):
 def make_code(portal, folder: Path, counter: str = "Q2", hours: str = "72") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / "enrol.png"
-    made = portal.portal("device", "add", "--unit", "DNG-HC", "--counter", counter,
-                         "--portal-url", portal.url, "--qr-out", str(out),
-                         "--valid-hours", hours)  # fmt: skip
+    made = portal.portal(
+        "device",
+        "add",
+        "--unit",
+        "DNG-HC",
+        "--counter",
+        counter,
+        "--portal-url",
+        portal.url,
+        "--qr-out",
+        str(out),
+        "--valid-hours",
+        hours,
+    )
     assert made.returncode == 0, made.stderr
     assert "works once" in made.stdout and "█" in made.stdout  # the code, on the terminal
     return out
@@ -111,8 +122,9 @@ def test_staff_scan_the_code_and_the_tablet_sends_to_the_portal(portal, start_ki
     code = make_code(portal, tmp_path / "camera")
     data = tmp_path / "data"
     command = [sys.executable, "-m", "sync", "--data-dir", str(data)]
-    daemon = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    daemon = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     try:
         config = write_config(tmp_path / "config.yaml", qr__camera=str(code.parent))
         pilot = start_kiosk(config, data)

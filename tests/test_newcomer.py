@@ -33,8 +33,11 @@ def _running_with(text: str) -> list[str]:
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = next(line for line in (entry / "status").read_text().splitlines()
-                         if line.startswith("State:"))  # fmt: skip
+            state = next(
+                line
+                for line in (entry / "status").read_text().splitlines()
+                if line.startswith("State:")
+            )
         except (OSError, StopIteration):
             continue
         if text in cmdline and "zombie" not in state:
@@ -44,16 +47,22 @@ def _running_with(text: str) -> list[str]:
 
 def _local_portal(data_dir: Path, port: int, *command: str, timeout: float = 180):
     env = {**os.environ, "PORTAL_PORT": str(port), "KIOSK_PYTHON": sys.executable}
-    return subprocess.run([LOCAL_PORTAL, str(data_dir), "--", *command], capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [LOCAL_PORTAL, str(data_dir), "--", *command],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=timeout,
+    )
 
 
 # --- 1. the portal's schema is made once, safely --------------------------------------
 def test_a_concurrent_creator_of_the_portal_schema_is_no_failure(tmp_path):
     """Someone else creates a table between create_all's look and its CREATE (as the
     background `portal serve` did while `device add` started): no "already exists"."""
-    from portal.db import make_portal_engine
-    from portal.models import Base
+    from portal.store.engine import make_portal_engine
+    from portal.store.models import Base
 
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     table = Base.metadata.sorted_tables[0]
@@ -79,11 +88,22 @@ def test_a_concurrent_creator_of_the_portal_schema_is_no_failure(tmp_path):
 def test_portal_processes_starting_at_once_on_a_new_database_all_succeed(tmp_path):
     for attempt in range(3):
         db = f"sqlite:///{tmp_path / f'portal-{attempt}.db'}"
-        commands = [["init-db"], ["init-db"], ["device", "add", "--unit", "U", "--counter", "Q1"],
-                    ["stats"]]  # fmt: skip
-        started = [subprocess.Popen([sys.executable, "-m", "portal", "--db", db, *c], cwd=ROOT,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                   for c in commands]  # fmt: skip
+        commands = [
+            ["init-db"],
+            ["init-db"],
+            ["device", "add", "--unit", "U", "--counter", "Q1"],
+            ["stats"],
+        ]
+        started = [
+            subprocess.Popen(
+                [sys.executable, "-m", "portal", "--db", db, *c],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for c in commands
+        ]
         for process in started:
             _out, err = process.communicate(timeout=120)
             assert process.returncode == 0, err
@@ -111,8 +131,9 @@ def test_local_portal_starts_on_fresh_data_dirs_every_time_and_leaves_nothing(tm
     for attempt in range(3):
         data = tmp_path / f"fresh-{attempt}"
         port = free_port()
-        result = _local_portal(data, port, sys.executable, "-c", CHECK, str(data),
-                               f"http://127.0.0.1:{port}")  # fmt: skip
+        result = _local_portal(
+            data, port, sys.executable, "-c", CHECK, str(data), f"http://127.0.0.1:{port}"
+        )
         assert result.returncode == 0, result.stderr
         assert json.loads((data / "seen.json").read_text())["health"]
         assert f"http://127.0.0.1:{port}" in result.stdout
@@ -135,7 +156,7 @@ def test_local_portal_again_on_the_same_data_dir_keeps_its_enrolment(tmp_path):
     assert again.returncode == 0, again.stderr
     assert json.loads((data / "enrolment.json").read_text()) == first
     # Officers sign in at any of the shipped counters: the local portal knows them all.
-    from portal.devices import unit_counters
+    from portal.store.devices import unit_counters
 
     engine = create_engine(f"sqlite:///{data / 'local-portal.db'}")
     assert unit_counters(engine)["DNG-HC"] == ["Q1", "Q2"]
@@ -145,8 +166,9 @@ def test_local_portal_again_on_the_same_data_dir_keeps_its_enrolment(tmp_path):
 @pytest.mark.slow
 def test_a_failing_command_stops_the_portal_and_the_daemon(tmp_path):
     data = tmp_path / "data"
-    result = _local_portal(data, free_port(), sys.executable, "-c", "raise SystemExit(7)",
-                           str(data))  # fmt: skip
+    result = _local_portal(
+        data, free_port(), sys.executable, "-c", "raise SystemExit(7)", str(data)
+    )
     assert result.returncode == 7
     assert _running_with(str(data)) == []
 
@@ -158,8 +180,14 @@ def test_a_taken_port_fails_loudly_before_anything_runs(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = _local_portal(data, port, sys.executable, "-c", "open(__import__('sys')"
-                               ".argv[1], 'w')", str(data / "ran"))  # fmt: skip
+        result = _local_portal(
+            data,
+            port,
+            sys.executable,
+            "-c",
+            "open(__import__('sys').argv[1], 'w')",
+            str(data / "ran"),
+        )
     assert result.returncode == 1
     assert f"port {port} is in use" in result.stderr
     assert not (data / "ran").exists()
@@ -170,10 +198,18 @@ def test_a_taken_port_fails_loudly_before_anything_runs(tmp_path):
 def test_stopping_the_script_stops_everything_at_once(tmp_path):
     data = tmp_path / "data"
     env = {**os.environ, "PORTAL_PORT": str(free_port()), "KIOSK_PYTHON": sys.executable}
-    command = [LOCAL_PORTAL, str(data), "--", sys.executable, "-c", "import time; time.sleep(120)",
-               str(data)]  # fmt: skip
-    script = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)  # fmt: skip
+    command = [
+        LOCAL_PORTAL,
+        str(data),
+        "--",
+        sys.executable,
+        "-c",
+        "import time; time.sleep(120)",
+        str(data),
+    ]
+    script = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert script.stdout.readline().startswith("Local portal:")
         assert len(_running_with(str(data))) >= 3  # the portal, the daemon, the command
@@ -249,16 +285,35 @@ def _slow_portal_python(tmp_path: Path) -> dict[str, str]:
 def test_the_command_starts_enrolled_before_the_portal_answers_and_nothing_is_left(tmp_path):
     data, port, go = tmp_path / "data", free_port(), tmp_path / "go"
     env = {**os.environ, **_slow_portal_python(tmp_path), "PORTAL_PORT": str(port), "GO": str(go)}
-    result = subprocess.run([LOCAL_PORTAL, str(data), "--", sys.executable, "-c", FIRST_LOOK,
-                             str(data), str(port), str(go)], capture_output=True, text=True,
-                            cwd=ROOT, env=env, timeout=180)  # fmt: skip
+    result = subprocess.run(
+        [
+            LOCAL_PORTAL,
+            str(data),
+            "--",
+            sys.executable,
+            "-c",
+            FIRST_LOOK,
+            str(data),
+            str(port),
+            str(go),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads((data / "seen.json").read_text())
     device = json.loads((data / "enrolment.json").read_text())["device_id"]
     # Enrolled before it started; the portal not yet answering; then it did, and the sync
     # daemon started.
-    assert seen == {"enrolment": device, "answering": False, "health": seen["health"],
-                    "daemon": True}  # fmt: skip
+    assert seen == {
+        "enrolment": device,
+        "answering": False,
+        "health": seen["health"],
+        "daemon": True,
+    }
     assert seen["health"]
     assert "local portal:" not in result.stderr
     assert _running_with(str(data)) == []
@@ -270,18 +325,29 @@ def test_a_portal_that_does_not_start_is_said_loudly_while_the_command_runs_on(t
     env = {**os.environ, **_slow_portal_python(tmp_path), "PORTAL_PORT": str(port), "GO": "fail"}
     said = tmp_path / "stderr"
     # The command waits until the script has said so, then ends well.
-    command = ("import pathlib, sys, time\n"
-               "said, ran = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
-               "deadline = time.monotonic() + 60\n"
-               "while 'stopped before it answered' not in said.read_text():\n"
-               "    assert time.monotonic() < deadline\n"
-               "    time.sleep(0.05)\n"
-               "ran.write_text('ran on')\n")  # fmt: skip
-    script = [LOCAL_PORTAL, str(data), "--", sys.executable, "-c", command, str(said),
-              str(data / "ran")]  # fmt: skip
+    command = (
+        "import pathlib, sys, time\n"
+        "said, ran = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])\n"
+        "deadline = time.monotonic() + 60\n"
+        "while 'stopped before it answered' not in said.read_text():\n"
+        "    assert time.monotonic() < deadline\n"
+        "    time.sleep(0.05)\n"
+        "ran.write_text('ran on')\n"
+    )
+    script = [
+        LOCAL_PORTAL,
+        str(data),
+        "--",
+        sys.executable,
+        "-c",
+        command,
+        str(said),
+        str(data / "ran"),
+    ]
     with said.open("w") as stderr:
-        result = subprocess.run(script, stdout=subprocess.PIPE, stderr=stderr, text=True,
-                                cwd=ROOT, env=env, timeout=180)  # fmt: skip
+        result = subprocess.run(
+            script, stdout=subprocess.PIPE, stderr=stderr, text=True, cwd=ROOT, env=env, timeout=180
+        )
     text = said.read_text()
     assert result.returncode == 0, text
     assert (data / "ran").read_text() == "ran on"
@@ -294,8 +360,14 @@ def test_a_portal_that_does_not_start_is_said_loudly_while_the_command_runs_on(t
 def test_a_failing_set_up_step_is_named_and_nothing_runs(tmp_path):
     data = tmp_path / "data"
     (data / "local-portal.db").mkdir(parents=True)  # no database can be made there
-    result = _local_portal(data, free_port(), sys.executable, "-c", "open(__import__('sys')"
-                           ".argv[1], 'w')", str(data / "ran"))  # fmt: skip
+    result = _local_portal(
+        data,
+        free_port(),
+        sys.executable,
+        "-c",
+        "open(__import__('sys').argv[1], 'w')",
+        str(data / "ran"),
+    )
     assert result.returncode == 1
     assert "local portal: could not create its database sqlite:///" in result.stderr
     assert "Traceback" not in result.stderr
@@ -310,8 +382,17 @@ def test_the_set_up_looks_without_sqlalchemy_once_done_and_redoes_what_is_missin
     db, url = f"sqlite:///{data / 'local-portal.db'}", f"http://127.0.0.1:{port}"
 
     def set_up(*extra: str) -> subprocess.CompletedProcess:
-        done = run("-X", "importtime", "-m", "portal.local", "--data-dir", str(data), "--port",
-                   str(port), *extra)  # fmt: skip
+        done = run(
+            "-X",
+            "importtime",
+            "-m",
+            "portal.local",
+            "--data-dir",
+            str(data),
+            "--port",
+            str(port),
+            *extra,
+        )
         assert done.returncode == 0, done.stderr
         return done
 
@@ -350,14 +431,23 @@ def test_the_set_up_leaves_an_enrolment_with_another_portal_alone(tmp_path):
 def test_system_packages_has_a_run_time_set_within_the_test_set():
     def listed(which: str) -> str:
         text = (ROOT / "scripts" / "system-packages.sh").read_text()
-        line = next(x for x in text.splitlines() if x.startswith(f"{which}=") or
-                    x.strip().startswith(f"{which})"))  # fmt: skip
+        line = next(
+            x
+            for x in text.splitlines()
+            if x.startswith(f"{which}=") or x.strip().startswith(f"{which})")
+        )
         return line
 
-    assert {"libmtdev1", "libgl1", "libzbar0"} <= set(listed("run").split("(")[1].split(")")[0]
-                                                       .split())  # fmt: skip
-    result = subprocess.run(["bash", "scripts/system-packages.sh", "run", "--missing"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert {"libmtdev1", "libgl1", "libzbar0"} <= set(
+        listed("run").split("(")[1].split(")")[0].split()
+    )
+    result = subprocess.run(
+        ["bash", "scripts/system-packages.sh", "run", "--missing"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0
     assert "system-packages.sh run" in (ROOT / "scripts" / "run-kiosk").read_text()
 
@@ -370,24 +460,47 @@ def test_run_kiosk_hands_the_users_data_dir_to_the_local_portal_and_the_kiosk(tm
     shutil.copy(ROOT / "scripts" / "run-kiosk", project / "scripts")
     (project / "scripts" / "system-packages.sh").write_text("exit 0\n")
     (project / "scripts" / "venv.sh").write_text("exit 0\n")
-    fakes = {"scripts/local-portal": 'printf "%s\\n" "$@"',
-             ".venv/bin/python": f'exec {sys.executable} "$@"'}  # fmt: skip
+    fakes = {
+        "scripts/local-portal": 'printf "%s\\n" "$@"',
+        ".venv/bin/python": f'exec {sys.executable} "$@"',
+    }
     for name, body in fakes.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(f"#!/bin/sh\n{body}\n")
         (project / name).chmod(0o755)
     for xdg in (str(tmp_path / "xdg"), ""):
         env = {**os.environ, "DISPLAY": ":0", "XDG_DATA_HOME": xdg, "HOME": str(tmp_path)}
-        done = subprocess.run([str(project / "scripts" / "run-kiosk"), "--size", "800x600"],
-                              capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            [str(project / "scripts" / "run-kiosk"), "--size", "800x600"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         resolve = "from kiosk.core import resolve_data_dir; print(resolve_data_dir(None, None))"
-        kiosks = subprocess.run([sys.executable, "-c", resolve], capture_output=True, text=True,
-                                cwd=ROOT, env=env, timeout=60).stdout.strip()  # fmt: skip
+        kiosks = subprocess.run(
+            [sys.executable, "-c", resolve],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=env,
+            timeout=60,
+        ).stdout.strip()
         assert kiosks.startswith(xdg or str(tmp_path / ".local" / "share"))
-        assert done.stdout.splitlines() == [kiosks, "--", ".venv/bin/python", "-m", "kiosk", "run",
-                                            "--windowed", "--data-dir", kiosks, "--size",
-                                            "800x600"]  # fmt: skip
+        assert done.stdout.splitlines() == [
+            kiosks,
+            "--",
+            ".venv/bin/python",
+            "-m",
+            "kiosk",
+            "run",
+            "--windowed",
+            "--data-dir",
+            kiosks,
+            "--size",
+            "800x600",
+        ]
 
 
 def test_venv_set_up_installs_once_and_again_when_pyproject_changes(tmp_path):
@@ -401,13 +514,18 @@ def test_venv_set_up_installs_once_and_again_when_pyproject_changes(tmp_path):
     bin_dir.mkdir(parents=True)
     calls = tmp_path / "calls"
     fake = bin_dir / "python"
-    fake.write_text(f'#!/bin/sh\nif [ "$1" = -VV ]; then echo "Python 3"; exit 0; fi\n'
-                    f'echo "$*" >>{calls}\n')  # fmt: skip
+    fake.write_text(
+        f'#!/bin/sh\nif [ "$1" = -VV ]; then echo "Python 3"; exit 0; fi\necho "$*" >>{calls}\n'
+    )
     fake.chmod(0o755)
 
     def setup(*extras: str) -> int:
-        done = subprocess.run(["bash", str(project / "scripts" / "venv.sh"), *extras],
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        done = subprocess.run(
+            ["bash", str(project / "scripts" / "venv.sh"), *extras],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return len(calls.read_text().splitlines()) if calls.exists() else 0
 
@@ -438,8 +556,19 @@ def _enrolled_data_dir(tmp_path: Path, with_key: bool) -> Path:
     if with_key:
         assert run(*portal, "keys", "--private-out", str(tmp_path / "private.key")).returncode == 0
     made = tmp_path / "made.json"
-    added = run(*portal, "device", "add", "--unit", "DNG-HC", "--counter", "Q1", "--portal-url",
-                "http://127.0.0.1:9", "--out", str(made))  # fmt: skip
+    added = run(
+        *portal,
+        "device",
+        "add",
+        "--unit",
+        "DNG-HC",
+        "--counter",
+        "Q1",
+        "--portal-url",
+        "http://127.0.0.1:9",
+        "--out",
+        str(made),
+    )
     assert added.returncode == 0, added.stderr
     data = tmp_path / "data"
     assert kiosk("enrol", str(made), "--data-dir", str(data)).returncode == 0
@@ -457,7 +586,7 @@ def _every_tool_says(data: Path) -> set[str]:
     core = KioskCore.load(None, data)
     core.announce_start = True
     try:
-        it_area = core.status().enrolment.words(Translator("vi"))
+        it_area = core.it.status().enrolment.words(Translator("vi"))
     finally:
         core.engine.dispose()
         for handler in list(log.handlers):
@@ -473,8 +602,10 @@ def _every_tool_says(data: Path) -> set[str]:
 def test_every_tool_says_the_same_of_a_sealing_enrolment(tmp_path):
     data = _enrolled_data_dir(tmp_path, with_key=True)
     said = _every_tool_says(data)
-    assert said == {"Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; dữ liệu cá nhân được "
-                    "mã hóa bằng khóa công khai của cổng"}  # fmt: skip
+    assert said == {
+        "Máy đã đăng ký với cổng dữ liệu http://127.0.0.1:9; dữ liệu cá nhân được "
+        "mã hóa bằng khóa công khai của cổng"
+    }
     status = json.loads(run("-m", "sync", "status", "--json", "--data-dir", str(data)).stdout)
     assert (status["enrolled"], status["sealed"]) == (True, True)
     # Demo answers on such a tablet keep the personal data, sealed.
@@ -532,8 +663,10 @@ def test_portal_stats_say_why_answers_are_not_counted(tmp_path):
     try:
         data = tmp_path / "data"
         portal.enrol(data)
-        assert kiosk("demo-data", "--answers", "30", "--seed", "2", "--data-dir",
-                     str(data)).returncode == 0  # fmt: skip
+        assert (
+            kiosk("demo-data", "--answers", "30", "--seed", "2", "--data-dir", str(data)).returncode
+            == 0
+        )
         assert run("-m", "sync", "--once", "--data-dir", str(data)).returncode == 0
         clean = portal.portal("stats").stdout
         assert "counted     30" in clean and "not counted" not in clean

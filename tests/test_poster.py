@@ -17,8 +17,11 @@ SURVEY = "https://khaosat.danang.gov.vn/{unit}/{counter}"
 def poster(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kiosk", "poster", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_an_a4_poster_carries_the_unit_and_counter_survey_address(tmp_path):
@@ -53,7 +56,8 @@ def test_unknown_counter_missing_address_or_wrong_suffix_are_explained(tmp_path)
     result = poster("--counter", "Q1", "--out", str(tmp_path / "x.jpg"), "--config", str(config))
     assert "phải kết thúc bằng .pdf hoặc .png" in result.stderr
     bare = write_config(tmp_path / "bare.yaml", qr__survey_url="")
-    result = poster("--counter", "Q1", "--out", str(tmp_path / "x.png"), "--config", str(bare),
-                    "--lang", "en")  # fmt: skip
+    result = poster(
+        "--counter", "Q1", "--out", str(tmp_path / "x.png"), "--config", str(bare), "--lang", "en"
+    )
     assert "config.yaml has no online survey address (qr.survey_url)" in result.stderr
     assert not (tmp_path / "x.png").exists()

@@ -122,11 +122,13 @@ def test_live_wal_exports_and_upgrade_backups_hold_no_digits(tmp_path):
     upgrade(old, "0003")
     core = KioskCore.load(config, data)  # its store is opened (and upgraded) below
     moment = datetime.now(timezone.utc) - timedelta(minutes=5)
-    personal = PersonalData(DayKeys(data / "keys", core.config.integrity.zone),
-                            core.config.portal_public_key)  # fmt: skip
+    personal = PersonalData(
+        DayKeys(data / "keys", core.config.integrity.zone), core.config.portal_public_key
+    )
     context = Context(core.config.unit_code, core.config.counter, "kiosk-before")
     for _ in range(2):
-        save_answer(old, _canary_answer(core, moment), context, personal, core.config.integrity)
+        canary = _canary_answer(core, moment)
+        save_answer(old, canary, core.form, context, personal, core.config.integrity)
     old.dispose()
 
     core.open_store()  # upgrades, keeping a backup of the 0003 file beside it
@@ -140,13 +142,33 @@ def test_live_wal_exports_and_upgrade_backups_hold_no_digits(tmp_path):
     exports = []
     for kind in ("csv", "jsonl"):
         out = tmp_path / f"answers.{kind}"
-        made = subprocess.run([sys.executable, "-m", "kiosk", "export", "--format", kind,
-                               "--out", str(out), "--config", str(config), "--data-dir",
-                               str(data)], cwd=ROOT, capture_output=True, text=True,
-                              timeout=120)  # fmt: skip
+        made = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "kiosk",
+                "export",
+                "--format",
+                kind,
+                "--out",
+                str(out),
+                "--config",
+                str(config),
+                "--data-dir",
+                str(data),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert made.returncode == 0, made.stderr
-        assert out.read_text(encoding="utf-8-sig").count("satisfied" if kind == "jsonl"
-                                                         else "Hài lòng") >= 4  # fmt: skip
+        assert (
+            out.read_text(encoding="utf-8-sig").count(
+                "satisfied" if kind == "jsonl" else "Hài lòng"
+            )
+            >= 4
+        )
         exports.append(out)
     assert_no_digits([live_wal, backup, *exports, *_all_files(data)])
     core.engine.dispose()

@@ -12,8 +12,13 @@ from kiosk.domain.receipts import ReceiptRules, first_receipt, read_receipt
 
 RULES = ReceiptRules()
 CODE = "000.00.12.H17-251023-0001"
-REASONS = {receipts.TOO_LONG, receipts.BINARY, receipts.UNKNOWN_HOST, receipts.NO_CODE,
-           receipts.NOT_OURS}  # fmt: skip
+REASONS = {
+    receipts.TOO_LONG,
+    receipts.BINARY,
+    receipts.UNKNOWN_HOST,
+    receipts.NO_CODE,
+    receipts.NOT_OURS,
+}
 
 codes = st.builds(
     lambda agency, day, serial: f"{agency}-{day}-{serial}",

@@ -54,8 +54,11 @@ def test_scan_file_prints_each_image_and_its_code(tmp_path):
     broken.write_bytes(b"not an image")
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "scan-file", "--frames", "3", str(tmp_path / "set")],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = result.stdout.splitlines()
     assert len(lines) == 18, result.stdout + result.stderr
     codes = dict(line.split() for line in (tmp_path / "set" / "codes.txt").read_text().splitlines())
@@ -63,13 +66,18 @@ def test_scan_file_prints_each_image_and_its_code(tmp_path):
         group = [line for line in lines if line.startswith(f"receipt-{number}-")]
         read = [line.split("\t")[1] for line in group if line.split("\t")[1] == code]
         assert read, group  # exactly one frame gives the code, the later ones point to it
-        assert all("đã đọc được ở khung hình trước" in line for line in group[group.index(
-            next(g for g in group if g.endswith(code))) + 1:])  # fmt: skip
+        assert all(
+            "đã đọc được ở khung hình trước" in line
+            for line in group[group.index(next(g for g in group if g.endswith(code))) + 1 :]
+        )
     assert result.returncode == 0
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "scan-file", "--lang", "en", str(foreign), str(broken)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.splitlines() == [
         "code.png\t- an address of another website",
         "broken.png\t- the image file cannot be read",

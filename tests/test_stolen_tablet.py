@@ -152,7 +152,9 @@ def test_what_todays_hashes_cost_an_attacker():
     ids = 63 * 200 * 10**6
     local = 200 * 10**6  # the unit's own province, a guess an attacker would make first
     day = 86_400
-    print(f"\nscrypt N={personal.SCRYPT_N} r={personal.SCRYPT_R} p={personal.SCRYPT_P}: "
-          f"{rate:.1f} hashes/s on one core; every ID number {ids / rate / day:,.0f} "
-          f"core-days, one province's {local / rate / day:,.0f} core-days")  # fmt: skip
+    print(
+        f"\nscrypt N={personal.SCRYPT_N} r={personal.SCRYPT_R} p={personal.SCRYPT_P}: "
+        f"{rate:.1f} hashes/s on one core; every ID number {ids / rate / day:,.0f} "
+        f"core-days, one province's {local / rate / day:,.0f} core-days"
+    )
     assert personal.SCRYPT_N * personal.SCRYPT_R * 128 >= 8 * 2**20  # 8 MiB a hash

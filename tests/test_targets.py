@@ -19,9 +19,19 @@ def test_the_decisions_own_example():
 
 @pytest.mark.parametrize(
     ("dossiers", "error"),
-    [(1, 0.07), (2000, 0.07), (2001, 0.06), (4000, 0.06), (4001, 0.05), (6000, 0.05),
-     (6001, 0.04), (10000, 0.04), (10001, 0.03), (10**7, 0.03)],
-)  # fmt: skip
+    [
+        (1, 0.07),
+        (2000, 0.07),
+        (2001, 0.06),
+        (4000, 0.06),
+        (4001, 0.05),
+        (6000, 0.05),
+        (6001, 0.04),
+        (10000, 0.04),
+        (10001, 0.03),
+        (10**7, 0.03),
+    ],
+)
 def test_error_table_boundaries(dossiers, error):
     assert allowed_error(dossiers) == error
 

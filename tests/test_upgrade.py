@@ -23,9 +23,11 @@ from kiosk.store.outbox import pending_batch
 from tests.conftest import ROOT
 
 PREVIOUS = ROOT / "tests" / "data" / "kiosk-0.1.0.db"
-COLUMNS = "uuid, form_id, form_version, unit_code, counter, device_id, started_at, finished_at," \
-    " duration_ms, id_method, status, verdict, reasons, comment, answers, language," \
-    " dossier_code, phone_hash, citizen_id_hash, personal_sealed"  # fmt: skip
+COLUMNS = (
+    "uuid, form_id, form_version, unit_code, counter, device_id, started_at, finished_at,"
+    " duration_ms, id_method, status, verdict, reasons, comment, answers, language,"
+    " dossier_code, phone_hash, citizen_id_hash, personal_sealed"
+)
 
 
 def old_store(tmp_path: Path) -> Path:
@@ -55,16 +57,23 @@ def digest(path: Path) -> str:
 def test_every_answer_survives_and_the_undelivered_stay_queued(tmp_path):
     data = old_store(tmp_path)
     answers_before = rows(data / "kiosk.db", f"SELECT {COLUMNS} FROM responses ORDER BY id")
-    outbox_before = rows(data / "kiosk.db", "SELECT response_id, state, attempts, last_error,"
-                         " delivered_at FROM outbox ORDER BY id")  # fmt: skip
+    outbox_before = rows(
+        data / "kiosk.db",
+        "SELECT response_id, state, attempts, last_error, delivered_at FROM outbox ORDER BY id",
+    )
     assert rows(data / "kiosk.db", "SELECT version_num FROM alembic_version") == [("0001",)]
 
     core = KioskCore.open(None, data)
     db = data / "kiosk.db"
     assert rows(db, "SELECT version_num FROM alembic_version") == [(SCHEMA_HEAD,)]
     assert rows(db, f"SELECT {COLUMNS} FROM responses ORDER BY id") == answers_before
-    assert rows(db, "SELECT response_id, state, attempts, last_error, delivered_at FROM outbox"
-                " ORDER BY id") == outbox_before  # fmt: skip
+    assert (
+        rows(
+            db,
+            "SELECT response_id, state, attempts, last_error, delivered_at FROM outbox ORDER BY id",
+        )
+        == outbox_before
+    )
     assert rows(db, "SELECT DISTINCT app_version FROM responses") == [(None,)]  # not known
     queued = pending_batch(core.engine, 500)
     assert len(queued) == 49
@@ -108,15 +117,25 @@ def test_the_kiosk_shows_it_to_it_and_the_commands_say_it(tmp_path, start_kiosk)
     assert pilot.until(lambda: pilot.screen_name == "out_of_service", seconds=30)
     assert "Không nâng cấp được dữ liệu cho phiên bản mới" in pilot.texts()
     assert "Dữ liệu cũ vẫn nguyên vẹn (bản sao:" in pilot.texts()
-    status = subprocess.run([sys.executable, "-m", "sync", "status", "--data-dir", str(data)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+    status = subprocess.run(
+        [sys.executable, "-m", "sync", "status", "--data-dir", str(data)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert status.returncode == 2
     assert "Không nâng cấp được dữ liệu cho phiên bản mới" in status.stderr
 
 
 def test_both_programs_report_their_version():
     for module in ("kiosk", "sync"):
-        result = subprocess.run([sys.executable, "-m", module, "--version"], cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", module, "--version"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert result.returncode == 0
         assert result.stdout.strip().endswith(__version__)
