@@ -1,5 +1,10 @@
-"""Enrolling, listing and revoking kiosks; the counters of each unit; the portal's public key
-for sealed personal data."""
+"""The write side of devices: enrolling and revoking kiosks, one-time enrolment codes and
+their claim, the counters of each unit, the portal's keypair for sealed personal data.
+
+Ids, secrets and codes are made here; the enrolment and its offer are the contract's
+values (contract/enrolment.py), which the kiosk reads. What is only read of devices is
+in portal/store/devices.py.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +16,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from nacl.public import PrivateKey
-from sqlalchemy import Connection, Engine, select, union
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from contract.api import ENROLMENT_EXPIRED, ENROLMENT_UNKNOWN, ENROLMENT_USED
 from contract.enrolment import Enrolment, EnrolmentOffer
-from portal.models import Counter, Device, EnrolmentCode, Setting
-
-PUBLIC_KEY = "public_key"
+from portal.store.models import Counter, Device, EnrolmentCode
+from portal.store.settings import public_key, set_public_key
 
 
 def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def public_key(engine: Engine) -> str:
-    with Session(engine) as session:
-        setting = session.get(Setting, PUBLIC_KEY)
-        return setting.value if setting else ""
 
 
 def new_keypair(engine: Engine, private_out: Path) -> str:
@@ -41,8 +40,7 @@ def new_keypair(engine: Engine, private_out: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(base64.b64encode(bytes(key)).decode() + "\n")
     public = base64.b64encode(bytes(key.public_key)).decode()
-    with Session(engine) as session, session.begin():
-        session.merge(Setting(key=PUBLIC_KEY, value=public))
+    set_public_key(engine, public)
     return public
 
 
@@ -50,8 +48,9 @@ def add_device(engine: Engine, unit: str, counter: str, portal_url: str) -> Enro
     device_id = f"kiosk-{secrets.token_hex(6)}"
     secret = secrets.token_urlsafe(32)
     with Session(engine) as session, session.begin():
-        session.add(Device(id=device_id, secret=secret, unit_code=unit, counter=counter,
-                           created_at=_now()))  # fmt: skip
+        session.add(
+            Device(id=device_id, secret=secret, unit_code=unit, counter=counter, created_at=_now())
+        )
     return Enrolment(portal_url, device_id, secret, unit, counter, public_key(engine))
 
 
@@ -64,11 +63,6 @@ def revoke_device(engine: Engine, device_id: str) -> bool:
         return True
 
 
-def list_devices(engine: Engine) -> list[Device]:
-    with Session(engine) as session:
-        return list(session.scalars(select(Device).order_by(Device.created_at)))
-
-
 def add_counters(engine: Engine, unit: str, codes: list[str]) -> None:
     """Make counters known for a unit (once each), so its tablets' answers may name them."""
     with Session(engine) as session, session.begin():
@@ -76,33 +70,10 @@ def add_counters(engine: Engine, unit: str, codes: list[str]) -> None:
             session.merge(Counter(unit_code=unit, code=code, created_at=_now()))
 
 
-def unit_counters(engine: Engine) -> dict[str, list[str]]:
-    """Every unit's known counters: those added and those its devices were enrolled at."""
-    with engine.connect() as connection:
-        rows = connection.execute(_counters().order_by("unit_code", "code")).all()
-    known: dict[str, list[str]] = {}
-    for unit, code in rows:
-        known.setdefault(unit, []).append(code)
-    return known
-
-
-def known_counters(connection: Connection, unit: str) -> set[str]:
-    """The counters an answer of `unit` may name."""
-    query = _counters().subquery()
-    return set(connection.execute(select(query.c.code).where(query.c.unit_code == unit)).scalars())
-
-
-def _counters():
-    return union(
-        select(Counter.unit_code, Counter.code),
-        select(Device.unit_code, Device.counter.label("code")),
-    )
-
-
 class ClaimRefused(Exception):
     """An enrolment code that does not (or no longer) give a device secret."""
 
-    def __init__(self, code: str, message: str, status: int):
+    def __init__(self, code: str, message: str, status: int) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
 
@@ -116,11 +87,24 @@ def offer_enrolment(engine: Engine, device: Enrolment, valid_for: timedelta) -> 
     code = secrets.token_urlsafe(18)
     now = _now()
     with Session(engine) as session, session.begin():
-        session.add(EnrolmentCode(code_hash=_hash(code), device_id=device.device_id,
-                                  created_at=now, expires_at=now + valid_for))  # fmt: skip
+        session.add(
+            EnrolmentCode(
+                code_hash=_hash(code),
+                device_id=device.device_id,
+                created_at=now,
+                expires_at=now + valid_for,
+            )
+        )
     expires = (now + valid_for).replace(microsecond=0).isoformat() + "Z"
-    return EnrolmentOffer(device.portal_url, device.device_id, code, device.unit_code,
-                          device.counter, device.public_key, expires)  # fmt: skip
+    return EnrolmentOffer(
+        device.portal_url,
+        device.device_id,
+        code,
+        device.unit_code,
+        device.counter,
+        device.public_key,
+        expires,
+    )
 
 
 def claim_enrolment(engine: Engine, device_id: str, code: str) -> tuple[Device, str]:
@@ -133,14 +117,14 @@ def claim_enrolment(engine: Engine, device_id: str, code: str) -> tuple[Device, 
         row = session.get(EnrolmentCode, _hash(code), with_for_update=True)
         device = session.get(Device, device_id)
         if row is None or row.device_id != device_id or device is None or device.revoked_at:
-            raise ClaimRefused("enrolment_unknown", "no such enrolment code for this device", 401)
+            raise ClaimRefused(ENROLMENT_UNKNOWN, "no such enrolment code for this device", 401)
         if row.used_at is not None:
             used = row.used_at.replace(microsecond=0).isoformat()
-            raise ClaimRefused("enrolment_used", f"this enrolment code was used at {used} UTC", 409)
+            raise ClaimRefused(ENROLMENT_USED, f"this enrolment code was used at {used} UTC", 409)
         if row.expires_at <= now:
             expired = row.expires_at.replace(microsecond=0).isoformat()
-            raise ClaimRefused("enrolment_expired", f"this enrolment code expired at {expired} UTC",
-                               410)  # fmt: skip
+            message = f"this enrolment code expired at {expired} UTC"
+            raise ClaimRefused(ENROLMENT_EXPIRED, message, 410)
         row.used_at = now
         device.secret = secrets.token_urlsafe(32)
         session.flush()

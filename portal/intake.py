@@ -1,4 +1,6 @@
-"""Storing a batch: each answer once per UUID, by a unique constraint and INSERT .. ON CONFLICT.
+"""What kiosks send, stored: answers (each once per UUID), heartbeats, staff audit entries.
+
+A batch of answers is stored by a unique constraint and INSERT .. ON CONFLICT.
 
 A resent answer with the same content is a duplicate (counts as delivered); the same UUID
 with other content is a conflict and is never overwritten; an answer that fails the
@@ -15,15 +17,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Insert, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
-from portal.devices import known_counters
-from portal.models import Answer, Device, IntakeEvent
-from portal.schemas import AnswerIn, ItemResult
+from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
+from portal.store.devices import known_counters
+from portal.store.models import (
+    Answer,
+    AuditRecord,
+    Base,
+    Device,
+    Heartbeat,
+    IntakeEvent,
+    SetAsideReport,
+)
 
 log = logging.getLogger("portal")
 
@@ -33,11 +46,12 @@ def content_hash(payload: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _insert(engine: Engine):
+def _insert(engine: Engine) -> Callable[[type[Base]], Any]:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite or PostgreSQL)."""
     return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
 
 
-def insert_ignoring_duplicates(engine: Engine, model, rows: list[dict]):
+def insert_ignoring_duplicates(engine: Engine, model: type[Base], rows: list[dict]) -> Insert:
     """INSERT … ON CONFLICT DO NOTHING for the engine's dialect (SQLite or PostgreSQL)."""
     return _insert(engine)(model).values(rows).on_conflict_do_nothing()
 
@@ -59,105 +73,198 @@ def store_batch(
     the UUIDs that were there already: a batch costs the database two statements, not two
     per answer.
     """
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    fates: list[ItemResult | None] = []
-    events: list[dict] = []
-    candidates: dict[str, tuple[int, AnswerIn, dict, str]] = {}
-    repeats: list[tuple[int, AnswerIn, str]] = []
-
-    def refuse(index: int, uuid: str, kind: str, reason: str, answer: AnswerIn | None) -> None:
-        fates[index] = ItemResult(uuid=uuid[:64], status=kind, reason=reason or None)
-        events.append({
-            "device_id": device.id, "uuid": uuid[:64], "kind": kind, "reason": reason[:500],
-            "unit_code": device.unit_code,  # the enrolment's, whatever the payload said
-            "form_id": answer.form_id if answer else "", "at": now,
-        })  # fmt: skip
-
+    batch = _Batch(device, batch_id, len(raw_answers))
     with engine.connect() as connection:
         counters = known_counters(connection, device.unit_code)
     for index, raw in enumerate(raw_answers):
-        fates.append(None)
+        batch.sort(index, raw, counters, known_forms)
+    with engine.begin() as connection:
+        stored = batch.insert(engine, connection)
+        existing = batch.stored_before(connection, stored)
+        batch.settle(stored, existing)
+        if batch.events:
+            connection.execute(insert(IntakeEvent), batch.events)
+        connection.execute(
+            update(Device).where(Device.id == device.id).values(last_seen_at=batch.now)
+        )
+    return [fate for fate in batch.fates if fate is not None]
+
+
+class _Batch:
+    """One batch on its way in: each answer's fate, the intake events, what to insert."""
+
+    def __init__(self, device: Device, batch_id: str, size: int) -> None:
+        self.device, self.batch_id = device, batch_id
+        self.now = datetime.now(timezone.utc).replace(tzinfo=None)
+        self.fates: list[ItemResult | None] = [None] * size
+        self.events: list[dict[str, object]] = []
+        self.candidates: dict[str, tuple[int, AnswerIn, dict, str]] = {}
+        self.repeats: list[tuple[int, AnswerIn, str]] = []  # a UUID twice in one batch
+
+    def refuse(
+        self, index: int, uuid: str, kind: Fate, reason: str, answer: AnswerIn | None
+    ) -> None:
+        self.fates[index] = ItemResult(uuid=uuid[:64], status=kind, reason=reason or None)
+        event: dict[str, object] = {"device_id": self.device.id, "uuid": uuid[:64], "kind": kind}
+        event |= {
+            "reason": reason[:500],
+            "unit_code": self.device.unit_code,  # the enrolment's, whatever the payload said
+            "form_id": answer.form_id if answer else "",
+            "at": self.now,
+        }
+        self.events.append(event)
+
+    def sort(
+        self, index: int, raw: object, counters: set[str], forms: set[tuple[str, int]]
+    ) -> None:
+        """Refuse the answer, or keep it to insert (or to settle as a repeat)."""
         uuid = str(raw.get("uuid", "")) if isinstance(raw, dict) else ""
         try:
             answer = AnswerIn.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            refuse(index, uuid, "rejected", f"schema: {where}: {first['msg']}", None)
-            continue
-        foreign = not_its_own(answer, device, counters)
+            self.refuse(index, uuid, "rejected", f"schema: {where}: {first['msg']}", None)
+            return
+        foreign = not_its_own(answer, self.device, counters)
         if foreign:
-            log.warning("device %s (unit %s) sent answer %s refused: %s", device.id,
-                        device.unit_code, answer.uuid, foreign)  # fmt: skip
-            refuse(index, uuid, "rejected", foreign, answer)
-            continue
-        if (answer.form_id, answer.form_version) not in known_forms:
+            unit = self.device.unit_code
+            message = "device %s (unit %s) sent answer %s refused: %s"
+            log.warning(message, self.device.id, unit, answer.uuid, foreign)
+            self.refuse(index, uuid, "rejected", foreign, answer)
+            return
+        if (answer.form_id, answer.form_version) not in forms:
             reason = f"unknown_form_version: {answer.form_id}/{answer.form_version}"
-            refuse(index, uuid, "rejected", reason, answer)
-            continue
+            self.refuse(index, uuid, "rejected", reason, answer)
+            return
         payload = answer.model_dump(mode="json")
         digest = content_hash(payload)
-        if answer.uuid in candidates:  # the same UUID twice in one batch
-            repeats.append((index, answer, digest))
+        if answer.uuid in self.candidates:
+            self.repeats.append((index, answer, digest))
         else:
-            candidates[answer.uuid] = (index, answer, payload, digest)
+            self.candidates[answer.uuid] = (index, answer, payload, digest)
 
-    with engine.begin() as connection:
-        stored: set[str] = set()
-        if candidates:
-            rows = [
-                {"uuid": a.uuid, "content_hash": digest, "received_from": device.id,
-                 "unit_code": a.unit_code, "form_id": a.form_id, "form_version": a.form_version,
-                 "finished_at": _naive(a.finished_at), "received_at": now,
-                 "batch_id": batch_id, "payload": payload}
-                for _, a, payload, digest in candidates.values()
-            ]  # fmt: skip
-            statement = (
-                _insert(engine)(Answer)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["uuid"])
-                .returning(Answer.uuid)
-            )
-            stored = set(connection.execute(statement).scalars())
-        earlier = [uuid for uuid in candidates if uuid not in stored]
-        earlier += [answer.uuid for _, answer, _ in repeats]
-        existing = dict(
-            connection.execute(
-                select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))
-            ).all()
-        ) if earlier else {}  # fmt: skip
-        for uuid, (index, answer, _, digest) in candidates.items():
-            if uuid in stored:
-                fates[index] = ItemResult(uuid=uuid, status="stored")
-            else:
-                _settle(refuse, index, answer, digest, existing.get(uuid))
-        for index, answer, digest in repeats:
-            _settle(refuse, index, answer, digest, existing.get(answer.uuid) or
-                    candidates[answer.uuid][3])  # fmt: skip
-        if events:
-            connection.execute(IntakeEvent.__table__.insert(), events)
-        connection.execute(
-            Device.__table__.update().where(Device.id == device.id).values(last_seen_at=now)
+    def insert(self, engine: Engine, connection: Connection) -> set[str]:
+        """Insert the candidates at once; the UUIDs stored now (the others were there)."""
+        if not self.candidates:
+            return set()
+        rows = [
+            self._row(answer, payload, digest)
+            for _, answer, payload, digest in self.candidates.values()
+        ]
+        statement = (
+            _insert(engine)(Answer)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["uuid"])
+            .returning(Answer.uuid)
         )
-    return [fate for fate in fates if fate is not None]
+        return set(connection.execute(statement).scalars())
+
+    def _row(self, answer: AnswerIn, payload: dict, digest: str) -> dict[str, object]:
+        return {
+            "uuid": answer.uuid,
+            "content_hash": digest,
+            "received_from": self.device.id,
+            "unit_code": answer.unit_code,
+            "form_id": answer.form_id,
+            "form_version": answer.form_version,
+            "finished_at": _naive(answer.finished_at),
+            "received_at": self.now,
+            "batch_id": self.batch_id,
+            "payload": payload,
+        }
+
+    def stored_before(self, connection: Connection, stored: set[str]) -> dict[str, str]:
+        """The content hash of every UUID of the batch that was stored before."""
+        earlier = [uuid for uuid in self.candidates if uuid not in stored]
+        earlier += [answer.uuid for _, answer, _ in self.repeats]
+        if not earlier:
+            return {}
+        query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))
+        return {uuid: digest for uuid, digest in connection.execute(query)}
+
+    def settle(self, stored: set[str], existing: dict[str, str]) -> None:
+        """The fate of every answer not refused: stored, a duplicate or a conflict."""
+        for uuid, (index, answer, _, digest) in self.candidates.items():
+            if uuid in stored:
+                self.fates[index] = ItemResult(uuid=uuid, status="stored")
+            else:
+                self._compare(index, answer, digest, existing.get(uuid))
+        for index, answer, digest in self.repeats:
+            earlier = existing.get(answer.uuid) or self.candidates[answer.uuid][3]
+            self._compare(index, answer, digest, earlier)
+
+    def _compare(self, index: int, answer: AnswerIn, digest: str, stored: str | None) -> None:
+        if stored == digest:
+            self.refuse(index, answer.uuid, "duplicate", "", answer)
+        else:
+            self.refuse(index, answer.uuid, "conflict", "another answer has this uuid", answer)
 
 
 def not_its_own(answer: AnswerIn, device: Device, counters: set[str]) -> str:
     """Why an answer is not the signing device's to give ('' when it is): the unit and device
     come from the enrolment, and the counter must be one the portal knows for the unit."""
     if answer.unit_code != device.unit_code:
-        return (f"unit_mismatch: the answer names unit {answer.unit_code}; device {device.id} "
-                f"is enrolled for {device.unit_code}")  # fmt: skip
+        return (
+            f"unit_mismatch: the answer names unit {answer.unit_code}; device {device.id} "
+            f"is enrolled for {device.unit_code}"
+        )
     if answer.device_id != device.id:
         return f"device_mismatch: the answer names device {answer.device_id}; {device.id} signed it"
     if answer.counter not in counters:
-        return (f"unknown_counter: counter {answer.counter!r} is not known for unit "
-                f"{device.unit_code} (portal counter add)")  # fmt: skip
+        return (
+            f"unknown_counter: counter {answer.counter!r} is not known for unit "
+            f"{device.unit_code} (portal counter add)"
+        )
     return ""
 
 
-def _settle(refuse, index: int, answer: AnswerIn, digest: str, stored_digest: str | None) -> None:
-    if stored_digest == digest:
-        refuse(index, answer.uuid, "duplicate", "", answer)
-    else:
-        refuse(index, answer.uuid, "conflict", "another answer has this uuid", answer)
+def store_heartbeat(
+    engine: Engine, device_id: str, beat: HeartbeatIn, now: datetime, offset_s: float
+) -> None:
+    """Keep a device's latest state, and what it keeps aside; a tablet that beats is alive,
+    answers or not: IT sees it as seen."""
+    received = now.astimezone(timezone.utc).replace(tzinfo=None)
+    oldest = beat.oldest_undelivered.isoformat() if beat.oldest_undelivered else None
+    with Session(engine) as session, session.begin():
+        session.merge(
+            Heartbeat(
+                device_id=device_id,
+                received_at=received,
+                app_version=beat.app_version,
+                outbox_depth=beat.outbox_depth,
+                oldest_undelivered=oldest,
+                free_disk_bytes=beat.free_disk_bytes,
+                last_error=beat.last_error,
+                clock_offset_s=offset_s,
+            )
+        )
+        session.merge(
+            SetAsideReport(
+                device_id=device_id, count=beat.set_aside, reasons=beat.set_aside_reasons
+            )
+        )
+        session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=received))
+
+
+def store_audit(engine: Engine, device_id: str, entries: list[AuditEntryIn], now: datetime) -> int:
+    """Store staff audit entries once per device and local id; return how many are new."""
+    if not entries:
+        return 0
+    received = now.astimezone(timezone.utc).replace(tzinfo=None)
+    rows = [
+        {
+            "device_id": device_id,
+            "local_id": entry.id,
+            "at": _naive(entry.at),
+            "actor": entry.actor,
+            "action": entry.action,
+            "detail": entry.detail,
+            "received_at": received,
+        }
+        for entry in entries
+    ]
+    # Rows returned, not rowcount: PostgreSQL's driver reports -1 for this insert.
+    statement = insert_ignoring_duplicates(engine, AuditRecord, rows).returning(AuditRecord.id)
+    with engine.begin() as connection:
+        return len(connection.execute(statement).all())

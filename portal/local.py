@@ -23,8 +23,12 @@ import sys
 from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from contract.enrolment import EnrolmentInvalid, find_enrolment, write_enrolment
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only when there is something to set up
+    from sqlalchemy import Engine
 
 REPORTED = 3  # the exit status of a failure already explained on stderr
 KEY_FILE = "local-portal-private.key"
@@ -89,12 +93,14 @@ def already_set_up(data_dir: Path, db: str, portal_url: str) -> bool:
 def set_up(data_dir: Path, db: str, portal_url: str, port: int) -> None:
     """Do what is not done yet; raise SetupFailed naming the step that failed."""
     if not port_is_free(port):
-        raise SetupFailed(f"port {port} is in use (another local portal still running? "
-                          "PORTAL_PORT=… picks another)")  # fmt: skip
+        raise SetupFailed(
+            f"port {port} is in use (another local portal still running? "
+            "PORTAL_PORT=… picks another)"
+        )
     if already_set_up(data_dir, db, portal_url):
         return
     with step(f"create its database {db}"):
-        from portal.db import make_portal_engine
+        from portal.store.engine import make_portal_engine  # SQLAlchemy: the docstring's third
 
         data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_portal_engine(db)
@@ -104,8 +110,11 @@ def set_up(data_dir: Path, db: str, portal_url: str, port: int) -> None:
         engine.dispose()
 
 
-def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
-    from portal.devices import add_counters, add_device, list_devices, new_keypair, public_key
+def _set_up(engine: Engine, data_dir: Path, db: str, portal_url: str) -> None:
+    # SQLAlchemy and PyNaCl: only when there is something to set up (see the docstring).
+    from portal.devices import add_counters, add_device, new_keypair
+    from portal.store.devices import list_devices
+    from portal.store.settings import public_key
 
     with step(f"read its database {db}"):
         key = public_key(engine)
@@ -123,12 +132,14 @@ def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
             mine = None  # broken: enrol again
         active = {device.id for device in list_devices(engine) if device.revoked_at is None}
     if mine is not None and mine.portal_url.rstrip("/") != portal_url.rstrip("/"):
-        print(f"local portal: this kiosk sends to {mine.portal_url}, not to {portal_url}",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"local portal: this kiosk sends to {mine.portal_url}, not to {portal_url}",
+            file=sys.stderr,
+        )
         return
     if mine is None or mine.public_key != key or mine.device_id not in active:
         with step("add the kiosk as a device"):
-            from kiosk.config import load_config
+            from kiosk.config import load_config  # ~0.1 s (PyYAML…): only to enrol anew
 
             config = load_config()
             counter = config.counter or config.counters[0].code
@@ -140,8 +151,8 @@ def _set_up(engine, data_dir: Path, db: str, portal_url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m portal.local", description=__doc__.split(
-        "\n")[0])  # fmt: skip
+    summary = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m portal.local", description=summary)
     parser.add_argument("--data-dir", type=Path, required=True, help="the kiosk's data directory")
     parser.add_argument("--db", default=None, help="default: sqlite:///DATA_DIR/local-portal.db")
     parser.add_argument("--port", type=int, default=8470)

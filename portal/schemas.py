@@ -1,4 +1,8 @@
-"""The contract's bodies (pydantic): what a kiosk sends and what the portal answers."""
+"""The contract's bodies (pydantic): what a kiosk sends and what the portal answers.
+
+The OpenAPI document (portal/openapi.json) is generated from these; the names and limits
+the kiosk shares are the contract package's (contract/api.py, contract/wire.py).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-MAX_ANSWERS = 500
-# What a kiosk may flag (kiosk/domain/integrity.py); the portal adds duplicate_dossier.
-KIOSK_FLAGS = ("too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self")
+from contract.api import MAX_ANSWERS
+from contract.wire import KIOSK_FLAGS
+
+# What a kiosk may flag: the contract's KIOSK_FLAGS, spelled out for the OpenAPI document
+# (tests/test_contract_wire.py checks they are the same).
 Flag = Literal["too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self"]
 # The contract accepts only what the store keeps, on PostgreSQL as on SQLite (SQLite would
 # keep more): every bound below is a column's (portal/models.py).
@@ -98,9 +104,12 @@ class BatchIn(ContractIn):
     answers: list[dict] = Field(max_length=MAX_ANSWERS)
 
 
+Fate = Literal["stored", "duplicate", "conflict", "rejected"]  # an answer's, at the portal
+
+
 class ItemResult(BaseModel):
     uuid: str
-    status: Literal["stored", "duplicate", "conflict", "rejected"]
+    status: Fate
     reason: str | None = None
 
 

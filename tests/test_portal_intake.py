@@ -9,11 +9,11 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.db import make_portal_engine
 from portal.devices import add_counters
 from portal.intake import store_batch
-from portal.models import Answer, Device, IntakeEvent
-from portal.stats import collect
+from portal.reports import collect
+from portal.store.engine import make_portal_engine
+from portal.store.models import Answer, Device, IntakeEvent
 
 FORMS = {("danang-2223", 1)}
 

@@ -198,7 +198,7 @@ def test_not_enrolled_kiosk_says_so(tmp_path):
 
 
 def test_the_committed_openapi_document_is_the_portals_own():
-    from portal.cli import openapi_document
+    from portal.api import openapi_document
 
     committed = json.loads((ROOT / "portal" / "openapi.json").read_text(encoding="utf-8"))
     assert committed == openapi_document()

@@ -1,0 +1,60 @@
+"""The portal's app (FastAPI): one router per resource, every refusal in the contract's
+error body, every kiosk request signed (contract/signing.py).
+
+The routers: answers (batches), heartbeat, audit, enrolments (the QR code's claim),
+health. What they share before a body is looked at (the store, the accepted forms, the
+signed body within its limits) is portal/api/auth.py; replies and errors are
+portal/api/replies.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from kiosk.domain.forms import load_form
+from kiosk.resources import ASSETS
+from portal import __version__
+from portal.api import answers, audit, enrolments, health, heartbeat
+from portal.api.auth import BODY_DEADLINE_S
+from portal.api.replies import install_handlers
+from portal.store.engine import make_portal_engine
+
+ROUTERS = (answers.router, heartbeat.router, audit.router, enrolments.router, health.router)
+
+
+def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:
+    """(id, version) of every form the kiosks may answer: the portal refuses the others."""
+    forms = (load_form(path) for path in sorted(forms_dir.glob("*.yaml")))
+    return {(form.id, form.version) for form in forms}
+
+
+def create_app(
+    engine: Engine,
+    forms: set[tuple[str, int]] | None = None,
+    docs: bool = False,
+    body_deadline_s: float = BODY_DEADLINE_S,
+) -> FastAPI:
+    """The portal's app; `docs` serves /docs, /redoc and /openapi.json (off by default: the
+    contract is portal/openapi.json, and a public portal need not describe itself)."""
+    app = FastAPI(
+        title="Kiosk Hài Lòng portal",
+        version=__version__,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.engine = engine
+    app.state.forms = forms if forms is not None else known_forms()
+    app.state.body_deadline_s = body_deadline_s
+    install_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
+
+
+def openapi_document() -> dict:
+    """The OpenAPI document of the app (portal/openapi.json is it, committed)."""
+    return create_app(make_portal_engine("sqlite://"), forms=set()).openapi()

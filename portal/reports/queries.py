@@ -1,0 +1,82 @@
+"""What the reports read from the portal's store: counts grouped in the database, each
+answer's flags and dossier, the devices with their latest heartbeat. Plain values out
+(portal/reports/summary.py's), no computation here."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from portal.reports.summary import AnswerFlags, DeviceState, Facts
+from portal.store.models import Answer, Device, Heartbeat, IntakeEvent, SetAsideReport
+from portal.store.settings import yearly_dossiers
+
+
+def read_facts(engine: Engine) -> Facts:
+    """Everything `portal stats` is computed from."""
+    dossiers = yearly_dossiers(engine)
+    with Session(engine) as session:
+        return Facts(
+            stored=stored_counts(session),
+            events=event_counts(session),
+            answers=answer_flags(session),
+            devices=device_states(session),
+            yearly_dossiers=dossiers,
+        )
+
+
+def stored_counts(session: Session) -> list[tuple[str, str, int]]:
+    """Answers stored, per unit and form."""
+    query = select(Answer.unit_code, Answer.form_id, func.count())
+    query = query.group_by(Answer.unit_code, Answer.form_id)
+    return [(unit, form, count) for unit, form, count in session.execute(query)]
+
+
+def event_counts(session: Session) -> list[tuple[str, str, str, int]]:
+    """Answers not stored (duplicate, conflict, rejected), per unit, form and kind."""
+    columns = (IntakeEvent.unit_code, IntakeEvent.form_id, IntakeEvent.kind)
+    query = select(*columns, func.count()).group_by(*columns)
+    return [(unit, form, kind, count) for unit, form, kind, count in session.execute(query)]
+
+
+def answer_flags(session: Session) -> list[AnswerFlags]:
+    """Every stored answer's flags and dossier (read in chunks: there may be many)."""
+    query = select(
+        Answer.unit_code, Answer.form_id, Answer.uuid, Answer.finished_at, Answer.payload
+    ).execution_options(yield_per=1000)
+    return [
+        AnswerFlags(
+            unit=unit,
+            form=form,
+            uuid=uuid,
+            finished=finished,
+            flags=tuple(payload.get("flags") or ()),
+            dossier=payload.get("dossier_code") if payload.get("verdict") else None,
+        )
+        for unit, form, uuid, finished, payload in session.execute(query)
+    ]
+
+
+def device_states(session: Session) -> list[DeviceState]:
+    """Every device, by id, with its latest heartbeat and what it keeps aside."""
+    query = (
+        select(Device, Heartbeat, SetAsideReport)
+        .outerjoin(Heartbeat, Heartbeat.device_id == Device.id)
+        .outerjoin(SetAsideReport, SetAsideReport.device_id == Device.id)
+        .order_by(Device.id)
+    )
+    return [
+        DeviceState(
+            device_id=device.id,
+            unit_code=device.unit_code,
+            counter=device.counter,
+            revoked=device.revoked_at is not None,
+            last_seen=device.last_seen_at,
+            outbox_depth=beat.outbox_depth if beat else None,
+            clock_offset_s=beat.clock_offset_s if beat else None,
+            last_error=beat.last_error if beat else None,
+            set_aside=report.count if report else None,
+            set_aside_reasons=report.reasons if report else {},
+        )
+        for device, beat, report in session.execute(query)
+    ]
