@@ -11,11 +11,12 @@ import getpass
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.locale import Translator
 
-DEMO_PIN = "2468"  # the shipped config.yaml's; check-config warns while it is in use
-DEMO_OFFICER_PINS = ("1357", "2580")  # the shipped demo officers' PINs
+if TYPE_CHECKING:
+    from kiosk.core import KioskCore
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -50,8 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     enrol = sub.add_parser("enrol", help="apply a portal's enrolment file to this kiosk")
     _common(enrol)
     enrol.add_argument("file", type=Path)
-    enrol.add_argument("--replace", action="store_true",
-                       help="allow moving to another portal or public key")  # fmt: skip
+    enrol.add_argument(
+        "--replace", action="store_true", help="allow moving to another portal or public key"
+    )
     target = sub.add_parser("target", help="minimum answers for a year (decision 2223)")
     target.add_argument("--dossiers", type=int, required=True, help="dossiers in the year")
     target.add_argument("--json", action="store_true")
@@ -98,53 +100,32 @@ def _run(args: argparse.Namespace, tr: Translator) -> int:
 
 
 def _check_config(args: argparse.Namespace, tr: Translator) -> int:
-    from kiosk.config import check_config_file, load_config
     from kiosk.domain.yamlfile import FileProblems
+    from kiosk.operations.setup import check_config
 
-    problems = check_config_file(args.path)
-    if problems:
-        print(FileProblems(problems).describe(tr))
+    found = check_config(args.path, args.data_dir)
+    if found.config is None or found.enrolment is None:
+        print(FileProblems(found.problems).describe(tr))
         return 1
-    config = load_config(args.path)
-    print(tr("cli.config_ok", path=config.source, form=config.form_path.name))
-    from kiosk.core import resolve_data_dir
-    from kiosk.enrolment import enrolment_state
-
-    print(enrolment_state(resolve_data_dir(config, args.data_dir), config).words(tr))
-    from kiosk.domain.pin import verify_pin
-
-    if verify_pin(DEMO_PIN, config.staff_pin_hash):
-        print(tr("cli.demo_pin", pin=DEMO_PIN))
-    for officer in config.officers:
-        demo = next((pin for pin in DEMO_OFFICER_PINS if verify_pin(pin, officer.pin_hash)), None)
-        if demo:
-            print(tr("cli.demo_officer_pin", code=officer.code, pin=demo))
+    print(tr("cli.config_ok", path=found.config.source, form=found.config.form_path.name))
+    print(found.enrolment.words(tr))
+    if found.demo_pin:
+        print(tr("cli.demo_pin", pin=found.demo_pin))
+    for code, pin in found.demo_officer_pins:
+        print(tr("cli.demo_officer_pin", code=code, pin=pin))
     return 0
 
 
-def _open_core(args: argparse.Namespace, tr: Translator):
-    from sqlalchemy.exc import SQLAlchemyError
-
+def _open_core(args: argparse.Namespace, tr: Translator) -> KioskCore | None:
     from kiosk.core import KioskCore
-    from kiosk.domain.yamlfile import FileProblems
-    from kiosk.store.migrate import UpgradeFailed
 
-    try:
-        return KioskCore.open(args.config, args.data_dir)
-    except FileProblems as exc:
-        print(exc.describe(tr), file=sys.stderr)
-    except UpgradeFailed as exc:
-        print(exc.describe(tr), file=sys.stderr)
-    except (OSError, SQLAlchemyError) as exc:
-        where = args.data_dir or "data_dir"
-        print(tr("cli.store_error", path=where, error=exc), file=sys.stderr)
-    return None
+    core, why = KioskCore.open_or_say_why(args.config, args.data_dir, tr)
+    if core is None:
+        print(why, file=sys.stderr)
+    return core
 
 
 def _export(args: argparse.Namespace, tr: Translator) -> int:
-    from kiosk.store.answers import iter_answers
-    from kiosk.store.export import export_to_file, write_export
-
     since = None
     if args.since:
         try:
@@ -155,17 +136,13 @@ def _export(args: argparse.Namespace, tr: Translator) -> int:
     core = _open_core(args, tr)
     if core is None:
         return 1
-    rows, zone = iter_answers(core.engine, since), core.config.integrity.timezone
-    if args.out is None:
-        count = write_export(rows, args.format, sys.stdout, core.form, zone)
-    else:
-        try:
-            count = export_to_file(rows, args.format, args.out, core.form, zone)
-        except OSError as exc:
-            error = os_error_words(tr, exc)
-            print(tr("cli.export_failed", path=args.out, error=error), file=sys.stderr)
-            return 1
-    print(tr("cli.export_done", count=count, path=args.out or "stdout"), file=sys.stderr)
+    try:
+        done = core.it.export(args.format, args.out or sys.stdout, since, where="cli")
+    except OSError as exc:
+        error = os_error_words(tr, exc)
+        print(tr("cli.export_failed", path=args.out or "stdout", error=error), file=sys.stderr)
+        return 1
+    print(tr("cli.export_done", count=done.count, path=done.path or "stdout"), file=sys.stderr)
     return 0
 
 
@@ -189,30 +166,16 @@ def _demo_data(args: argparse.Namespace, tr: Translator) -> int:
 
 
 def _enrol(args: argparse.Namespace, tr: Translator) -> int:
-    from kiosk.config import load_config
-    from kiosk.core import resolve_data_dir
     from kiosk.domain.yamlfile import FileProblems
-    from kiosk.enrolment import load_enrolment, read_enrolment, replaces_another, save_enrolment
+    from kiosk.operations.setup import enrol_from_file
 
     try:
-        enrolment = read_enrolment(args.file)
-        config = load_config(args.config)
+        done = enrol_from_file(args.file, args.config, args.data_dir, args.replace)
     except FileProblems as exc:
         print(exc.describe(tr), file=sys.stderr)
         return 1
-    data_dir = resolve_data_dir(config, args.data_dir)
-    try:
-        current = load_enrolment(data_dir)
-    except FileProblems:
-        current = None  # a broken enrolment sends nowhere: nothing to replace
-    url, key = (current.portal_url, current.public_key_bytes) if current else (
-        config.portal_url, config.portal_public_key)  # fmt: skip
-    if not args.replace and replaces_another(enrolment, url, key):
-        print(tr("cli.enrol_replace", ours=url or "-", url=enrolment.portal_url), file=sys.stderr)
-        return 1
-    path = save_enrolment(enrolment, data_dir)
-    print(tr("cli.enrolled", device=enrolment.device_id, url=enrolment.portal_url, path=path))
-    return 0
+    print(done.words(tr), file=sys.stdout if done.ok else sys.stderr)
+    return 0 if done.ok else 1
 
 
 def _target(args: argparse.Namespace, tr: Translator) -> int:
@@ -225,15 +188,30 @@ def _target(args: argparse.Namespace, tr: Translator) -> int:
         return 2
     target = sample_target(args.dossiers)
     if args.json:
-        print(json.dumps({"dossiers": target.dossiers, "allowed_error": target.allowed_error,
-                          "exact": round(target.exact, 4), "minimum": target.minimum}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    "dossiers": target.dossiers,
+                    "allowed_error": target.allowed_error,
+                    "exact": round(target.exact, 4),
+                    "minimum": target.minimum,
+                }
+            )
+        )
     else:
         exact = f"{target.exact:.2f}"
         dossiers = f"{target.dossiers:,}"
         if tr.language == "vi":  # 4.000 hồ sơ, 259,74 phiếu: Vietnamese separators
             dossiers, exact = dossiers.replace(",", "."), exact.replace(".", ",")
-        print(tr("cli.target", minimum=target.minimum, dossiers=dossiers,
-                 error=f"{target.allowed_error:.0%}", exact=exact))  # fmt: skip
+        print(
+            tr(
+                "cli.target",
+                minimum=target.minimum,
+                dossiers=dossiers,
+                error=f"{target.allowed_error:.0%}",
+                exact=exact,
+            )
+        )
     return 0
 
 

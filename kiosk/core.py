@@ -21,15 +21,8 @@ from kiosk import __version__
 from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
-from kiosk.domain.pin import PinGuard
-from kiosk.domain.shifts import (
-    Officer,
-    Progress,
-    Shift,
-    ShiftSummary,
-    overdue,
-    yearly_target,
-)
+from kiosk.domain.shifts import Shift
+from kiosk.domain.yamlfile import FileProblems
 from kiosk.enrolment import (
     Enrolment,
     EnrolmentState,
@@ -37,6 +30,8 @@ from kiosk.enrolment import (
     load_enrolment,
     save_enrolment,
 )
+from kiosk.operations.it import ItDesk
+from kiosk.operations.staff import StaffDesk
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,35 +53,20 @@ def resolve_data_dir(config: Config | None, override: Path | None) -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def log_file(data_dir: Path) -> Path:
+    return data_dir / "logs" / "kiosk.log"
+
+
 def setup_logging(data_dir: Path) -> Path:
     """Log to <data dir>/logs/kiosk.log. Nothing personal is ever passed to a logger."""
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / "kiosk.log"
+    path = log_file(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not any(getattr(h, "baseFilename", None) == str(path) for h in log.handlers):
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     return path
-
-
-@dataclass(frozen=True)
-class KioskStatus:
-    version: str
-    device_id: str
-    unit_code: str
-    counter: str
-    portal_url: str
-    enrolment: EnrolmentState
-    pending: int
-    oldest_pending: datetime | None  # UTC, as stored (kiosk.domain.clock shows it local)
-    rejected: int
-    set_aside_reasons: dict[str, int]  # the rejected ones by kind of reason (outbox)
-    last_success: str  # ISO 8601, as the sync daemon writes it
-    last_error: str  # "<ISO 8601> <what happened>"
-    config_problems: int
-    progress: Progress
 
 
 @dataclass
@@ -99,16 +79,20 @@ class Store:
 
 
 class KioskCore:
-    """Config, form and (opened on first use, or ahead of it) the store."""
+    """Config, form and (opened on first use, or ahead of it) the store; what staff and IT
+    do goes through `staff` and `it` (kiosk/operations/)."""
 
     def __init__(self, config: Config, form: Form, data_dir: Path):
         self.config = config
         self.form = form
         self.data_dir = data_dir
+        self.log_path = log_file(data_dir)
         self.shift: Shift | None = None  # read from the store when it opens
         self.announce_start = False  # `kiosk run` only: log "started" when the store opens
         self._store: Store | None = None
         self._store_lock = threading.Lock()
+        self.staff = StaffDesk(self)
+        self.it = ItDesk(self)
 
     @classmethod
     def load(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
@@ -135,8 +119,13 @@ class KioskCore:
             if self._store is not None:
                 personal = self._store.personal.with_public_key(self.config.portal_public_key)
                 self._store = Store(self._store.engine, enrolment.device_id, personal)
-        log.info("enrolled as %s with %s (unit %s, counter %s)", enrolment.device_id,
-                 enrolment.portal_url, enrolment.unit_code, enrolment.counter)  # fmt: skip
+        log.info(
+            "enrolled as %s with %s (unit %s, counter %s)",
+            enrolment.device_id,
+            enrolment.portal_url,
+            enrolment.unit_code,
+            enrolment.counter,
+        )
 
     @classmethod
     def open(cls, config_path: Path | None = None, data_dir: Path | None = None) -> KioskCore:
@@ -144,6 +133,23 @@ class KioskCore:
         core = cls.load(config_path, data_dir)
         core.open_store()
         return core
+
+    @classmethod
+    def open_or_say_why(
+        cls, config_path: Path | None, data_dir: Path | None, translate: Callable[..., str]
+    ) -> tuple[KioskCore | None, str]:
+        """`open` for a command: the core and "", or None and what to print instead of a
+        traceback (a bad config, a failed upgrade, a data directory that refuses)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from kiosk.store.migrate import UpgradeFailed
+
+        try:
+            return cls.open(config_path, data_dir), ""
+        except (FileProblems, UpgradeFailed) as exc:
+            return None, exc.describe(translate)
+        except (OSError, SQLAlchemyError) as exc:
+            return None, translate("cli.store_error", path=data_dir or "data_dir", error=exc)
 
     def open_store(self) -> Store:
         """Open (and migrate) the store once; safe to call from a worker thread.
@@ -176,10 +182,17 @@ class KioskCore:
         self.shift = current_shift(engine)
         if self.announce_start:  # not every command that opens the store starts the kiosk
             state = self.enrolment_state()
-            log.info("kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s "
-                     "sealed=%s", __version__, self.config.unit_code, self.config.counter,
-                     device_id, self.form.id, self.form.version, state.enrolled,
-                     state.sealed)  # fmt: skip
+            log.info(
+                "kiosk %s started: unit=%s counter=%s device=%s form=%s/%s enrolled=%s sealed=%s",
+                __version__,
+                self.config.unit_code,
+                self.config.counter,
+                device_id,
+                self.form.id,
+                self.form.version,
+                state.enrolled,
+                state.sealed,
+            )
         return Store(engine, device_id, personal)
 
     def open_store_or_say_why(self, translate: Callable[..., str]) -> str:
@@ -235,92 +248,19 @@ class KioskCore:
 
         shift = self.shift
         counter = shift.counter if shift else self.config.counter
-        return Context(self.config.unit_code, counter, self.device_id,
-                       shift.officer if shift else None)  # fmt: skip
-
-    # --- shifts ---------------------------------------------------------------------
-    def officer(self, code: str) -> Officer | None:
-        return next((o for o in self.config.officers if o.code == code), None)
-
-    def start_shift(self, officer: str, counter: str) -> Shift:
-        from kiosk.store.shifts import start_shift
-
-        shift = Shift(officer, counter, datetime.now(timezone.utc))
-        start_shift(self.engine, shift)
-        self.shift = shift
-        log.info("shift started: officer %s at counter %s", officer, counter)
-        return shift
-
-    def shift_summary(self) -> ShiftSummary | None:
-        from kiosk.store.shifts import summarize
-
-        if self.shift is None:
-            return None
-        target = yearly_target(self.config.yearly_dossiers)
-        now = datetime.now(timezone.utc)
-        return summarize(self.engine, self.shift, now, self.config.integrity, target)
-
-    def end_shift(self) -> ShiftSummary | None:
-        """End the shift on duty; its summary (None when nobody was on duty)."""
-        from kiosk.store.shifts import end_shift
-
-        summary = self.shift_summary()
-        end_shift(self.engine)
-        if self.shift is not None:
-            log.info("shift ended: officer %s", self.shift.officer)
-        self.shift = None
-        return summary
-
-    def status(self) -> KioskStatus:
-        """What the IT area shows: versions, where answers go and how far they got."""
-        from kiosk.config import check_config_file
-        from kiosk.store.answers import get_state
-        from kiosk.store.outbox import outbox_status, set_aside_reasons
-        from kiosk.store.shifts import progress
-
-        outbox = outbox_status(self.engine)
-        year = progress(
-            self.engine,
-            datetime.now(timezone.utc),
-            self.config.integrity,
-            yearly_target(self.config.yearly_dossiers),
+        return Context(
+            self.config.unit_code, counter, self.device_id, shift.officer if shift else None
         )
-        return KioskStatus(
-            version=__version__, device_id=self.device_id, unit_code=self.config.unit_code,
-            counter=self.context().counter, portal_url=self.config.portal_url,
-            enrolment=self.enrolment_state(), pending=outbox.pending,
-            oldest_pending=outbox.oldest_pending, rejected=outbox.rejected,
-            set_aside_reasons=set_aside_reasons(self.engine),
-            last_success=get_state(self.engine, "sync.last_success") or "",
-            last_error=get_state(self.engine, "sync.last_error") or "",
-            config_problems=len(check_config_file(Path(self.config.source))), progress=year,
-        )  # fmt: skip
 
     def audit(self, actor: str, action: str, detail: str = "") -> None:
+        """Write a staff action to the audit log (sent to the portal with the answers)."""
         from kiosk.store.audit import record
 
         record(self.engine, actor, action, detail)
 
-    def requeue_set_aside(self, uuids: list[str] | None, where: str) -> list[str]:
-        """Send answers the portal refused again (all of them with None), as IT's audited
-        action from `where` ("cli", "it_area"); the UUIDs put back in the queue."""
-        from kiosk.store.outbox import requeue
-
-        done = requeue(self.engine, uuids)
-        if done:
-            which = "all" if uuids is None else " ".join(done)
-            self.audit("it", "requeue", f"{where} {len(done)}: {which}")
-            log.info("%d answers set aside are queued again (%s)", len(done), where)
-        return done
-
     def end_shift_if_day_is_over(self) -> str | None:
         """End a shift left open past the working day; the officer's code if one was."""
-        shift = self.shift
-        if shift and overdue(shift, datetime.now(timezone.utc), self.config.end_of_day,
-                             self.config.integrity):  # fmt: skip
-            self.end_shift()
-            return shift.officer
-        return None
+        return self.staff.end_shift_if_day_is_over()
 
     def forget_past_days(self, now: datetime | None = None) -> None:
         """Erase the hash key of any day but the unit's current one (kiosk/store/personal.py):
@@ -338,39 +278,29 @@ class KioskCore:
         from kiosk.store.answers import save_answer
 
         store = self.open_store()
-        on_duty = self.officer(self.shift.officer) if self.shift else None
-        sequence = save_answer(store.engine, answer, self.context(), store.personal,
-                               self.config.integrity,
-                               on_duty.citizen_id_hash if on_duty else "")  # fmt: skip
-        log.info("answer %s stored (#%d, %s, %s)", answer.uuid, sequence,
-                 "complete" if answer.complete else "incomplete", answer.verdict)  # fmt: skip
+        on_duty = self.staff.officer(self.shift.officer) if self.shift else None
+        sequence = save_answer(
+            store.engine,
+            answer,
+            self.form,
+            self.context(),
+            store.personal,
+            self.config.integrity,
+            on_duty.citizen_id_hash if on_duty else "",
+        )
+        log.info(
+            "answer %s stored (#%d, %s, %s)",
+            answer.uuid,
+            sequence,
+            "complete" if answer.complete else "incomplete",
+            answer.verdict,
+        )
         return sequence
 
     def already_rated(self, dossier_code: str) -> bool:
         from kiosk.store.answers import already_rated
 
         return already_rated(self.engine, dossier_code)
-
-    def pin_guard(self, account: str) -> PinGuard:
-        """The PIN and lockout of one account: "it" (staff.pin_hash) or an officer's code.
-
-        Every account has its own lockout, kept in the store so that it survives a
-        restart: five wrong PINs for IT do not lock the officers out.
-        """
-        from kiosk.store.answers import get_state
-
-        officer = self.officer(account) if account != "it" else None
-        stored = officer.pin_hash if officer else self.config.staff_pin_hash
-        failures = int(get_state(self.engine, f"pin.{account}.failures") or 0)
-        locked_until = float(get_state(self.engine, f"pin.{account}.locked_until") or 0)
-        return PinGuard(stored, self.config.pin_max_attempts, self.config.pin_lockout_s,
-                        failures, locked_until)  # fmt: skip
-
-    def remember_pin_guard(self, account: str, guard: PinGuard) -> None:
-        from kiosk.store.answers import set_state
-
-        set_state(self.engine, f"pin.{account}.failures", str(guard.failures))
-        set_state(self.engine, f"pin.{account}.locked_until", str(guard.locked_until))
 
 
 def _enrolled(config: Config, enrolment: Enrolment) -> Config:

@@ -9,8 +9,12 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.locale import Translator
+
+if TYPE_CHECKING:
+    from kiosk.core import KioskCore
 
 EXIT_OK, EXIT_PENDING, EXIT_NOT_READY, EXIT_RUNNING = 0, 1, 2, 3
 ENROLMENT_POLL_S = 2.0
@@ -28,8 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--batch-size", type=int, default=200)
-    parser.add_argument("--max-backoff", type=float, default=600.0,
-                        help="longest wait after failures, in seconds")  # fmt: skip
+    parser.add_argument(
+        "--max-backoff", type=float, default=600.0, help="longest wait after failures, in seconds"
+    )
     parser.add_argument("--json", action="store_true", help="status as JSON")
     parser.add_argument("--lang", default="vi", choices=("vi", "en"))
     return parser
@@ -42,16 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("UUID and --all go with requeue")
     tr = Translator(args.lang)
     from kiosk.core import KioskCore
-    from kiosk.domain.yamlfile import FileProblems
-    from kiosk.store.migrate import UpgradeFailed
 
-    try:
-        core = KioskCore.open(args.config, args.data_dir)
-    except FileProblems as exc:
-        print(exc.describe(tr), file=sys.stderr)
-        return EXIT_NOT_READY
-    except UpgradeFailed as exc:
-        print(exc.describe(tr), file=sys.stderr)
+    core, why = KioskCore.open_or_say_why(args.config, args.data_dir, tr)
+    if core is None:
+        print(why, file=sys.stderr)
         return EXIT_NOT_READY
     if args.command == "status":
         return _status(core, tr, args.json)
@@ -60,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     return _run(core, tr, args)
 
 
-def _requeue(core, tr: Translator, uuids: list[str], everything: bool) -> int:
+def _requeue(core: KioskCore, tr: Translator, uuids: list[str], everything: bool) -> int:
     """Put answers set aside back in the queue; a running daemon sends them within seconds."""
     if everything == bool(uuids):  # neither, or both: say what is meant
         print(tr("sync.requeue_usage"), file=sys.stderr)
         return EXIT_NOT_READY
-    done = core.requeue_set_aside(None if everything else list(dict.fromkeys(uuids)), "cli")
+    done = core.it.requeue(None if everything else list(dict.fromkeys(uuids)), "cli")
     print(tr("sync.requeue_done", count=len(done)))
     missing = [uuid for uuid in uuids if uuid not in done]
     for uuid in missing:
@@ -73,7 +72,7 @@ def _requeue(core, tr: Translator, uuids: list[str], everything: bool) -> int:
     return EXIT_PENDING if missing else EXIT_OK
 
 
-def _run(core, tr: Translator, args: argparse.Namespace) -> int:
+def _run(core: KioskCore, tr: Translator, args: argparse.Namespace) -> int:
     from kiosk.enrolment import load_enrolment
     from sync.client import PortalClient
     from sync.daemon import SyncDaemon
@@ -107,8 +106,15 @@ def _run(core, tr: Translator, args: argparse.Namespace) -> int:
     except AlreadyRunning as exc:
         print(tr("sync.already_running", path=exc), file=sys.stderr)
         return EXIT_RUNNING
-    print(tr("sync.once_done", sent=report.sent, stored=report.stored,
-             duplicate=report.duplicate, refused=report.refused))  # fmt: skip
+    print(
+        tr(
+            "sync.once_done",
+            sent=report.sent,
+            stored=report.stored,
+            duplicate=report.duplicate,
+            refused=report.refused,
+        )
+    )
     if report.error is not None:
         print(tr("sync.once_failed", error=report.error), file=sys.stderr)
         return EXIT_PENDING
@@ -139,43 +145,43 @@ def _log_to_stderr() -> None:
     logging.getLogger("kiosk").addHandler(handler)
 
 
-def _status(core, tr: Translator, as_json: bool) -> int:
-    from kiosk.store.answers import get_state
-    from kiosk.store.outbox import outbox_status, rejected_entries, set_aside_reasons
-
-    status = outbox_status(core.engine)
-    state = core.enrolment_state()
-    report = {
-        "enrolled": state.enrolled,
-        "sealed": state.sealed,
-        "pending": status.pending,
-        "delivered": status.delivered,
-        "rejected": status.rejected,
-        "set_aside": status.rejected,  # the same answers: refused, kept, `requeue` sends again
-        "set_aside_reasons": set_aside_reasons(core.engine),
-        "oldest_pending": status.oldest_pending.isoformat() + "Z"
-        if status.oldest_pending
-        else None,
-        "last_success": get_state(core.engine, "sync.last_success"),
-        "last_error": get_state(core.engine, "sync.last_error"),
-        "clock_offset_s": float(get_state(core.engine, "sync.clock_offset_s") or 0),
-        "rejected_answers": [{"uuid": u, "reason": r} for u, r in rejected_entries(core.engine)],
-    }
+def _status(core: KioskCore, tr: Translator, as_json: bool) -> int:
+    """What the queue holds and how sending went: the IT area's figures, in full."""
+    status, state = core.it.sync_status(), core.enrolment_state()
+    oldest = status.oldest_pending.isoformat() + "Z" if status.oldest_pending else None
     if as_json:
+        report = {
+            "enrolled": state.enrolled,
+            "sealed": state.sealed,
+            "pending": status.pending,
+            "delivered": status.delivered,
+            "rejected": status.rejected,
+            "set_aside": status.rejected,  # the same answers: refused, kept, `requeue` sends again
+            "set_aside_reasons": status.set_aside_reasons,
+            "oldest_pending": oldest,
+            "last_success": status.last_success or None,
+            "last_error": status.last_error or None,
+            "clock_offset_s": status.clock_offset_s,
+            "rejected_answers": [{"uuid": u, "reason": r} for u, r in status.rejected_answers],
+        }
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return EXIT_OK
     none = tr("sync.none")
     print(state.words(tr))
-    print(tr("sync.status_depth", pending=status.pending, delivered=status.delivered,
-             rejected=status.rejected))  # fmt: skip
-    print(tr("sync.status_oldest", when=report["oldest_pending"] or none))
-    print(tr("sync.status_success", when=report["last_success"] or none))
-    print(tr("sync.status_error", error=report["last_error"] or none))
-    if status.rejected:
-        reasons = "; ".join(
-            f"{kind} ({count})" for kind, count in report["set_aside_reasons"].items()
+    print(
+        tr(
+            "sync.status_depth",
+            pending=status.pending,
+            delivered=status.delivered,
+            rejected=status.rejected,
         )
+    )
+    print(tr("sync.status_oldest", when=oldest or none))
+    print(tr("sync.status_success", when=status.last_success or none))
+    print(tr("sync.status_error", error=status.last_error or none))
+    if status.rejected:
+        reasons = "; ".join(f"{kind} ({count})" for kind, count in status.set_aside_reasons.items())
         print(tr("sync.status_set_aside", count=status.rejected, reasons=reasons))
-    for item in report["rejected_answers"]:
-        print(f"  {item['uuid']}  {item['reason']}")
+    for uuid, reason in status.rejected_answers:
+        print(f"  {uuid}  {reason}")
     return EXIT_OK

@@ -257,7 +257,7 @@ def test_an_answer_with_the_officer_on_dutys_own_id_is_flagged(tmp_path):
     config = write_config(tmp_path / "config.yaml", staff__officers=[officer])
     core = KioskCore.open(config, tmp_path / "data")
     core.save(answer_at(core, OPEN, citizen_id="079199123456"))  # nobody on duty yet
-    core.start_shift("CB09", "Q1")
+    core.staff.start_shift("CB09", "Q1")
     core.save(answer_at(core, OPEN + timedelta(minutes=5), citizen_id="079199123456"))
     core.save(answer_at(core, OPEN + timedelta(minutes=10), citizen_id="048099000123"))
     assert [rules.OFFICER_SELF in f for f in stored_flags(core)] == [False, True, False]

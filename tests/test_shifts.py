@@ -169,7 +169,7 @@ def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(sta
         pilot.staff_area("it")
         pilot.keys("2468")
         pilot.tap(pilot.screen.ids.ok)
-        status = pilot.screen.it_status
+        status = pilot.screen.ids.it_area.status
         assert f"máy {device['device_id']}" in status and "Phiên bản 0.2.0" in status
         assert f"Máy đã đăng ký với cổng dữ liệu {portal.url}" in status
         assert "Chờ gửi: 1 phiếu" in status and "Cấu hình hợp lệ" in status
@@ -184,7 +184,7 @@ def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(sta
         assert "0912345678" not in export.read_text(encoding="utf-8")
         pilot.frames(3)
         pilot.tap(pilot.screen.ids.show_log)
-        shown = pilot.screen.it_status
+        shown = pilot.screen.ids.it_area.status
         assert "answer" in shown and "stored" in shown
         for secret in ("0912345678", "079199123456"):
             assert secret not in shown
@@ -220,8 +220,8 @@ def test_each_account_has_its_own_lockout_and_a_pin_in_it_is_logged_locked(start
     again.staff_area("it")
     assert "Vui lòng thử lại sau 5 phút" in again.texts()
     now = time.time()
-    assert again.app.core.pin_guard("it").locked_for(now) > 0
-    assert again.app.core.pin_guard("CB01").locked_for(now) == 0
+    assert again.app.core.staff.pin_guard("it").locked_for(now) > 0
+    assert again.app.core.staff.pin_guard("CB01").locked_for(now) == 0
 
 
 def test_the_on_shift_screen_names_the_counter(start_kiosk, tmp_path):
@@ -322,7 +322,7 @@ def test_the_it_area_fits_shows_whole_log_lines_and_local_times(start_kiosk, tmp
         pilot.staff_area("it")
         pilot.keys("2468")
         pilot.tap(pilot.screen.ids.ok)
-        status = pilot.screen.it_status
+        status = pilot.screen.ids.it_area.status
         # Asia/Ho_Chi_Minh is UTC+7, whatever the zone of the machine running the test
         assert "cũ nhất: 26/11/2026 13:30" in status
         assert "Gửi được gần nhất: 26/11/2026 14:05" in status
@@ -330,8 +330,8 @@ def test_the_it_area_fits_shows_whole_log_lines_and_local_times(start_kiosk, tmp
         assert_nothing_overlaps(pilot)
         pilot.tap(pilot.screen.ids.show_log)
         pilot.frames(3)
-        assert long_line in pilot.screen.it_status  # whole, not cut
-        for line in pilot.screen.it_status.splitlines():  # its times in the unit's, too
+        assert long_line in pilot.screen.ids.it_area.status  # whole, not cut
+        for line in pilot.screen.ids.it_area.status.splitlines():  # its times in the unit's, too
             assert re.match(r"\d\d/\d\d/20\d\d \d\d:\d\d:\d\d INFO ", line), line
         label = pilot.screen.ids.status
         assert label.texture_size[0] <= label.width  # wrapped inside its box

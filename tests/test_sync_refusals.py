@@ -198,13 +198,13 @@ def test_the_it_area_shows_answers_set_aside_and_sends_them_again(start_kiosk, p
     pilot.keys("2468")
     pilot.tap(pilot.screen.ids.ok)
     assert "Bị giữ lại 2 phiếu (cổng dữ liệu từ chối): rejected: quarantined after http (2)" in (
-        pilot.screen.it_status
+        pilot.screen.ids.it_area.status
     )
     pilot.frames(3)
     pilot.tap(pilot.screen.ids.requeue)
     assert "Đã đưa 2 phiếu bị giữ lại vào hàng chờ gửi lại" in pilot.screen.notice
-    assert "Bị giữ lại" not in pilot.screen.it_status
-    assert "Chờ gửi: 6 phiếu" in pilot.screen.it_status
+    assert "Bị giữ lại" not in pilot.screen.ids.it_area.status
+    assert "Chờ gửi: 6 phiếu" in pilot.screen.ids.it_area.status
     pilot.frames(3)
     pilot.tap(pilot.screen.ids.requeue)  # again: nothing left to send again, and it says so
     assert "Không có phiếu nào bị giữ lại" in pilot.screen.notice

@@ -201,9 +201,14 @@ class IdentificationScreen(KioskScreen):
         from kiosk.ui.scanpanel import ScanPanel
 
         tr = self.app.tr
-        self.panel = ScanPanel(self.app.camera_feed, self._read, self._scanned,
-                               title=tr("scan.title"), hint=tr("scan.hint"),
-                               cancel_text=tr("scan.type_instead"))  # fmt: skip
+        self.panel = ScanPanel(
+            self.app.camera_feed,
+            self._read,
+            self._scanned,
+            title=tr("scan.title"),
+            hint=tr("scan.hint"),
+            cancel_text=tr("scan.type_instead"),
+        )
         self.panel.bind(on_dismiss=lambda *_a: setattr(self, "panel", None))
         self.panel.start()
 
@@ -211,8 +216,8 @@ class IdentificationScreen(KioskScreen):
         scan = first_receipt(payloads, self.app.core.config.receipt_rules)
         return (scan.code, "") if scan.ok else (None, self.app.tr("scan.refused"))
 
-    def _scanned(self, code: str) -> None:
-        self.app.submit_receipt(code)
+    def _scanned(self, code: object) -> None:  # the dossier code `_read` accepted
+        self.app.submit_receipt(str(code))
 
     # --- a hardware keyboard, or a barcode scanner typing --------------------------
     def on_physical_key(self, text: str, keycode: int) -> bool:
