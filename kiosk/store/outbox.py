@@ -45,8 +45,11 @@ def apply_results(engine: Engine, fates: dict[str, tuple[str, str | None]]) -> d
     for status, _ in fates.values():
         counts[status] += 1
     delivered = [uuid for uuid, (status, _) in fates.items() if status in DELIVERED]
-    refused = {uuid: f"{status}: {reason or ''}" for uuid, (status, reason) in fates.items()
-               if status in REFUSED}  # fmt: skip
+    refused = {
+        uuid: f"{status}: {reason or ''}"
+        for uuid, (status, reason) in fates.items()
+        if status in REFUSED
+    }
     with Session(engine) as session, session.begin():
         if delivered:
             ids = select(Response.id).where(Response.uuid.in_(delivered)).scalar_subquery()
@@ -120,16 +123,17 @@ class OutboxStatus:
 
 
 def outbox_status(engine: Engine) -> OutboxStatus:
+    by_state = select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)
     with Session(engine) as session:
-        counts = dict(session.execute(
-            select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())  # fmt: skip
+        counts = dict(session.execute(by_state).all())
         oldest = session.scalar(
             select(func.min(Response.finished_at))
             .join(OutboxEntry, OutboxEntry.response_id == Response.id)
             .where(OutboxEntry.state == "pending")
         )
-    return OutboxStatus(counts.get("pending", 0), counts.get("delivered", 0),
-                        counts.get("rejected", 0), oldest)  # fmt: skip
+    return OutboxStatus(
+        counts.get("pending", 0), counts.get("delivered", 0), counts.get("rejected", 0), oldest
+    )
 
 
 def reason_kind(last_error: str) -> str:
