@@ -106,6 +106,8 @@ def test_a_port_that_refuses_is_a_failed_test_that_says_why():
     check = check_portal(url)
     assert not check.ok
     assert (check.url, check.version, check.error) == (url, "", "ConnectionError")
+    without_ca = check_portal(url.replace("http:", "https:"), "/nowhere/ca.pem")
+    assert (without_ca.ok, without_ca.error) == (False, "OSError")  # said, not a dead thread
 
 
 # --- enrolment by QR code ------------------------------------------------------------------

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from contract.api import HEALTH_PATH
 from kiosk import __version__
 from kiosk.config import check_config_file
 from kiosk.domain.shifts import Progress
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk")
 
-HEALTH_PATH = "/api/v1/health"
 HEALTH_TIMEOUT_S = 10
 EXPORT_FOLDER = "exports"  # in the data directory: the IT area's exports
 
@@ -94,7 +94,7 @@ def check_portal(url: str, ca_file: str | None = None) -> PortalCheck:
             url.rstrip("/") + HEALTH_PATH, timeout=HEALTH_TIMEOUT_S, verify=ca_file or True
         )
         body = reply.json() if reply.status_code == 200 else None
-    except (requests.RequestException, ValueError) as exc:
+    except (OSError, ValueError) as exc:  # requests' errors, and a CA file that is not there
         return PortalCheck(url, error=type(exc).__name__)
     if not isinstance(body, dict):
         return PortalCheck(url, error=f"HTTP {reply.status_code}")
