@@ -1,8 +1,12 @@
 """Shared fixtures: a real X server (Xvfb) for Kivy, temporary data dirs, configs.
 
 Kivy reads its settings when first imported, so the environment is set here, before any
-test module imports it. UI tests run against a real window on Xvfb (OpenGL by Mesa's
-llvmpipe), started once per session unless a DISPLAY is already there.
+test imports it. UI tests (marked `ui`) run against a real window on Xvfb (OpenGL by
+Mesa's llvmpipe), started on the first UI test unless a DISPLAY is already there: a run
+without UI tests (`pytest -m "not ui and not slow"`) neither starts Xvfb nor imports Kivy,
+and a test that would is failed with the reason. Tests that need the session's PostgreSQL
+cluster are marked `postgres` here: those using its fixture, and those run with a fixture's
+"postgresql" param.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -23,7 +29,10 @@ os.environ["KIVY_HOME"] = _KIVY_HOME
 os.environ["KIVY_NO_FILELOG"] = "1"
 os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
 
-_XVFB: subprocess.Popen | None = None
+# Fixtures that put Kivy on the screen: a test using one must be marked `ui`.
+KIVY_FIXTURES = frozenset({"start_kiosk", "kivy_display"})
+
+_XVFB: subprocess.Popen[bytes] | None = None
 
 
 def _start_xvfb() -> None:
@@ -51,7 +60,12 @@ def _start_xvfb() -> None:
     raise RuntimeError("Xvfb did not start")
 
 
-def pytest_configure(config) -> None:
+def start_display() -> None:
+    """A display (Xvfb unless one is set) and Kivy's settings for the tests' window; once.
+
+    Also called by the scripts the tests run in a child process (tests/drive_kiosk.py,
+    tests/screenshots.py) before they import Kivy's window.
+    """
     _start_xvfb()
     from kivy.config import Config
 
@@ -64,7 +78,69 @@ def pytest_configure(config) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
 
-def pytest_unconfigure(config) -> None:
+@pytest.fixture(scope="session")
+def kivy_display() -> None:
+    """Xvfb started and Kivy configured, for the session's first UI test."""
+    start_display()
+
+
+@pytest.fixture(autouse=True)
+def _display_for_ui_tests(request: pytest.FixtureRequest) -> None:
+    # Every `ui` test gets the display, also those that draw without start_kiosk.
+    if request.node.get_closest_marker("ui") is not None:
+        request.getfixturevalue("kivy_display")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects: markers added here select too
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "postgres" in names or _on_postgresql(item):
+            item.add_marker(pytest.mark.postgres)
+        if names & KIVY_FIXTURES and item.get_closest_marker("ui") is None:
+            unmarked.append(item.nodeid)
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests drive Kivy but are not marked ui: " + ", ".join(unmarked)
+        )
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    """A test run with a fixture's "postgresql" param: such fixtures (`params=["sqlite",
+    "postgresql"]`) ask for the session's cluster only then, by getfixturevalue."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgresql" in callspec.params.values()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if "kivy" in sys.modules and not any(i.get_closest_marker("ui") for i in session.items):
+        raise pytest.UsageError(
+            "Kivy was imported while collecting, though no ui test is selected: "
+            "import it inside the ui tests (or their fixtures), not at a module's top"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _no_kivy_unless_ui(item))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    return (yield from _no_kivy_unless_ui(item))
+
+
+def _no_kivy_unless_ui(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail a test that imports Kivy without the `ui` marker (found when it is the first to)."""
+    imported_before = "kivy" in sys.modules
+    result = yield
+    if not imported_before and "kivy" in sys.modules and item.get_closest_marker("ui") is None:
+        pytest.fail(f"{item.nodeid} imports Kivy but is not marked ui", pytrace=False)
+    return result
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
     if _XVFB is not None:
         _XVFB.terminate()
     shutil.rmtree(_KIVY_HOME, ignore_errors=True)
@@ -96,7 +172,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def start_kiosk(tmp_path: Path):
+def start_kiosk(tmp_path: Path, kivy_display: None):
     """Start the real kiosk app in this process, on the real window; returns a Pilot.
 
     The app starts as `python -m kiosk` starts it (kiosk.app.open_core: config and form

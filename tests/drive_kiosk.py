@@ -27,7 +27,7 @@ def main(mode: str, config: Path, data_dir: Path) -> int:
     if mode == "type-comment":
         os.environ.pop("KIVY_NO_FILELOG", None)
         os.environ["KIVY_LOG_MODE"] = "KIVY"
-    conftest.pytest_configure(None)
+    conftest.start_display()
     if mode == "type-comment":
         from kivy.config import Config
 

@@ -21,7 +21,9 @@ from tests.conftest import ROOT
 from tests.portal_support import start_portal
 from tests.receipt_images import receipt, write_set
 
-pytestmark = pytest.mark.slow
+# The first test builds the bundle: ≈ 1.5 min with .venv-build there, up to the build's own
+# 30 min limit on a fresh checkout, which installs it first.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")

@@ -60,6 +60,7 @@ def scanned(path: Path) -> bytes:
     return symbol.data
 
 
+@pytest.mark.slow
 def test_the_printed_code_round_trips_and_works_once(portal, tmp_path):
     offer = read_offer(scanned(make_code(portal, tmp_path / "qr")))
     assert (offer.portal_url, offer.unit_code, offer.counter) == (portal.url, "DNG-HC", "Q2")
@@ -80,6 +81,7 @@ def test_the_printed_code_round_trips_and_works_once(portal, tmp_path):
     assert "was used at" in answer.json()["error"]["message"]
 
 
+@pytest.mark.slow
 def test_an_expired_or_unknown_code_is_refused_by_the_portal(portal, tmp_path):
     offer = read_offer(scanned(make_code(portal, tmp_path / "qr", hours="0")))
     with pytest.raises(EnrolmentRefused) as expired:
@@ -91,6 +93,7 @@ def test_an_expired_or_unknown_code_is_refused_by_the_portal(portal, tmp_path):
     assert unknown.value.key == "enrol.enrolment_unknown"
 
 
+@pytest.mark.slow
 def test_codes_that_are_not_enrolments_are_refused_locally(portal, tmp_path):
     offer = read_offer(scanned(make_code(portal, tmp_path / "qr")))
     for payload in (b"000.00.12.H17-251023-0001", b'{"kind":"other"}', b"\xff\x00", "x" * 5000):
@@ -118,6 +121,7 @@ def _staff_area(pilot) -> None:
 
 
 @pytest.mark.ui
+@pytest.mark.slow
 def test_staff_scan_the_code_and_the_tablet_sends_to_the_portal(portal, start_kiosk, tmp_path):
     code = make_code(portal, tmp_path / "camera")
     data = tmp_path / "data"

@@ -270,7 +270,7 @@ def test_a_shift_left_open_ends_with_the_working_day():
 
     morning = datetime(2025, 11, 25, 8, 0, tzinfo=VN).astimezone(timezone.utc)
     shift = Shift("CB01", "Q1", morning)
-    at = lambda h, m, day=25: datetime(2025, 11, day, h, m, tzinfo=VN)  # noqa: E731
+    at = lambda h, m, day=25: datetime(2025, 11, day, h, m, tzinfo=VN)  # noqa: E731 - one-line asserts
     assert not overdue(shift, at(17, 29), clock(17, 30), POLICY)
     assert overdue(shift, at(17, 30), clock(17, 30), POLICY)
     assert not overdue(shift, at(23, 59), None, POLICY)

@@ -85,6 +85,7 @@ def test_a_concurrent_creator_of_the_portal_schema_is_no_failure(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_portal_processes_starting_at_once_on_a_new_database_all_succeed(tmp_path):
     for attempt in range(3):
         db = f"sqlite:///{tmp_path / f'portal-{attempt}.db'}"
@@ -375,6 +376,7 @@ def test_a_failing_set_up_step_is_named_and_nothing_runs(tmp_path):
     assert _running_with(str(data)) == []
 
 
+@pytest.mark.slow
 def test_the_set_up_looks_without_sqlalchemy_once_done_and_redoes_what_is_missing(tmp_path):
     from portal.local import already_set_up
 
@@ -599,6 +601,7 @@ def _every_tool_says(data: Path) -> set[str]:
     return {synced, checked, it_area}
 
 
+@pytest.mark.slow
 def test_every_tool_says_the_same_of_a_sealing_enrolment(tmp_path):
     data = _enrolled_data_dir(tmp_path, with_key=True)
     said = _every_tool_says(data)
@@ -637,6 +640,7 @@ def test_a_tablet_never_enrolled_is_not_enrolled_everywhere(tmp_path):
 
 
 # --- 4. demo answers count; stats say why others do not ------------------------------
+@pytest.mark.slow
 def test_demo_answers_fall_within_opening_hours_and_are_all_counted(tmp_path):
     from kiosk.core import KioskCore
     from kiosk.store.models import Response
@@ -658,6 +662,7 @@ def test_demo_answers_fall_within_opening_hours_and_are_all_counted(tmp_path):
     assert len(dossiers) == len(set(dossiers)) > 100
 
 
+@pytest.mark.slow
 def test_portal_stats_say_why_answers_are_not_counted(tmp_path):
     portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}")
     try:

@@ -14,6 +14,7 @@ from tests.powercut import can_run, run_once
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(600),  # ten cuts, each a file system made, filled and cut: ~1 min
     pytest.mark.skipif(not can_run(), reason="needs root, losetup, mkfs.ext4 and mount"),
 ]
 

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.portal_support import kiosk, start_portal
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]  # 6,000 memory-hard hashes first
 
 
 def _drain(data_dir) -> float:

@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 from tests.fault_proxy import FAULTS, FaultProxy
 from tests.portal_support import kiosk, start_portal
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]  # its own deadlines: 900 s twice
 
 ANSWERS = 10_000
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.store.models import Response
-from kiosk.ui.widgets import KeyButton
 
+# Kivy is imported inside the tests: collecting this file must not import it (conftest).
 pytestmark = pytest.mark.ui
 
 PHONE, CITIZEN_ID = "0912345678", "079199123456"
@@ -97,6 +97,8 @@ def test_taps_on_a_screen_that_stays_are_taken_at_once(start_kiosk):
     pilot = start_kiosk()
     pilot.tap(pilot.screen.ids.start)
     pilot.wait(1.0)  # reads the screen, then types fast
+    from kiosk.ui.widgets import KeyButton
+
     for digit in PHONE:  # a quick typist: 0.1 s from one key to the next
         key = pilot.find(kind=KeyButton, key=digit)
         pilot.touch_at(*key.to_window(*key.center), pause_s=0.1)

@@ -7,16 +7,19 @@ targets, and nothing final sits next to a key.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from kivy.core.text import Label as CoreLabel
-from kivy.metrics import dp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.store.models import Response
 from kiosk.ui import theme
-from kiosk.ui.widgets import KeyButton
 
+if TYPE_CHECKING:
+    from kiosk.ui.widgets import KeyButton
+
+# Kivy is imported inside the tests: collecting this file must not import it (conftest).
 pytestmark = pytest.mark.ui
 
 PHONE, CITIZEN_ID = "0912345678", "079199123456"
@@ -79,6 +82,8 @@ def test_a_whole_dossier_code_fits_on_one_line(start_kiosk, orientation):
     pilot.frames(3)
     box = pilot.screen.boxes["dossier_code"]
     value = next(w for w in box.walk() if "251126-0001" in str(getattr(w, "text", "")))
+    from kivy.core.text import Label as CoreLabel
+
     measure = CoreLabel(font_name=value.font_name, font_size=value.font_size)
     width, _height = measure.get_extents(value.text)
     assert width <= value.text_size[0], "the code wraps onto a second line, under the label"
@@ -104,6 +109,8 @@ def test_other_reason_needs_its_text(start_kiosk):
 
 
 def _keys_on_screen(pilot) -> list[KeyButton]:
+    from kiosk.ui.widgets import KeyButton
+
     return [k for k in pilot.find_all(kind=KeyButton) if k.opacity > 0]
 
 
@@ -134,6 +141,8 @@ def test_every_key_is_a_full_size_target(start_kiosk, orientation, place):
     pilot.frames(3)
     keys = _keys_on_screen(pilot)
     assert len(keys) >= 12
+    from kivy.metrics import dp
+
     floor = dp(theme.KEY_MIN_DP)
     small = [(k.key, round(k.width), round(k.height)) for k in keys if min(k.size) < floor]
     assert not small, f"keys under {floor:.0f} px: {small[:6]}"
@@ -148,6 +157,8 @@ def test_nothing_final_sits_next_to_a_key(start_kiosk, orientation, place):
     keys = _keys_on_screen(pilot)
     finals = [w for w in pilot.find_all() if w in _final_buttons(pilot)]
     assert finals
+    from kivy.metrics import dp
+
     gap = dp(theme.FINAL_GAP_DP)
     for final in finals:
         fx, fy = final.to_window(final.x, final.y)
@@ -182,6 +193,8 @@ def test_the_digit_keypad_speaks_the_citizens_language(start_kiosk):
     pilot = start_kiosk()
     pilot.tap(pilot.screen.ids.lang_en)
     pilot.tap(pilot.screen.ids.start)
+    from kiosk.ui.widgets import KeyButton
+
     clear = pilot.find(kind=KeyButton, key="clear")
     assert clear.text == "Clear"
 

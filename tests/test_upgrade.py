@@ -110,6 +110,7 @@ def test_a_failed_upgrade_puts_the_old_file_back(tmp_path):
     assert rows(db, "SELECT count(*) FROM outbox WHERE state = 'pending'") == [(49,)]
 
 
+@pytest.mark.ui
 def test_the_kiosk_shows_it_to_it_and_the_commands_say_it(tmp_path, start_kiosk):
     data = old_store(tmp_path)
     half_upgraded(data / "kiosk.db")
