@@ -17,12 +17,15 @@ from sqlalchemy.orm import Session
 from kiosk.domain.flow import Survey
 from kiosk.domain.forms import load_form
 from kiosk.domain.identification import IdentificationPolicy
+from kiosk.domain.integrity import IntegrityPolicy
+from kiosk.domain.shifts import Shift
 from kiosk.store.answers import Context, count_answers, iter_answers, save_answer
 from kiosk.store.engine import make_engine
 from kiosk.store.export import write_export
 from kiosk.store.migrate import SCHEMA_HEAD, current_revision, head_revision, upgrade
 from kiosk.store.models import Base, OutboxEntry, Response
 from kiosk.store.personal import DayKeys, PersonalData
+from kiosk.store.shifts import summarize
 from tests.conftest import ROOT
 
 FORM = load_form(ROOT / "assets" / "forms" / "danang-2223.yaml")
@@ -218,3 +221,18 @@ def test_the_export_carries_each_questions_answer_as_itself(engine, personal, tm
     with Session(engine) as session:  # the contract's quick-form summary, for receivers
         stored = session.scalars(select(Response)).one()
         assert (stored.reasons, stored.comment) == (["web", "else", "time"], "Chờ lâu\nZalo")
+
+
+def test_a_shift_counts_as_satisfied_the_verdicts_its_form_marks_so(engine, personal):
+    on_duty = Context("DNG-HC", "Q1", "kiosk-test", officer="CB01")
+    for verdict in ("satisfied", "not_satisfied", "satisfied"):
+        save_answer(engine, finished(verdict), FORM, on_duty, personal)
+    shift = Shift("CB01", "Q1", datetime(2026, 11, 22, tzinfo=timezone.utc))
+    now = datetime(2026, 11, 23, 1, tzinfo=timezone.utc)
+    assert FORM.satisfied_verdicts == ("satisfied",)  # `satisfied: true` in the form
+    summary = summarize(engine, shift, now, IntegrityPolicy(), 0, FORM.satisfied_verdicts)
+    assert (summary.answers, summary.satisfied) == (3, 2)
+    # The ids come from the form, not from the store: a form that marked the other one
+    # would count that one.
+    other = summarize(engine, shift, now, IntegrityPolicy(), 0, ("not_satisfied",))
+    assert (other.answers, other.satisfied) == (3, 1)
