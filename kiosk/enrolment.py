@@ -32,8 +32,8 @@ from contract.enrolment import (
     find_enrolment,
     parse_offer,
     read_enrolment_file,
+    write_enrolment,
 )
-from contract.enrolment import write_enrolment as save_enrolment
 from kiosk.domain.yamlfile import FileProblems, Problem
 
 __all__ = [
@@ -65,6 +65,12 @@ def read_enrolment(path: Path) -> Enrolment:
         return read_enrolment_file(path)
     except EnrolmentInvalid as exc:
         raise _problems(path, exc) from None
+
+
+def save_enrolment(enrolment: Enrolment, data_dir: Path) -> Path:
+    """Keep this tablet's enrolment in its data dir, as the contract writes it (the local
+    portal's set-up writes it so too)."""
+    return write_enrolment(enrolment, data_dir)
 
 
 def load_enrolment(data_dir: Path) -> Enrolment | None:
