@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from kiosk.config_sections import ranged, read_identification, read_integrity, read_section
 from kiosk.domain.forms import LANGUAGES, Text
-from kiosk.domain.identification import FIELDS, IdentificationPolicy
-from kiosk.domain.integrity import DAYS, IntegrityPolicy, OpeningHours
-from kiosk.domain.patterns import backtracks
-from kiosk.domain.pin import is_pin_hash
+from kiosk.domain.identification import IdentificationPolicy
+from kiosk.domain.integrity import IntegrityPolicy
+from kiosk.domain.pin import PinGuard, is_pin_hash
 from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
 from kiosk.domain.shifts import Officer
-from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
 from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YList, YMap, load_yaml
 from kiosk.resources import ASSETS, DEFAULT_CONFIG
 
@@ -51,8 +50,8 @@ class Config:
     portal_public_key: bytes | None = None
     portal_ca_file: str = ""  # a private CA's certificates; empty: the system's
     staff_pin_hash: str = ""
-    pin_max_attempts: int = 5
-    pin_lockout_s: float = 300.0
+    pin_max_attempts: int = PinGuard.max_attempts
+    pin_lockout_s: float = PinGuard.lockout_s
     receipt_hosts: tuple[str, ...] = DEFAULT_HOSTS
     receipt_params: tuple[str, ...] = DEFAULT_PARAMS
     survey_url: str = ""  # the online survey, {unit} and {counter} filled in (posters)
@@ -67,18 +66,37 @@ class Config:
 
     @property
     def receipt_rules(self) -> ReceiptRules:
-        return ReceiptRules(self.identification.dossier_pattern, self.receipt_hosts,
-                            self.receipt_params)  # fmt: skip
+        return ReceiptRules(
+            self.identification.dossier_pattern, self.receipt_hosts, self.receipt_params
+        )
 
-
-MAX_PATTERN_LENGTH = 200  # the national style is 35 characters
 
 _TOP_KEYS = {
-    "unit", "counters", "counter", "device_id", "form", "identification", "flow",
-    "language", "data_dir", "display", "portal", "staff", "qr", "integrity",
-}  # fmt: skip
-_QR_KEYS = {"receipt_hosts", "receipt_params", "survey_url", "thanks_url", "comment_url",
-            "camera"}  # fmt: skip
+    "unit",
+    "counters",
+    "counter",
+    "device_id",
+    "form",
+    "identification",
+    "flow",
+    "language",
+    "data_dir",
+    "display",
+    "portal",
+    "staff",
+    "qr",
+    "integrity",
+}
+_STAFF_KEYS = {
+    "pin_hash",
+    "max_attempts",
+    "lockout_s",
+    "officers",
+    "without_officer",
+    "yearly_dossiers",
+    "end_of_day",
+}
+_QR_KEYS = {"receipt_hosts", "receipt_params", "survey_url", "thanks_url", "comment_url", "camera"}
 
 
 def load_config(path: Path | None = None) -> Config:
@@ -105,18 +123,8 @@ def _text_or_str(check: Checker, mapping: YMap, key: str, path: str) -> Text:
     return {"vi": ""}
 
 
-def _section(check: Checker, data: YMap, key: str, allowed: set[str]) -> YMap:
-    value = check.get(data, key, dict, required=False)
-    if value is None:
-        empty = YMap()
-        empty.line, empty.key_lines = data.line_of(key), {}
-        return empty
-    check.unknown_keys(value, allowed, key)
-    return value
-
-
 def _read(data: YMap, check: Checker, path: Path) -> Config:
-    unit = _section(check, data, "unit", {"code", "name"})
+    unit = read_section(check, data, "unit", {"code", "name"})
     if "unit" not in data:
         check.problem(data, "unit", "missing")
     unit_code = check.get(unit, "code", str, "unit", default="")
@@ -129,22 +137,20 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         )
     form_path = _read_form_path(check, data, path)
     flow_keys = {"idle_timeout_s", "idle_warning_s", "thanks_s", "keep_incomplete"}
-    flow = _section(check, data, "flow", flow_keys)
-    idle = check.get(flow, "idle_timeout_s", float, "flow", required=False, default=60.0)
-    warning = check.get(flow, "idle_warning_s", float, "flow", required=False, default=15.0)
+    flow = read_section(check, data, "flow", flow_keys)
+    idle = check.get(flow, "idle_timeout_s", float, "flow", False, Config.idle_timeout_s)
+    warning = check.get(flow, "idle_warning_s", float, "flow", False, Config.idle_warning_s)
     if not 0 <= warning <= 600:
         check.problem(flow, "flow.idle_warning_s", "bad_range", low=0, high=600)
-    thanks = check.get(flow, "thanks_s", float, "flow", required=False, default=8.0)
+    thanks = check.get(flow, "thanks_s", float, "flow", required=False, default=Config.thanks_s)
     for key, value in (("idle_timeout_s", idle), ("thanks_s", thanks)):
         if not 3 <= value <= 3600:
             check.problem(flow, f"flow.{key}", "bad_range", low=3, high=3600)
-    language = check.get(data, "language", str, required=False, default="vi")
+    language = check.get(data, "language", str, required=False, default=Config.language)
     if language not in LANGUAGES:
         check.problem(data, "language", "bad_choice", allowed=", ".join(LANGUAGES))
-    display = _section(check, data, "display", {"fullscreen"})
-    staff = _section(check, data, "staff", {"pin_hash", "max_attempts", "lockout_s", "officers",
-                                            "without_officer", "yearly_dossiers",
-                                            "end_of_day"})  # fmt: skip
+    display = read_section(check, data, "display", {"fullscreen"})
+    staff = read_section(check, data, "staff", _STAFF_KEYS)
     pin_hash = ""
     if "staff" not in data:
         check.problem(data, "staff", "missing")
@@ -152,9 +158,9 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         pin_hash = check.get(staff, "pin_hash", str, "staff", default="")
     if pin_hash and not is_pin_hash(pin_hash):
         check.problem(staff, "staff.pin_hash", "bad_pin_hash")
-    portal = _section(check, data, "portal", {"url", "public_key", "ca_file"})
+    portal = read_section(check, data, "portal", {"url", "public_key", "ca_file"})
     data_dir = check.get(data, "data_dir", str, required=False, default="")
-    qr = _read_qr(check, _section(check, data, "qr", _QR_KEYS))
+    qr = _read_qr(check, read_section(check, data, "qr", _QR_KEYS))
     return Config(
         source=str(path),
         unit_code=unit_code,
@@ -162,38 +168,36 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         counters=counters,
         counter=counter,
         form_path=form_path,
-        identification=_read_identification(check, data),
+        identification=read_identification(check, data),
         idle_timeout_s=idle,
         idle_warning_s=warning,
         thanks_s=thanks,
-        keep_incomplete=check.get(flow, "keep_incomplete", bool, "flow", False, True),
+        keep_incomplete=check.get(
+            flow, "keep_incomplete", bool, "flow", False, Config.keep_incomplete
+        ),
         language=language,
         data_dir=Path(data_dir).expanduser() if data_dir else None,
         device_id=check.get(data, "device_id", str, required=False, default=""),
-        fullscreen=check.get(display, "fullscreen", bool, "display", False, True),
+        fullscreen=check.get(display, "fullscreen", bool, "display", False, Config.fullscreen),
         portal_url=_read_url(check, portal),
         portal_public_key=_read_public_key(check, portal),
         portal_ca_file=check.get(portal, "ca_file", str, "portal", required=False, default=""),
         staff_pin_hash=pin_hash,
-        pin_max_attempts=_ranged(check, staff, "max_attempts", int, "staff", 5, (1, 100)),
-        pin_lockout_s=_ranged(check, staff, "lockout_s", float, "staff", 300.0, (0, 86400)),
+        pin_max_attempts=ranged(
+            check, staff, "max_attempts", int, "staff", Config.pin_max_attempts, (1, 100)
+        ),
+        pin_lockout_s=ranged(
+            check, staff, "lockout_s", float, "staff", Config.pin_lockout_s, (0, 86400)
+        ),
         officers=_read_officers(check, staff),
         without_officer=_read_without_officer(check, staff),
-        yearly_dossiers=_ranged(check, staff, "yearly_dossiers", int, "staff", 0, (0, 10**8)),
+        yearly_dossiers=ranged(
+            check, staff, "yearly_dossiers", int, "staff", Config.yearly_dossiers, (0, 10**8)
+        ),
         end_of_day=_read_end_of_day(check, staff),
-        integrity=_read_integrity(check, data),
+        integrity=read_integrity(check, data),
         **qr,
     )
-
-
-def _ranged(check: Checker, mapping: YMap, key: str, kind: type, path: str, default: float,
-            bounds: tuple[float, float]) -> float:  # fmt: skip
-    """An optional number within bounds (a negative lockout would lock nobody out)."""
-    value = check.get(mapping, key, kind, path, required=False, default=default)
-    if not bounds[0] <= value <= bounds[1]:
-        check.problem(mapping, f"{path}.{key}", "bad_range", low=bounds[0], high=bounds[1])
-        return default
-    return value
 
 
 def _read_counters(check: Checker, data: YMap) -> tuple[Counter, ...]:
@@ -222,66 +226,6 @@ def _read_form_path(check: Checker, data: YMap, config_path: Path) -> Path:
     return found
 
 
-def _read_identification(check: Checker, data: YMap) -> IdentificationPolicy:
-    allowed = {
-        "fields",
-        "required",
-        "one_of",
-        "allow_skip",
-        "dossier_code_pattern",
-        "dossier_code_prefix",
-    }
-    section = _section(check, data, "identification", allowed)
-    defaults = IdentificationPolicy()
-    lists = {}
-    for key in ("fields", "required", "one_of"):
-        value = check.get(section, key, list, "identification", False, list(getattr(defaults, key)))
-        bad = [v for v in value if v not in FIELDS]
-        if bad:
-            check.problem(section, f"identification.{key}", "bad_choice", allowed=", ".join(FIELDS))
-        lists[key] = tuple(v for v in value if v in FIELDS)
-    for key in ("required", "one_of"):
-        if any(v not in lists["fields"] for v in lists[key]):
-            check.problem(section, f"identification.{key}", "not_in_fields")
-    pattern = check.get(
-        section, "dossier_code_pattern", str, "identification", False, DEFAULT_DOSSIER_PATTERN
-    )
-    pattern = _read_pattern(check, section, pattern)
-    return IdentificationPolicy(
-        fields=lists["fields"],
-        required=lists["required"],
-        one_of=lists["one_of"],
-        allow_skip=check.get(section, "allow_skip", bool, "identification", False, False),
-        dossier_pattern=pattern,
-        dossier_prefix=_read_dossier_prefix(check, section),
-    )
-
-
-def _read_pattern(check: Checker, section: YMap, pattern: str) -> str:
-    """A dossier-code pattern that compiles and cannot hang the tablet (kiosk.domain.patterns)."""
-    key = "identification.dossier_code_pattern"
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        check.problem(section, key, "too_long", limit=MAX_PATTERN_LENGTH)
-        return DEFAULT_DOSSIER_PATTERN
-    try:
-        re.compile(pattern)
-    except (re.error, RecursionError, OverflowError) as exc:
-        check.problem(section, key, "bad_regex", error=str(exc))
-        return DEFAULT_DOSSIER_PATTERN
-    if backtracks(pattern):
-        check.problem(section, key, "slow_regex", pattern=pattern)
-        return DEFAULT_DOSSIER_PATTERN
-    return pattern
-
-
-def _read_dossier_prefix(check: Checker, section: YMap) -> str:
-    prefix = check.get(section, "dossier_code_prefix", str, "identification", False, "")
-    if len(prefix) > 40 or not re.fullmatch(r"[0-9A-Za-z.\-]*", prefix):
-        check.problem(section, "identification.dossier_code_prefix", "bad_dossier_prefix")
-        return ""
-    return prefix.upper()
-
-
 def _read_qr(check: Checker, qr: YMap) -> dict:
     def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = check.get(qr, key, list, "qr", required=False, default=list(default))
@@ -291,8 +235,11 @@ def _read_qr(check: Checker, qr: YMap) -> dict:
         return tuple(v.strip() for v in value)
 
     urls = {}
-    for key, fields in (("survey_url", ("unit", "counter")), ("thanks_url", ()),
-                        ("comment_url", ("token",))):  # fmt: skip
+    for key, fields in (
+        ("survey_url", ("unit", "counter")),
+        ("thanks_url", ()),
+        ("comment_url", ("token",)),
+    ):
         url = check.get(qr, key, str, "qr", required=False, default="")
         if url and not _template_ok(url, fields):
             check.problem(qr, f"qr.{key}", "bad_url_template", fields=", ".join(fields) or "-")
@@ -302,7 +249,7 @@ def _read_qr(check: Checker, qr: YMap) -> dict:
     return {
         "receipt_hosts": strings("receipt_hosts", DEFAULT_HOSTS),
         "receipt_params": strings("receipt_params", DEFAULT_PARAMS),
-        "camera": check.get(qr, "camera", str, "qr", required=False, default="auto"),
+        "camera": check.get(qr, "camera", str, "qr", required=False, default=Config.camera),
         **urls,
     }
 
@@ -342,70 +289,11 @@ def _read_end_of_day(check: Checker, staff: YMap) -> time | None:
 
 
 def _read_without_officer(check: Checker, staff: YMap) -> str:
-    value = check.get(staff, "without_officer", str, "staff", False, "accept")
+    value = check.get(staff, "without_officer", str, "staff", False, Config.without_officer)
     if value not in ("accept", "closed"):
         check.problem(staff, "staff.without_officer", "bad_choice", allowed="accept, closed")
-        return "accept"
+        return Config.without_officer
     return value
-
-
-def _read_integrity(check: Checker, data: YMap) -> IntegrityPolicy:
-    allowed = {"timezone", "min_interval_s", "burst_count", "burst_window_s", "opening_hours",
-               "closed_outside_hours", "require_identification", "repeat_id_per_day"}  # fmt: skip
-    section = _section(check, data, "integrity", allowed)
-    default = IntegrityPolicy()
-
-    def value(key: str, kind: type):
-        return check.get(section, key, kind, "integrity", False, getattr(default, key))
-
-    def count(key: str, kind: type, high: float):
-        return _ranged(check, section, key, kind, "integrity", getattr(default, key), (0, high))
-
-    zone = value("timezone", str)
-    try:
-        from zoneinfo import ZoneInfo
-
-        ZoneInfo(zone)
-    except (ValueError, KeyError, OSError):
-        check.problem(section, "integrity.timezone", "bad_timezone", zone=zone)
-        zone = default.timezone
-    hours = default.opening_hours
-    if "opening_hours" in section:
-        hours = _read_opening_hours(check, section)
-    return IntegrityPolicy(
-        timezone=zone,
-        min_interval_s=count("min_interval_s", float, 86400),
-        burst_count=count("burst_count", int, 10**6),
-        burst_window_s=count("burst_window_s", float, 86400),
-        opening_hours=hours,
-        closed_outside_hours=value("closed_outside_hours", bool),
-        require_identification=value("require_identification", bool),
-        repeat_id_per_day=count("repeat_id_per_day", int, 10**6),
-    )
-
-
-def _read_opening_hours(check: Checker, section: YMap) -> OpeningHours | None:
-    """`opening_hours: always`, or {days: [mon, ...], periods: ["07:30-11:30", ...]}."""
-    raw = section.get("opening_hours")
-    if raw == "always":
-        return None
-    if not isinstance(raw, YMap):
-        check.problem(section, "integrity.opening_hours", "bad_opening_hours")
-        return OpeningHours()
-    days = raw.get("days", list(DAYS[:5]))
-    periods = []
-    for text in raw.get("periods", []) if isinstance(raw.get("periods"), list) else [None]:
-        match = re.fullmatch(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})", str(text))
-        hours = [int(g) for g in match.groups()] if match else []
-        if not match or not (hours[0] * 60 + hours[1] < hours[2] * 60 + hours[3] <= 24 * 60):
-            check.problem(raw, "integrity.opening_hours.periods", "bad_opening_hours")
-            continue
-        end = time(23, 59, 59) if hours[2] == 24 else time(hours[2], hours[3])
-        periods.append((time(hours[0], hours[1]), end))
-    if not isinstance(days, list) or any(d not in DAYS for d in days):
-        check.problem(raw, "integrity.opening_hours.days", "bad_choice", allowed=", ".join(DAYS))
-        days = list(DAYS[:5])
-    return OpeningHours(frozenset(DAYS.index(d) for d in days), tuple(periods))
 
 
 def _template_ok(url: str, fields: tuple[str, ...]) -> bool:
