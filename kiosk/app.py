@@ -13,7 +13,9 @@ from kiosk.locale import Translator
 log = logging.getLogger("kiosk")
 
 
-def open_core(config_path: Path | None, data_dir: Path | None):
+def open_core(
+    config_path: Path | None, data_dir: Path | None
+) -> tuple[KioskCore | None, list[str]]:
     """The core (its store not yet open), or None and the problems to show IT."""
     tr = Translator("vi")
     try:

@@ -16,6 +16,8 @@ from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.widget import Widget
 
+from tests.manual_timers import ManualTimers
+
 # A person reads a new screen before touching it: each tap comes this long after the
 # last one on the tap guard's clock (kiosk.ui.tapguard), which the pilot drives.
 PACE_S = 1.0
@@ -36,6 +38,13 @@ class Pilot:
     def wait(self, seconds: float) -> None:
         """Let a person's time pass (the tap guard's clock), without sleeping."""
         self.now += seconds
+
+    def stop_the_clock(self) -> ManualTimers:
+        """From now on the kiosk's own timers (idle, its warning, the thank-you, healing)
+        wait for the test: `clock.advance(seconds)` runs what falls due, without sleeping."""
+        clock = ManualTimers()
+        self.app.visit.use_timers(clock)
+        return clock
 
     # --- looking -------------------------------------------------------------------
     @property

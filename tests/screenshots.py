@@ -64,9 +64,9 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
         pilot.tap(pilot.screen.ids.phone)
         shot("comment-phone")
         pilot.tap(pilot.screen.panel.ids.close)
-    pilot.app._on_idle_warning(0)  # what a citizen who looked away sees
+    pilot.app.visit.idle.run_out()  # what a citizen who looked away sees
     shot("idle-warning")
-    pilot.tap(pilot.app.idle_warning.ids.resume)
+    pilot.tap(pilot.app.view.idle_warning.ids.resume)
     pilot.tap(pilot.screen.ids.next)
     shot("thanks")
     pilot.tap(pilot.screen.ids.home)
@@ -92,7 +92,7 @@ def take_all(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
     pilot.tap(pilot.screen.ids.ok)
     shot("it-area")
     pilot.app.leave_staff()
-    pilot.app.show_out_of_service(pilot.app.tr("oos.apology"), _store_problem(pilot))
+    pilot.app.view.show_out_of_service(pilot.app.tr("oos.apology"), _store_problem(pilot))
     shot("out-of-service")
     return shots
 

@@ -53,7 +53,7 @@ def answer(pilot) -> str:
 
 def test_the_kiosk_returns_to_service_by_itself_when_space_returns(start_kiosk, small_disk):
     pilot = start_kiosk(data_dir=small_disk)
-    pilot.app.heal_check_s = 0.2
+    pilot.app.visit.heal_check_s = 0.2
     filler = fill(small_disk)
     for _ in range(20):  # SQLite may still have room in pages it holds: until it has none
         if answer(pilot) == "out_of_service":

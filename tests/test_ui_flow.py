@@ -163,20 +163,20 @@ def test_hardware_keyboard_or_scanner_types_into_the_field(start_kiosk):
     assert pilot.screen.values["phone"] == PHONE
 
 
-def _wait_for(pilot, screen_name: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while pilot.screen_name != screen_name and time.monotonic() < deadline:
-        pilot.frames(1)
-        time.sleep(0.02)
+def later(pilot, clock, seconds: float) -> None:
+    """The kiosk's time passes (its clock stopped, `Pilot.stop_the_clock`): nothing sleeps."""
+    clock.advance(seconds)
+    pilot.frames()
 
 
 def test_walking_away_after_the_verdict_keeps_it_incomplete_and_wipes(start_kiosk, tmp_path):
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=3)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     identify(pilot)
     pilot.tap_text("Chưa hài lòng")
     pilot.tap_text("Về tiến độ, kết quả giải quyết TTHC")  # ticked, never confirmed
-    _wait_for(pilot, "welcome", 10)
+    later(pilot, clock, 10)
     assert pilot.screen_name == "welcome"
     [row] = stored(pilot)
     assert (row.status, row.verdict, row.reasons) == ("incomplete", "not_satisfied", [])
@@ -188,9 +188,10 @@ def test_walking_away_after_the_verdict_keeps_it_incomplete_and_wipes(start_kios
 def test_walking_away_before_the_verdict_keeps_nothing(start_kiosk, tmp_path):
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=3)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     pilot.tap(pilot.screen.ids.start)
     pilot.keys(PHONE)
-    _wait_for(pilot, "welcome", 10)
+    later(pilot, clock, 10)
     assert pilot.screen_name == "welcome"
     assert stored(pilot) == []
 
@@ -198,11 +199,14 @@ def test_walking_away_before_the_verdict_keeps_nothing(start_kiosk, tmp_path):
 def test_thank_you_returns_to_welcome_by_itself(start_kiosk, tmp_path):
     config = write_config(tmp_path / "config.yaml", flow__thanks_s=3)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     identify(pilot)
     pilot.tap_text("Hài lòng")
     pilot.tap(pilot.screen.ids.next)
     assert pilot.screen_name == "thanks"
-    _wait_for(pilot, "welcome", 10)
+    later(pilot, clock, 2.9)
+    assert pilot.screen_name == "thanks"
+    later(pilot, clock, 0.1)
     assert pilot.screen_name == "welcome"
 
 

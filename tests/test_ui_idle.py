@@ -1,6 +1,6 @@
 """Walking away, and coming back: the warning before the idle wipe, and the language reset.
 
-These wait in real time on short configured idle times (a few seconds).
+The kiosk's timers run on a clock the tests move (`Pilot.stop_the_clock`): nothing sleeps.
 """
 
 from __future__ import annotations
@@ -24,36 +24,52 @@ def stored(pilot) -> list[Response]:
 
 
 def warning_shown(pilot) -> bool:
-    warning = pilot.app.idle_warning
+    warning = pilot.app.view.idle_warning
     return warning is not None and warning.parent is not None
+
+
+def later(pilot, clock, seconds: float) -> None:
+    """The kiosk's time passes (its clock stopped), and the window shows it."""
+    clock.advance(seconds)
+    pilot.frames()
 
 
 def walk_away_after_ticking_a_reason(start_kiosk, tmp_path):
     """A citizen ticks a reason and looks away until the warning shows (4 s idle, 2 s warning)."""
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     pilot.identify(PHONE, CITIZEN_ID)
     pilot.tap_text("Chưa hài lòng")
     pilot.tap_text(REASON)
-    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
-    return pilot
+    later(pilot, clock, 1.9)
+    assert not warning_shown(pilot)
+    later(pilot, clock, 0.1)
+    assert warning_shown(pilot)
+    return pilot, clock
 
 
 def test_the_kiosk_asks_before_wiping_and_a_tap_keeps_everything(start_kiosk, tmp_path):
-    pilot = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
+    pilot, clock = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
     texts = pilot.texts()
     assert "Ông/bà còn tiếp tục không?" in texts
     assert "Sau 2 giây, màn hình sẽ trở về trang đầu" in texts
-    pilot.tap(pilot.app.idle_warning.ids.resume)
+    later(pilot, clock, 1)
+    assert "Sau 1 giây, màn hình sẽ trở về trang đầu" in pilot.texts()
+    pilot.tap(pilot.app.view.idle_warning.ids.resume)
     assert not warning_shown(pilot)
+    later(pilot, clock, 1)  # when the countdown would have reached zero
     assert pilot.screen_name == "multi_choice"
     assert pilot.screen.chosen() == ["progress"]  # nothing was wiped
     assert stored(pilot) == []
 
 
 def test_nobody_answering_the_warning_wipes_as_before(start_kiosk, tmp_path):
-    pilot = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
-    assert pilot.until(lambda: pilot.screen_name == "welcome", seconds=10)
+    pilot, clock = walk_away_after_ticking_a_reason(start_kiosk, tmp_path)
+    later(pilot, clock, 1.9)
+    assert pilot.screen_name == "multi_choice"
+    later(pilot, clock, 0.1)
+    assert pilot.screen_name == "welcome"
     assert not warning_shown(pilot)
     [row] = stored(pilot)
     assert (row.status, row.verdict, row.reasons) == ("incomplete", "not_satisfied", [])
@@ -62,9 +78,11 @@ def test_nobody_answering_the_warning_wipes_as_before(start_kiosk, tmp_path):
 def test_a_key_of_a_hardware_keyboard_answers_the_warning_and_types_nothing(start_kiosk, tmp_path):
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=4, flow__idle_warning_s=2)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     pilot.tap(pilot.screen.ids.start)
     pilot.keys(PHONE[:4])
-    assert pilot.until(lambda: warning_shown(pilot), seconds=10)
+    later(pilot, clock, 2)
+    assert warning_shown(pilot)
     pilot.press(ord("5"), "5")
     assert not warning_shown(pilot)
     assert pilot.screen_name == "identification"
@@ -74,8 +92,10 @@ def test_a_key_of_a_hardware_keyboard_answers_the_warning_and_types_nothing(star
 def test_the_welcome_screen_returns_to_the_units_language(start_kiosk, tmp_path):
     config = write_config(tmp_path / "config.yaml", flow__idle_timeout_s=3)
     pilot = start_kiosk(config)
+    clock = pilot.stop_the_clock()
     pilot.tap(pilot.screen.ids.lang_en)
     assert "Please rate our service" in pilot.texts()
-    assert pilot.until(lambda: pilot.app.lang == "vi", seconds=10)
+    later(pilot, clock, 3)
+    assert pilot.app.lang == "vi"
     assert pilot.screen_name == "welcome"
     assert "Mời ông/bà đánh giá mức độ hài lòng" in pilot.texts()

@@ -1,0 +1,411 @@
+"""One citizen's visit to the kiosk, from the welcome screen to the thank-you, without Kivy.
+
+The visit decides what the kiosk shows and when: a survey starts only while the office is
+open (and an officer is on duty where the unit needs one); each step is shown with what
+the citizen gave before; the answer is stored, and thanked for only once it is on disk;
+after the idle time everything is wiped, keeping by policy what a citizen who walked away
+after the verdict left; a store that refused a write takes the kiosk out of service until
+it takes one again.
+
+It shows through a `View` (the Kivy app's screens, or a test's recorder), waits through
+`Timers` (Kivy's clock, or a clock a test moves) and reaches the store only through the
+`KioskCore`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Literal, Protocol
+
+from kiosk.core import KioskCore
+from kiosk.domain.flow import IDENTIFICATION, Answer, FinishedAnswer, Survey
+from kiosk.domain.forms import Question
+from kiosk.domain.validators import Check
+from kiosk.locale import Translator
+
+log = logging.getLogger("kiosk.visit")
+
+# The opening hours and the officer on duty are looked at again this often (and before
+# every survey): the welcome screen says "closed" within half a minute of closing time.
+HOURS_CHECK_S = 30.0
+# A store that refused a write (a full disk) is tried again this often while the kiosk is
+# out of service: the first write that succeeds greets the next citizen again.
+HEAL_CHECK_S = 20.0
+
+Showing = Literal["welcome", "step", "thanks", "out_of_service", "staff"]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class View(Protocol):
+    """What a visit shows. The Kivy app switches screens; a test records the calls."""
+
+    def show_welcome(self) -> None:
+        """The welcome screen, for the next citizen."""
+
+    def show_closed(self, reason: str) -> None:
+        """Why no survey starts now, as a locale key (after hours, waiting for an
+        officer); '' when one does."""
+
+    def show_language(self, language: str) -> None:
+        """Every word from now on in this language."""
+
+    def show_identification(self, survey: Survey) -> None:
+        """The identification step, with what this citizen typed before."""
+
+    def show_question(self, question: Question, draft: Answer | None, is_last_step: bool) -> None:
+        """A question, with the answer this citizen gave it before (if any)."""
+
+    def show_problems(self, problems: dict[str, Check]) -> None:
+        """What is wrong with the identification given."""
+
+    def show_already_rated(self) -> None:
+        """This dossier has been rated before."""
+
+    def show_thanks(self) -> None:
+        """The thank-you: the answer is on disk."""
+
+    def show_out_of_service(self, message: str, details: str) -> None:
+        """No survey until this is mended: `message` for citizens, `details` for IT."""
+
+    def show_idle_warning(self, seconds_left: int) -> None:
+        """Ask whether the citizen is still there, `seconds_left` before the wipe."""
+
+    def close_idle_warning(self) -> None:
+        """The question is answered, or moot (the wipe, the thank-you)."""
+
+    def wipe(self) -> None:
+        """Forget everything the last citizen entered, on every screen."""
+
+
+class Timers(Protocol):
+    """Named one-shot timers: starting a name again replaces its pending call."""
+
+    def start(self, name: str, seconds: float, callback: Callable[[], None]) -> None:
+        """Call `callback` once, `seconds` from now, unless cancelled or started again."""
+
+    def cancel(self, name: str) -> None:
+        """Forget the pending call of that name, if there is one."""
+
+
+class IdleWatch:
+    """The idle time: every touch starts it again. When it runs out in the middle of a
+    survey, its last seconds ask "Ông/bà còn tiếp tục không?" and count down to the wipe."""
+
+    def __init__(
+        self,
+        view: View,
+        timers: Timers,
+        idle_s: float,
+        warning_s: float,
+        on_idle: Callable[[], None],
+        in_survey: Callable[[], bool],
+    ) -> None:
+        self.view, self.timers = view, timers
+        # The warning takes the last part of the idle time, at most half of it.
+        self.warning_s = min(warning_s, idle_s / 2)
+        self.quiet_s = idle_s - self.warning_s
+        self._on_idle, self._in_survey = on_idle, in_survey
+        self.armed = False
+        self.seconds_left = 0  # of the warning on screen; 0 when none is
+
+    @property
+    def warning_open(self) -> bool:
+        return self.seconds_left > 0
+
+    def arm(self) -> None:
+        """Count the idle time from now (a survey starts, the staff area opens...)."""
+        self.armed = True
+        self.timers.start("idle", self.quiet_s, self.run_out)
+
+    def disarm(self) -> None:
+        self.armed = False
+        self.timers.cancel("idle")
+        self._close_warning()
+
+    def touched(self) -> None:
+        """A touch or a key: the idle time starts again. An open warning stays until it
+        is answered itself (`still_here`), so that the touch lands on it, not below it."""
+        if self.armed:
+            self.timers.start("idle", self.quiet_s, self.run_out)
+
+    def still_here(self) -> None:
+        """The warning answered (a touch on it, a key): everything stays as it was."""
+        if self.warning_open:
+            self._close_warning()
+            self.arm()
+
+    def use_timers(self, timers: Timers) -> None:
+        """Go on with other timers; what was pending starts again from its beginning."""
+        for name in ("idle", "idle_warning"):
+            self.timers.cancel(name)
+        self.timers = timers
+        if self.armed:
+            self.timers.start("idle", self.quiet_s, self.run_out)
+        if self.warning_open:
+            self.timers.start("idle_warning", 1.0, self._count_down)
+
+    def run_out(self) -> None:
+        """The idle time is over: the warning in a survey, else straight to the wipe."""
+        if not self._in_survey() or self.warning_s <= 0:
+            self._on_idle()
+            return
+        self.seconds_left = max(1, round(self.warning_s))
+        self.view.show_idle_warning(self.seconds_left)
+        self.timers.start("idle_warning", 1.0, self._count_down)
+
+    def _count_down(self) -> None:
+        self.seconds_left -= 1
+        if self.seconds_left > 0:
+            self.view.show_idle_warning(self.seconds_left)
+            self.timers.start("idle_warning", 1.0, self._count_down)
+        else:
+            self.view.close_idle_warning()
+            self._on_idle()
+
+    def _close_warning(self) -> None:
+        self.timers.cancel("idle_warning")
+        if self.warning_open:
+            self.seconds_left = 0
+            self.view.close_idle_warning()
+
+
+class Visit:
+    """The kiosk as citizens meet it, one survey at a time (see the module's docstring)."""
+
+    def __init__(
+        self, core: KioskCore, view: View, timers: Timers, now: Callable[[], datetime] = utc_now
+    ) -> None:
+        config = core.config
+        self.core, self.view, self.timers, self.now = core, view, timers, now
+        self.language = config.language
+        self.survey: Survey | None = None
+        self.closed_reason = ""  # a locale key while no survey starts (see check_hours)
+        self.out_of_service = False
+        self.needs_it = False  # out of service for what only IT mends (a store that won't open)
+        self.heal_check_s = HEAL_CHECK_S
+        self.showing: Showing = "welcome"
+        self._apology = ("", "")  # what the out-of-service screen says
+        self._healing = False
+        self.idle = IdleWatch(
+            view,
+            timers,
+            config.idle_timeout_s,
+            config.idle_warning_s,
+            on_idle=self._walked_away,
+            in_survey=lambda: self.survey is not None,
+        )
+
+    # --- opening hours ---------------------------------------------------------------
+    def check_hours(self) -> None:
+        """Outside opening hours, or with no officer where the unit needs one: no survey.
+        Looked at again HOURS_CHECK_S later."""
+        core = self.core
+        core.forget_past_days()  # yesterday's hash key goes even if nobody answers
+        self._end_overdue_shift()
+        if core.config.integrity.closed_now(self.now()):
+            self.closed_reason = "welcome.closed"
+        elif not core.takes_answers:
+            self.closed_reason = "welcome.waiting_officer"
+        else:
+            self.closed_reason = ""
+        self.view.show_closed(self.closed_reason)
+        self.timers.start("hours", HOURS_CHECK_S, self.check_hours)
+
+    def _end_overdue_shift(self) -> None:
+        core = self.core
+        if not core.store_ready or core.shift is None:
+            return
+        try:
+            ended = core.end_shift_if_day_is_over()
+        except Exception:  # the disk: the shift simply stays open
+            return
+        if ended:
+            try:
+                core.audit("system", "shift_end_of_day", ended)
+            except Exception:  # a disk problem must not stop the kiosk
+                log.warning("audit entry not written: system shift_end_of_day")
+
+    # --- the citizen's steps ---------------------------------------------------------
+    def choose_language(self, language: str) -> None:
+        self.language = language
+        self.view.show_language(language)
+        if language != self.core.config.language:
+            self.idle.arm()  # the next citizen finds the unit's language again
+
+    def start(self) -> None:
+        """The first step, unless the kiosk takes no survey now."""
+        self.check_hours()
+        if self.out_of_service or self.closed_reason:
+            return
+        self.survey = self.core.new_survey(self.language)
+        self.idle.arm()
+        self._show_step(self.survey)
+
+    def submit_identification(self, values: dict[str, str], method: str = "typed") -> None:
+        survey = self.survey
+        if survey is None:
+            return
+        problems = survey.submit_identification(values, method)
+        if problems:
+            self.view.show_problems(problems)
+        elif not self._rated_before(survey):
+            self._advance(survey)
+
+    def submit_receipt(self, dossier_code: str) -> None:
+        """A receipt's code from the camera or a barcode scanner (already checked)."""
+        survey = self.survey
+        if survey is not None and survey.current == IDENTIFICATION:
+            survey.identify_by_receipt(dossier_code)
+            if not self._rated_before(survey):
+                self._advance(survey)
+
+    def skip_identification(self) -> None:
+        if self.survey is not None and self.survey.skip_identification():
+            self._advance(self.survey)
+
+    def answer(self, value: str | list[str], other_text: str = "") -> str:
+        """Give the current question's answer; a problem code ('' when it moved on)."""
+        survey = self.survey
+        if survey is None:
+            return ""
+        problem = survey.answer(survey.current, value, other_text)
+        if not problem:
+            self._advance(survey)
+        return problem
+
+    def go_back(self) -> None:
+        """One step back; from the first step, back to the welcome screen."""
+        if self.survey is not None and self.survey.back():
+            self._show_step(self.survey)
+        else:
+            self.to_welcome()
+
+    def to_welcome(self) -> None:
+        """Back to the start, with nothing of the last citizen left on any screen."""
+        self.survey = None
+        self.idle.disarm()
+        self.timers.cancel("thanks")
+        self.view.wipe()
+        self.language = self.core.config.language
+        self.view.show_language(self.language)
+        self.check_hours()
+        if self.out_of_service:
+            self.showing = "out_of_service"
+            self.view.show_out_of_service(*self._apology)
+        else:
+            self.showing = "welcome"
+            self.view.show_welcome()
+
+    def _show_step(self, survey: Survey) -> None:
+        self.showing = "step"
+        question = survey.current_question
+        if question is None:
+            self.view.show_identification(survey)
+        else:
+            self.view.show_question(question, survey.draft(question.id), survey.is_last_step)
+
+    def _rated_before(self, survey: Survey) -> bool:
+        """One verdict per dossier: a second attempt on this tablet is told so, politely."""
+        code = survey.identity.get("dossier_code")
+        if not code or not self.core.already_rated(code):
+            return False
+        self.view.show_already_rated()
+        return True
+
+    def _advance(self, survey: Survey) -> None:
+        if survey.advance():
+            self._show_step(survey)
+        elif self._save(survey.finish()):
+            self._thank()
+
+    def _thank(self) -> None:
+        self.survey = None
+        self.idle.disarm()
+        self.view.wipe()
+        self.showing = "thanks"
+        self.view.show_thanks()
+        self.timers.start("thanks", self.core.config.thanks_s, self.to_welcome)
+
+    def _walked_away(self) -> None:
+        """Nobody touched the screen for a while: keep what policy keeps, wipe the rest."""
+        if self.survey is not None:
+            left = self.survey.abandon(self.core.config.keep_incomplete)
+            if left is not None and not self._save(left):
+                return
+        self.to_welcome()
+
+    # --- out of service --------------------------------------------------------------
+    def _save(self, answer: FinishedAnswer) -> bool:
+        """Write the answer; on a disk error apologise and go out of service."""
+        try:
+            self.core.save(answer)
+            return True
+        except Exception as exc:  # disk full, read-only, I/O error: never thank for it
+            log.error("answer %s NOT stored: %s", answer.uuid, type(exc).__name__)
+            tr = Translator(self.language)
+            self._out_of_service(tr("oos.apology"), self.core.store_error_words(tr, exc))
+            if not self._healing:
+                self._healing = True
+                self.timers.start("heal", self.heal_check_s, self._try_heal)
+            return False
+
+    def _try_heal(self) -> None:
+        """Back in service once the store takes a write again (space freed on the disk)."""
+        if self.out_of_service and not self.needs_it and not self.core.store_writable():
+            self.timers.start("heal", self.heal_check_s, self._try_heal)  # still refused
+            return
+        self._healing = False
+        if self.out_of_service and not self.needs_it:
+            log.info("the store takes writes again: back in service")
+            self.out_of_service = False
+            if self.showing == "out_of_service":  # not while staff are signed in
+                self.to_welcome()
+
+    def out_of_order(self, details: str) -> None:
+        """What only IT can mend (a store that cannot open): out of service until restarted."""
+        self.needs_it = True
+        self._out_of_service(Translator(self.language)("oos.closed"), details)
+
+    def _out_of_service(self, message: str, details: str) -> None:
+        self.out_of_service = True
+        self.survey = None
+        self.idle.disarm()
+        self.view.wipe()
+        self._apology = (message, details)
+        self.showing = "out_of_service"
+        self.view.show_out_of_service(message, details)
+
+    # --- staff and the app's life ------------------------------------------------------
+    def staff_in(self) -> None:
+        """The staff area is open: it closes by itself after the idle time, too."""
+        self.showing = "staff"
+        self.idle.arm()
+
+    def staff_left(self) -> None:
+        """Back from the staff area: a store that takes writes again puts the kiosk back
+        in service (IT freed space and looked)."""
+        if self.out_of_service and not self.needs_it and self.core.store_writable():
+            self.out_of_service = False
+        self.to_welcome()
+
+    def stop(self) -> None:
+        """Nothing more is due (the app stops)."""
+        for name in ("hours", "thanks", "heal", "idle", "idle_warning"):
+            self.timers.cancel(name)
+
+    def use_timers(self, timers: Timers) -> None:
+        """Go on with other timers (a test's, which it moves itself); what was pending
+        starts again from its beginning on them."""
+        self.stop()
+        self.timers = timers
+        self.idle.use_timers(timers)
+        self.timers.start("hours", HOURS_CHECK_S, self.check_hours)
+        if self.showing == "thanks":
+            self.timers.start("thanks", self.core.config.thanks_s, self.to_welcome)
+        if self._healing:
+            self.timers.start("heal", self.heal_check_s, self._try_heal)
