@@ -90,9 +90,7 @@ def _run(core: KioskCore, tr: Translator, args: argparse.Namespace) -> int:
             return EXIT_OK
     try:
         with DataDirLock(core.data_dir):
-            from kiosk.store.answers import get_state
-
-            offset = float(get_state(core.engine, "sync.clock_offset_s") or 0)
+            offset = core.it.sync_status().clock_offset_s  # learnt before a restart
             client = PortalClient(enrolment, core.config.portal_ca_file or None, offset)
             daemon = SyncDaemon(core, client, args.batch_size)
             daemon.backoff.cap_s = args.max_backoff
