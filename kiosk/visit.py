@@ -8,8 +8,8 @@ after the verdict left; a store that refused a write takes the kiosk out of serv
 it takes one again.
 
 It shows through a `View` (the Kivy app's screens, or a test's recorder), waits through
-`Timers` (Kivy's clock, or a clock a test moves) and reaches the store only through the
-`KioskCore`.
+`Timers` (kiosk.idle: Kivy's clock, or a clock a test moves) and reaches the store only
+through the `KioskCore`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from kiosk.core import KioskCore
 from kiosk.domain.flow import IDENTIFICATION, Answer, FinishedAnswer, Survey
 from kiosk.domain.forms import Question
 from kiosk.domain.validators import Check
+from kiosk.idle import IdleWatch, Timers, WarningView
 from kiosk.locale import Translator
 
 log = logging.getLogger("kiosk.visit")
@@ -41,7 +42,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class View(Protocol):
+class View(WarningView, Protocol):
     """What a visit shows. The Kivy app switches screens; a test records the calls."""
 
     def show_welcome(self) -> None:
@@ -72,106 +73,8 @@ class View(Protocol):
     def show_out_of_service(self, message: str, details: str) -> None:
         """No survey until this is mended: `message` for citizens, `details` for IT."""
 
-    def show_idle_warning(self, seconds_left: int) -> None:
-        """Ask whether the citizen is still there, `seconds_left` before the wipe."""
-
-    def close_idle_warning(self) -> None:
-        """The question is answered, or moot (the wipe, the thank-you)."""
-
     def wipe(self) -> None:
         """Forget everything the last citizen entered, on every screen."""
-
-
-class Timers(Protocol):
-    """Named one-shot timers: starting a name again replaces its pending call."""
-
-    def start(self, name: str, seconds: float, callback: Callable[[], None]) -> None:
-        """Call `callback` once, `seconds` from now, unless cancelled or started again."""
-
-    def cancel(self, name: str) -> None:
-        """Forget the pending call of that name, if there is one."""
-
-
-class IdleWatch:
-    """The idle time: every touch starts it again. When it runs out in the middle of a
-    survey, its last seconds ask "Ông/bà còn tiếp tục không?" and count down to the wipe."""
-
-    def __init__(
-        self,
-        view: View,
-        timers: Timers,
-        idle_s: float,
-        warning_s: float,
-        on_idle: Callable[[], None],
-        in_survey: Callable[[], bool],
-    ) -> None:
-        self.view, self.timers = view, timers
-        # The warning takes the last part of the idle time, at most half of it.
-        self.warning_s = min(warning_s, idle_s / 2)
-        self.quiet_s = idle_s - self.warning_s
-        self._on_idle, self._in_survey = on_idle, in_survey
-        self.armed = False
-        self.seconds_left = 0  # of the warning on screen; 0 when none is
-
-    @property
-    def warning_open(self) -> bool:
-        return self.seconds_left > 0
-
-    def arm(self) -> None:
-        """Count the idle time from now (a survey starts, the staff area opens...)."""
-        self.armed = True
-        self.timers.start("idle", self.quiet_s, self.run_out)
-
-    def disarm(self) -> None:
-        self.armed = False
-        self.timers.cancel("idle")
-        self._close_warning()
-
-    def touched(self) -> None:
-        """A touch or a key: the idle time starts again. An open warning stays until it
-        is answered itself (`still_here`), so that the touch lands on it, not below it."""
-        if self.armed:
-            self.timers.start("idle", self.quiet_s, self.run_out)
-
-    def still_here(self) -> None:
-        """The warning answered (a touch on it, a key): everything stays as it was."""
-        if self.warning_open:
-            self._close_warning()
-            self.arm()
-
-    def use_timers(self, timers: Timers) -> None:
-        """Go on with other timers; what was pending starts again from its beginning."""
-        for name in ("idle", "idle_warning"):
-            self.timers.cancel(name)
-        self.timers = timers
-        if self.armed:
-            self.timers.start("idle", self.quiet_s, self.run_out)
-        if self.warning_open:
-            self.timers.start("idle_warning", 1.0, self._count_down)
-
-    def run_out(self) -> None:
-        """The idle time is over: the warning in a survey, else straight to the wipe."""
-        if not self._in_survey() or self.warning_s <= 0:
-            self._on_idle()
-            return
-        self.seconds_left = max(1, round(self.warning_s))
-        self.view.show_idle_warning(self.seconds_left)
-        self.timers.start("idle_warning", 1.0, self._count_down)
-
-    def _count_down(self) -> None:
-        self.seconds_left -= 1
-        if self.seconds_left > 0:
-            self.view.show_idle_warning(self.seconds_left)
-            self.timers.start("idle_warning", 1.0, self._count_down)
-        else:
-            self.view.close_idle_warning()
-            self._on_idle()
-
-    def _close_warning(self) -> None:
-        self.timers.cancel("idle_warning")
-        if self.warning_open:
-            self.seconds_left = 0
-            self.view.close_idle_warning()
 
 
 class Visit:

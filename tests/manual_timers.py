@@ -1,4 +1,4 @@
-"""The kiosk's timers (kiosk.visit.Timers) on a clock the test moves: nothing sleeps.
+"""The kiosk's timers (kiosk.idle.Timers) on a clock the test moves: nothing sleeps.
 
 `advance(seconds)` runs, in order, every call that falls due within those seconds,
 including calls that those calls start (the idle warning's countdown).

@@ -16,7 +16,7 @@ REST_AFTER_S = 3.0
 
 
 class KivyTimers:
-    """kiosk.visit.Timers on Kivy's clock: one pending call per name."""
+    """kiosk.idle.Timers on Kivy's clock: one pending call per name."""
 
     def __init__(self) -> None:
         self._events: dict[str, Any] = {}  # name -> Kivy's ClockEvent
