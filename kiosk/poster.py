@@ -91,11 +91,12 @@ def _qr_image(url: str, side: int) -> Image.Image:
     pixels = Image.new("1", (len(modules), len(modules)), 1)
     pixels.putdata([0 if dark else 1 for row in modules for dark in row])
     module = side // len(modules)  # whole pixels per module: crisp edges when printed
-    return pixels.resize((module * len(modules),) * 2, Image.NEAREST).convert("RGB")
+    return pixels.resize((module * len(modules),) * 2, Image.Resampling.NEAREST).convert("RGB")
 
 
 def _font(bold: bool, size: float) -> ImageFont.FreeTypeFont:
-    spec = importlib.util.find_spec("kivy")
+    spec = importlib.util.find_spec("kivy")  # its fonts, without importing Kivy
+    assert spec is not None and spec.submodule_search_locations  # a dependency: installed
     folder = Path(next(iter(spec.submodule_search_locations))) / "data" / "fonts"
     name = "Roboto-Bold.ttf" if bold else "Roboto-Regular.ttf"
     return ImageFont.truetype(str(folder / name), round(size))

@@ -35,8 +35,8 @@ KIVY_FIXTURES = frozenset({"start_kiosk", "kivy_display"})
 _XVFB: subprocess.Popen[bytes] | None = None
 
 
-def _start_xvfb() -> None:
-    """Start Xvfb on a free display number when no display is set."""
+def start_xvfb() -> None:
+    """Start Xvfb on a free display number when no display is set (also for ./scripts/bench)."""
     global _XVFB
     if os.environ.get("DISPLAY"):
         return
@@ -66,7 +66,7 @@ def start_display() -> None:
     Also called by the scripts the tests run in a child process (tests/drive_kiosk.py,
     tests/screenshots.py) before they import Kivy's window.
     """
-    _start_xvfb()
+    start_xvfb()
     from kivy.config import Config
 
     Config.set("graphics", "width", "1280")
@@ -140,10 +140,15 @@ def _no_kivy_unless_ui(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+def stop_display() -> None:
+    """Xvfb stopped if this process started it, and the tests' KIVY_HOME removed."""
     if _XVFB is not None:
         _XVFB.terminate()
     shutil.rmtree(_KIVY_HOME, ignore_errors=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_display()
 
 
 def write_config(path: Path, **changes: object) -> Path:

@@ -99,6 +99,7 @@ def _write_until_cut(
         stderr=errors.open("w"),
         text=True,
     )
+    assert writer.stdout is not None  # piped above
     try:
         if writer.stdout.readline().strip() != "WRITING":
             writer.kill()

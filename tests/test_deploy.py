@@ -17,9 +17,13 @@ from tests.conftest import ROOT
 UNITS = ROOT / "deploy" / "systemd"
 
 
+class _UnitParser(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # systemd's keys are CamelCase: kept as written
+
+
 def unit(name: str) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(strict=False, interpolation=None)
-    parser.optionxform = str
+    parser = _UnitParser(strict=False, interpolation=None)
     parser.read(UNITS / name, encoding="utf-8")
     return parser
 

@@ -52,6 +52,7 @@ class ScanWorker:
                 if not self._running:
                     return
                 frame, self._frame = self._frame, None
+            assert frame is not None  # the wait above ends with a frame, or returns
             try:
                 found = decode_frame(frame)
             except Exception:  # a bad frame must not end the scan
