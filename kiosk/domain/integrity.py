@@ -36,8 +36,10 @@ class OpeningHours:
     """Days of the week (0 = Monday) and periods within each, in the unit's local time."""
 
     days: frozenset[int] = frozenset(range(5))
-    periods: tuple[tuple[time, time], ...] = ((time(7, 30), time(11, 30)),
-                                              (time(13, 30), time(17, 0)))  # fmt: skip
+    periods: tuple[tuple[time, time], ...] = (
+        (time(7, 30), time(11, 30)),
+        (time(13, 30), time(17, 0)),
+    )
 
     def is_open(self, local: datetime) -> bool:
         if local.weekday() not in self.days:
