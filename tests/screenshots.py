@@ -129,7 +129,7 @@ def _run(config: Path, data_dir: Path, take, out_dir: Path, orientation: str) ->
 
 
 def main(out_dir: Path) -> int:
-    conftest.pytest_configure(None)
+    conftest.start_display()
     from kivy.core.window import Window
 
     for orientation, size in SIZES.items():

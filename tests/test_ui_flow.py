@@ -271,7 +271,7 @@ def test_wrong_pins_lock_the_staff_area(start_kiosk):
     assert stops == []
     pilot.tap(pilot.screen.ids.cancel)
     assert pilot.screen_name == "welcome"
-    assert pilot.app.core.pin_guard("it").locked_until > time.time()  # survives a restart
+    assert pilot.app.core.staff.pin_guard("it").locked_until > time.time()  # survives a restart
 
 
 def test_portrait_tablet_keeps_every_button_on_screen(start_kiosk):
