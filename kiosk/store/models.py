@@ -11,6 +11,7 @@ one local day (kiosk/store/personal.py); no phone hash is kept.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -41,7 +42,7 @@ class Response(Base):
     verdict: Mapped[str | None] = mapped_column(String(64))
     reasons: Mapped[list[str]] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text)
-    answers: Mapped[dict] = mapped_column(JSON)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # question id → {"value", "other_text"}
     language: Mapped[str] = mapped_column(String(8))
     dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_hash: Mapped[str | None] = mapped_column(String(64))
