@@ -66,20 +66,31 @@ def draw_poster(config: Config, counter: str, url: str, paper: str = "A4") -> Im
     draw.rectangle((0, 0, width, round(24 * unit)), fill=ACCENT)
     counter_name = next(c.name for c in config.counters if c.code == counter)
     y = round(120 * unit)
-    y = _centered(draw, localized(config.unit_name, "vi").upper(), _font(True, 62 * unit),
-                  y, width, margin, INK)  # fmt: skip
-    y = _centered(draw, localized(counter_name, "vi"), _font(True, 96 * unit), y + 20, width,
-                  margin, ACCENT)  # fmt: skip
-    y = _centered(draw, translate("vi", "poster.invite"), _font(False, 58 * unit), y + 60,
-                  width, margin, INK)  # fmt: skip
+    y = _centered(
+        draw,
+        localized(config.unit_name, "vi").upper(),
+        _font(True, 62 * unit),
+        y,
+        width,
+        margin,
+        INK,
+    )
+    y = _centered(
+        draw, localized(counter_name, "vi"), _font(True, 96 * unit), y + 20, width, margin, ACCENT
+    )
+    y = _centered(
+        draw, translate("vi", "poster.invite"), _font(False, 58 * unit), y + 60, width, margin, INK
+    )
     side = round(min(width - 2 * margin, height * 0.42))
     code = _qr_image(url, side)
     image.paste(code, ((width - side) // 2, y + 40))
     y += 40 + side + 30
-    y = _centered(draw, translate("vi", "poster.scan"), _font(True, 56 * unit), y, width,
-                  margin, INK)  # fmt: skip
-    y = _centered(draw, translate("en", "poster.scan"), _font(False, 40 * unit), y + 10, width,
-                  margin, INK)  # fmt: skip
+    y = _centered(
+        draw, translate("vi", "poster.scan"), _font(True, 56 * unit), y, width, margin, INK
+    )
+    y = _centered(
+        draw, translate("en", "poster.scan"), _font(False, 40 * unit), y + 10, width, margin, INK
+    )
     _centered(draw, url, _font(False, 30 * unit), y + 40, width, margin, (90, 90, 90))
     return image
 

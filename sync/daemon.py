@@ -100,10 +100,16 @@ class SyncDaemon:
             self._account(report, counts, len(rows), reply.bytes_sent)
             set_state(self.engine, "sync.last_success", _iso_now())
             set_state(self.engine, "sync.clock_offset_s", f"{self.client.clock_offset_s:.1f}")
-            log.info("batch %s: %d sent, %d stored, %d duplicate, %d refused, %d bytes, %.0f ms",
-                     reply.batch_id, len(rows), counts["stored"], counts["duplicate"],
-                     counts["conflict"] + counts["rejected"], reply.bytes_sent,
-                     1000 * (time.monotonic() - started))  # fmt: skip
+            log.info(
+                "batch %s: %d sent, %d stored, %d duplicate, %d refused, %d bytes, %.0f ms",
+                reply.batch_id,
+                len(rows),
+                counts["stored"],
+                counts["duplicate"],
+                counts["conflict"] + counts["rejected"],
+                reply.bytes_sent,
+                1000 * (time.monotonic() - started),
+            )
         return report
 
     def _account(self, report: Round, counts: dict[str, int], sent: int, size: int) -> None:
@@ -120,8 +126,9 @@ class SyncDaemon:
         attempts = charge_refusal(self.engine, row.uuid, str(exc))
         if attempts < QUARANTINE_AFTER:
             return False
-        set_aside(self.engine, row.uuid,
-                  f"{exc.code}: set aside after {attempts} refusals: {exc.detail}")  # fmt: skip
+        set_aside(
+            self.engine, row.uuid, f"{exc.code}: set aside after {attempts} refusals: {exc.detail}"
+        )
         log.warning("answer %s set aside after %d refusals: %s", row.uuid, attempts, exc)
         return True
 
@@ -135,8 +142,16 @@ class SyncDaemon:
 
         sent = 0
         while entries := pending(self.engine, self.batch_size):
-            wire = [{"id": e.id, "at": e.at.isoformat() + "Z", "actor": e.actor,
-                     "action": e.action, "detail": e.detail} for e in entries]  # fmt: skip
+            wire = [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat() + "Z",
+                    "actor": e.actor,
+                    "action": e.action,
+                    "detail": e.detail,
+                }
+                for e in entries
+            ]
             try:
                 self.client.send_audit(wire)
             except DeliveryError as exc:

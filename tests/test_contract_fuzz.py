@@ -43,8 +43,9 @@ def portal(request, tmp_path_factory):
 
 @schema.parametrize()
 # derandomize: the same examples on every run, so that a failure is the code's, not luck's.
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))  # fmt: skip
+@settings(
+    max_examples=100, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_no_request_makes_the_portal_fail(portal, case):
     kwargs = case.as_transport_kwargs(base_url=portal.url)
     raw = kwargs.pop("data", None)
@@ -54,9 +55,13 @@ def test_no_request_makes_the_portal_fail(portal, case):
         body = raw.encode() if isinstance(raw, str) else (raw or b"")
     path = case.formatted_path
     kwargs["headers"] = dict(kwargs["headers"]) | signed_headers(
-        portal.device["device_id"], portal.device["secret"], case.method, path,
-        int(time.time()), body,
-    )  # fmt: skip
+        portal.device["device_id"],
+        portal.device["secret"],
+        case.method,
+        path,
+        int(time.time()),
+        body,
+    )
     response = requests.request(data=body, timeout=30, **kwargs)
     assert response.status_code < 500, response.text
     if response.status_code >= 300:

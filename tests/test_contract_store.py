@@ -45,22 +45,38 @@ def served(request, tmp_path_factory) -> Portal:
 def post(server: Portal, path: str, body: dict) -> requests.Response:
     raw = json.dumps(body).encode()  # a NUL travels as the JSON escape \u0000
     device = server.device
-    headers = signed_headers(device["device_id"], device["secret"], "POST", path,
-                             int(time.time()), raw)  # fmt: skip
+    headers = signed_headers(
+        device["device_id"], device["secret"], "POST", path, int(time.time()), raw
+    )
     headers["Content-Type"] = "application/json"
     return requests.post(server.url + path, data=raw, headers=headers, timeout=30)
 
 
 def answer(device_id: str, **changes) -> dict:
     base = {
-        "uuid": str(uuid.uuid4()), "sequence": 1, "form_id": "danang-2223",
-        "form_version": 1, "unit_code": "DNG-HC", "counter": "Q1", "device_id": device_id,
-        "officer": None, "started_at": NOW, "finished_at": NOW, "duration_ms": 40000,
-        "id_method": "typed", "status": "complete", "verdict": "satisfied", "reasons": [],
-        "comment": "Tốt", "answers": {"verdict": {"value": "satisfied", "other_text": ""}},
-        "language": "vi", "dossier_code": None, "phone_hash": "a" * 32,
-        "citizen_id_hash": None, "personal_sealed": None,
-    }  # fmt: skip
+        "uuid": str(uuid.uuid4()),
+        "sequence": 1,
+        "form_id": "danang-2223",
+        "form_version": 1,
+        "unit_code": "DNG-HC",
+        "counter": "Q1",
+        "device_id": device_id,
+        "officer": None,
+        "started_at": NOW,
+        "finished_at": NOW,
+        "duration_ms": 40000,
+        "id_method": "typed",
+        "status": "complete",
+        "verdict": "satisfied",
+        "reasons": [],
+        "comment": "Tốt",
+        "answers": {"verdict": {"value": "satisfied", "other_text": ""}},
+        "language": "vi",
+        "dossier_code": None,
+        "phone_hash": "a" * 32,
+        "citizen_id_hash": None,
+        "personal_sealed": None,
+    }
     return base | changes
 
 
@@ -120,22 +136,41 @@ def test_what_the_store_cannot_keep_is_refused_in_the_contracts_words(served, ca
 
 def test_the_widest_input_the_contract_accepts_is_stored(served):
     device_id = served.device["device_id"]
-    widest = answer(device_id, comment="Đ" * 5000, officer="C" * 64,
-                    dossier_code="0" * 64, reasons=["r" * 64] * 50)  # fmt: skip
+    widest = answer(
+        device_id,
+        comment="Đ" * 5000,
+        officer="C" * 64,
+        dossier_code="0" * 64,
+        reasons=["r" * 64] * 50,
+    )
     sent = post(served, "/api/v1/batches", {"batch_id": str(uuid.uuid4()), "answers": [widest]})
     assert sent.status_code == 201, sent.text
     assert [r["status"] for r in sent.json()["results"]] == ["stored"]
     assert widest["uuid"] in served.uuids()
 
-    beat_sent = post(served, "/api/v1/heartbeat", beat(
-        app_version="v" * 32, outbox_depth=INT32_MAX, free_disk_bytes=BIG,
-        last_error="ồ" * 2000, oldest_undelivered="1970-01-01T07:00:00+07:00",
-    ))  # fmt: skip
+    beat_sent = post(
+        served,
+        "/api/v1/heartbeat",
+        beat(
+            app_version="v" * 32,
+            outbox_depth=INT32_MAX,
+            free_disk_bytes=BIG,
+            last_error="ồ" * 2000,
+            oldest_undelivered="1970-01-01T07:00:00+07:00",
+        ),
+    )
     assert beat_sent.status_code == 200, beat_sent.text
 
-    audit_sent = post(served, "/api/v1/audit", audit(
-        id=BIG, actor="a" * 64, action="b" * 32, detail="ệ" * 200,
-    ))  # fmt: skip
+    audit_sent = post(
+        served,
+        "/api/v1/audit",
+        audit(
+            id=BIG,
+            actor="a" * 64,
+            action="b" * 32,
+            detail="ệ" * 200,
+        ),
+    )
     assert audit_sent.status_code == 201, audit_sent.text
     assert audit_sent.json()["stored"] == 1  # PostgreSQL's driver has no rowcount here
     again = post(served, "/api/v1/audit", audit(id=BIG, actor="a" * 64, action="b" * 32))

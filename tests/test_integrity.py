@@ -105,16 +105,27 @@ def test_local_days_split_at_local_midnight():
 
 @given(
     st.datetimes(timezones=st.just(timezone.utc)),
-    st.floats(0, 10_000), st.integers(0, 50), st.integers(0, 50),
-    st.booleans(), st.booleans(), st.booleans(), st.booleans(),
-)  # fmt: skip
+    st.floats(0, 10_000),
+    st.integers(0, 50),
+    st.integers(0, 50),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
 def test_flags_are_known_ordered_and_only_from_their_rules(
     finished, gap, window, same_id, identified, has_id, officer, require
 ):
     policy = IntegrityPolicy(require_identification=require)
     history = History(finished - timedelta(seconds=gap), window, same_id)
-    found = flags(finished, history, policy, identified=identified, has_citizen_id=has_id,
-                  officer_self=officer)  # fmt: skip
+    found = flags(
+        finished,
+        history,
+        policy,
+        identified=identified,
+        has_citizen_id=has_id,
+        officer_self=officer,
+    )
     assert list(found) == [f for f in rules.FLAGS if f in found]
     assert (rules.TOO_SOON in found) == (gap < policy.min_interval_s)
     assert (rules.BURST in found) == (window + 1 > policy.burst_count)
@@ -132,8 +143,9 @@ def answer_at(core: KioskCore, finished: datetime, dossier: str = "", citizen_id
     survey.advance()
     survey.answer("verdict", "satisfied")
     answer = survey.finish()
-    return dataclasses.replace(answer, started_at=finished - timedelta(seconds=30),
-                               finished_at=finished)  # fmt: skip
+    return dataclasses.replace(
+        answer, started_at=finished - timedelta(seconds=30), finished_at=finished
+    )
 
 
 def stored_flags(core: KioskCore) -> list[list[str]]:
@@ -157,8 +169,11 @@ def test_a_scripted_burst_is_stored_with_its_flags(tmp_path):
 def test_one_id_number_four_times_in_a_day_is_flagged_the_fourth(tmp_path):
     core = KioskCore.open(write_config(tmp_path / "config.yaml"), tmp_path / "data")
     for hour in range(4):
-        core.save(answer_at(core, OPEN + timedelta(hours=hour % 2, minutes=20 * hour),
-                            citizen_id="079199123456"))  # fmt: skip
+        core.save(
+            answer_at(
+                core, OPEN + timedelta(hours=hour % 2, minutes=20 * hour), citizen_id="079199123456"
+            )
+        )
     assert [rules.REPEAT_ID in f for f in stored_flags(core)] == [False, False, False, True]
 
 
@@ -205,8 +220,13 @@ def test_flags_reach_the_portal_and_a_dossier_rated_on_two_tablets_counts_once(t
         second.save(answer_at(second, OPEN, dossier=shared))
         first.save(answer_at(first, OPEN + timedelta(minutes=1), dossier=shared))
         for seconds in range(2, 14, 2):  # then a burst on A: six more, two seconds apart
-            first.save(answer_at(first, OPEN + timedelta(minutes=5, seconds=seconds),
-                                 dossier=f"H17.21-251125-{seconds:04d}"))  # fmt: skip
+            first.save(
+                answer_at(
+                    first,
+                    OPEN + timedelta(minutes=5, seconds=seconds),
+                    dossier=f"H17.21-251125-{seconds:04d}",
+                )
+            )
         for core in tablets:
             core.engine.dispose()
         assert sync("--once", "--data-dir", str(tmp_path / "a")).returncode == 0
@@ -230,8 +250,11 @@ def test_flags_reach_the_portal_and_a_dossier_rated_on_two_tablets_counts_once(t
 @pytest.mark.ui
 def test_outside_opening_hours_the_kiosk_can_say_it_is_closed(start_kiosk, tmp_path):
     never = {"days": ["sun"], "periods": ["00:00-00:01"]}
-    config = write_config(tmp_path / "config.yaml", integrity__closed_outside_hours=True,
-                          integrity__opening_hours=never)  # fmt: skip
+    config = write_config(
+        tmp_path / "config.yaml",
+        integrity__closed_outside_hours=True,
+        integrity__opening_hours=never,
+    )
     pilot = start_kiosk(config)
     assert pilot.app.closed
     assert "Ngoài giờ làm việc" in pilot.texts()
@@ -241,8 +264,11 @@ def test_outside_opening_hours_the_kiosk_can_say_it_is_closed(start_kiosk, tmp_p
 
 @pytest.mark.ui
 def test_a_unit_open_at_all_hours_is_never_closed(start_kiosk, tmp_path):
-    open_config = write_config(tmp_path / "open.yaml", integrity__closed_outside_hours=True,
-                               integrity__opening_hours="always")  # fmt: skip
+    open_config = write_config(
+        tmp_path / "open.yaml",
+        integrity__closed_outside_hours=True,
+        integrity__opening_hours="always",
+    )
     pilot = start_kiosk(open_config)
     assert not pilot.app.closed
     pilot.tap(pilot.screen.ids.start)
@@ -252,8 +278,12 @@ def test_a_unit_open_at_all_hours_is_never_closed(start_kiosk, tmp_path):
 def test_an_answer_with_the_officer_on_dutys_own_id_is_flagged(tmp_path):
     from kiosk.domain.pin import hash_pin
 
-    officer = {"code": "CB09", "name": "Lê Văn Tư", "pin_hash": hash_pin("4321"),
-               "citizen_id_hash": hash_pin("079199123456")}  # fmt: skip
+    officer = {
+        "code": "CB09",
+        "name": "Lê Văn Tư",
+        "pin_hash": hash_pin("4321"),
+        "citizen_id_hash": hash_pin("079199123456"),
+    }
     config = write_config(tmp_path / "config.yaml", staff__officers=[officer])
     core = KioskCore.open(config, tmp_path / "data")
     core.save(answer_at(core, OPEN, citizen_id="079199123456"))  # nobody on duty yet

@@ -20,23 +20,44 @@ FORMS = {("danang-2223", 1)}
 
 def answer(**changes) -> dict:
     base = {
-        "uuid": str(uuid_module.uuid4()), "sequence": 1, "form_id": "danang-2223",
-        "form_version": 1, "unit_code": "DNG-HC", "counter": "Q1", "device_id": "kiosk-a",
-        "officer": None, "started_at": "2026-11-23T01:00:00.000Z",
-        "finished_at": "2026-11-23T01:00:40.000Z", "duration_ms": 40000, "id_method": "typed",
-        "status": "complete", "verdict": "satisfied", "reasons": [], "comment": "Tốt",
-        "answers": {"verdict": {"value": "satisfied", "other_text": ""}}, "language": "vi",
-        "dossier_code": None, "phone_hash": "a" * 32, "citizen_id_hash": None,
+        "uuid": str(uuid_module.uuid4()),
+        "sequence": 1,
+        "form_id": "danang-2223",
+        "form_version": 1,
+        "unit_code": "DNG-HC",
+        "counter": "Q1",
+        "device_id": "kiosk-a",
+        "officer": None,
+        "started_at": "2026-11-23T01:00:00.000Z",
+        "finished_at": "2026-11-23T01:00:40.000Z",
+        "duration_ms": 40000,
+        "id_method": "typed",
+        "status": "complete",
+        "verdict": "satisfied",
+        "reasons": [],
+        "comment": "Tốt",
+        "answers": {"verdict": {"value": "satisfied", "other_text": ""}},
+        "language": "vi",
+        "dossier_code": None,
+        "phone_hash": "a" * 32,
+        "citizen_id_hash": None,
         "personal_sealed": None,
-    }  # fmt: skip
+    }
     return base | changes
 
 
 def enrolled(engine, device_id: str, unit: str, counter: str = "Q1") -> Device:
     """A device as `portal device add` makes it, with a known id (the answers name it)."""
     with Session(engine) as session, session.begin():
-        session.add(Device(id=device_id, secret="s" * 43, unit_code=unit, counter=counter,
-                           created_at=datetime(2026, 1, 1)))  # fmt: skip
+        session.add(
+            Device(
+                id=device_id,
+                secret="s" * 43,
+                unit_code=unit,
+                counter=counter,
+                created_at=datetime(2026, 1, 1),
+            )
+        )
     with Session(engine) as session:
         device = session.get(Device, device_id)
         session.expunge(device)
@@ -61,8 +82,13 @@ def test_each_fate_in_the_order_sent(tmp_path):
     batch = [first, changed, answer(form_version=9), {"uuid": "x"}, same_twice, same_twice]
     results = store_batch(engine, device, "b2", batch, FORMS)
     assert [r.status for r in results] == [
-        "duplicate", "conflict", "rejected", "rejected", "stored", "duplicate",
-    ]  # fmt: skip
+        "duplicate",
+        "conflict",
+        "rejected",
+        "rejected",
+        "stored",
+        "duplicate",
+    ]
     assert results[2].reason.startswith("unknown_form_version")
     assert results[3].reason.startswith("schema")
     with Session(engine) as session:
@@ -82,13 +108,21 @@ def test_times_are_kept_in_utc(tmp_path):
 
 def test_an_answer_is_bound_to_the_unit_and_device_that_signed_it(tmp_path):
     engine, device = setup(tmp_path)
-    batch = [answer(unit_code="DNG-TK"), answer(device_id="kiosk-b"), answer(counter="Q9"),
-             answer(counter=""), answer()]  # fmt: skip
+    batch = [
+        answer(unit_code="DNG-TK"),
+        answer(device_id="kiosk-b"),
+        answer(counter="Q9"),
+        answer(counter=""),
+        answer(),
+    ]
     results = store_batch(engine, device, "b", batch, FORMS)
     assert [r.status for r in results] == ["rejected"] * 4 + ["stored"]
     assert [r.reason.split(":")[0] for r in results[:4]] == [
-        "unit_mismatch", "device_mismatch", "unknown_counter", "unknown_counter",
-    ]  # fmt: skip
+        "unit_mismatch",
+        "device_mismatch",
+        "unknown_counter",
+        "unknown_counter",
+    ]
     assert "DNG-TK" in results[0].reason and "DNG-HC" in results[0].reason
     with Session(engine) as session:
         logged = session.execute(select(IntakeEvent.kind, IntakeEvent.unit_code)).all()
@@ -113,8 +147,12 @@ def test_a_tablet_of_another_ward_cannot_push_a_genuine_verdict_out_of_the_count
     engine, genuine = setup(tmp_path)
     intruder = enrolled(engine, "kiosk-tk", "DNG-TK")
     dossier = "000.00.12.H17-251126-0001"
-    forged = answer(unit_code="DNG-HC", device_id="kiosk-a", dossier_code=dossier,
-                    finished_at="2026-11-23T00:59:00.000Z")  # fmt: skip
+    forged = answer(
+        unit_code="DNG-HC",
+        device_id="kiosk-a",
+        dossier_code=dossier,
+        finished_at="2026-11-23T00:59:00.000Z",
+    )
     [refused] = store_batch(engine, intruder, "b1", [forged], FORMS)
     assert (refused.status, refused.reason.split(":")[0]) == ("rejected", "unit_mismatch")
     real = answer(dossier_code=dossier)

@@ -41,8 +41,18 @@ def portal(tmp_path):
 
 def device_file(portal: Portal, folder: Path, unit: str = "DNG-HC", counter: str = "Q1") -> dict:
     out = folder / f"enrol-{uuid.uuid4().hex[:6]}.json"
-    made = portal.portal("device", "add", "--unit", unit, "--counter", counter,
-                         "--portal-url", portal.url, "--out", str(out))  # fmt: skip
+    made = portal.portal(
+        "device",
+        "add",
+        "--unit",
+        unit,
+        "--counter",
+        counter,
+        "--portal-url",
+        portal.url,
+        "--out",
+        str(out),
+    )
     assert made.returncode == 0, made.stderr
     return json.loads(out.read_text())
 
@@ -52,11 +62,18 @@ def beat() -> bytes:
     return json.dumps({"app_version": "t", "outbox_depth": 0, "device_time": moment}).encode()
 
 
-def signed_post(portal: Portal, device: dict, target: str, body: bytes, *, signed_as: str = "",
-                secret: str = "") -> requests.Response:  # fmt: skip
+def signed_post(
+    portal: Portal, device: dict, target: str, body: bytes, *, signed_as: str = "", secret: str = ""
+) -> requests.Response:
     """POST `body` to `target`, signed as a kiosk signs it (over `signed_as` when given)."""
-    headers = signed_headers(device["device_id"], secret or device["secret"], "POST",
-                             signed_as or target, int(time.time()), body)  # fmt: skip
+    headers = signed_headers(
+        device["device_id"],
+        secret or device["secret"],
+        "POST",
+        signed_as or target,
+        int(time.time()),
+        body,
+    )
     headers["Content-Type"] = "application/json"
     if body.startswith(b"\x1f\x8b"):
         headers["Content-Encoding"] = "gzip"
@@ -113,8 +130,9 @@ def test_credentials_and_size_are_checked_before_the_body_is_read(portal, tmp_pa
     """Each request announces 1 GiB and sends none of it: the portal answers at once."""
     device = device_file(portal, tmp_path)
     huge = {"Content-Type": "application/json", "Content-Length": str(GIB)}
-    fresh = signed_headers(device["device_id"], device["secret"], "POST", "/api/v1/batches",
-                           int(time.time()), b"")  # fmt: skip
+    fresh = signed_headers(
+        device["device_id"], device["secret"], "POST", "/api/v1/batches", int(time.time()), b""
+    )
     cases = [
         ("/api/v1/batches", huge, 401),  # no credentials
         ("/api/v1/heartbeat", huge, 401),
@@ -133,8 +151,9 @@ def part_way(portal: Portal, device: dict, body: bytes, sent: int) -> http.clien
     is the caller's to send."""
     address = urlsplit(portal.url)
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
-    headers = signed_headers(device["device_id"], device["secret"], "POST", "/api/v1/heartbeat",
-                             int(time.time()), body)  # fmt: skip
+    headers = signed_headers(
+        device["device_id"], device["secret"], "POST", "/api/v1/heartbeat", int(time.time()), body
+    )
     connection.putrequest("POST", "/api/v1/heartbeat")
     for name, value in (headers | {"Content-Length": str(len(body))}).items():
         connection.putheader(name, value)
@@ -188,8 +207,9 @@ def gigabyte(stop: threading.Event, sent: list[int]) -> Iterator[bytes]:
 
 def upload(portal: Portal, job: Upload, stop: threading.Event, sent: list[int]) -> None:
     try:
-        reply = requests.post(portal.url + job.path, data=gigabyte(stop, sent),
-                              headers=job.headers, timeout=(5, 60))  # fmt: skip
+        reply = requests.post(
+            portal.url + job.path, data=gigabyte(stop, sent), headers=job.headers, timeout=(5, 60)
+        )
         job.outcome = str(reply.status_code)
     except requests.RequestException as exc:  # the portal closed the connection on us
         job.outcome = type(exc).__name__
@@ -214,8 +234,14 @@ def test_ten_unauthenticated_gigabyte_uploads_leave_memory_alone_and_kiosks_deli
     idle = rss_bytes(pid)
     stop, peak, sent = threading.Event(), [idle], []
     chunked = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-    known = signed_headers(device["device_id"], device["secret"], "POST", "/api/v1/batches",
-                           int(time.time()), b"forged")  # fmt: skip
+    known = signed_headers(
+        device["device_id"],
+        device["secret"],
+        "POST",
+        "/api/v1/batches",
+        int(time.time()),
+        b"forged",
+    )
     jobs = [Upload("/api/v1/batches", chunked) for _ in range(4)]
     jobs += [Upload("/api/v1/heartbeat", chunked), Upload("/api/v1/audit", chunked)]
     jobs += [Upload("/api/v1/enrolments/claim", chunked) for _ in range(2)]
@@ -242,9 +268,11 @@ def test_ten_unauthenticated_gigabyte_uploads_leave_memory_alone_and_kiosks_deli
     assert delivered.returncode == 0, delivered.stderr
     assert len(portal.uuids()) == 300  # the genuine kiosk delivered meanwhile
     grew = (peak[0] - idle) / MIB
-    print(f"portal RSS idle {idle / MIB:.1f} MiB, peak {peak[0] / MIB:.1f} MiB (+{grew:.1f}); "
-          f"uploaded {sum(sent) / MIB:.0f} MiB of {len(jobs)} GiB; "
-          f"outcomes {sorted(job.outcome for job in jobs)}")  # fmt: skip
+    print(
+        f"portal RSS idle {idle / MIB:.1f} MiB, peak {peak[0] / MIB:.1f} MiB (+{grew:.1f}); "
+        f"uploaded {sum(sent) / MIB:.0f} MiB of {len(jobs)} GiB; "
+        f"outcomes {sorted(job.outcome for job in jobs)}"
+    )
     assert grew < 50
     assert sum(sent) < len(jobs) * 64 * MIB  # refused early, not read to the end
 
@@ -278,15 +306,35 @@ def test_the_portal_database_is_created_private(tmp_path):
 
 def test_device_add_shows_no_secret_when_it_goes_to_a_file_or_a_code(portal, tmp_path):
     out = tmp_path / "enrol.json"
-    made = portal.portal("device", "add", "--unit", "DNG-HC", "--counter", "Q1",
-                         "--portal-url", portal.url, "--out", str(out))  # fmt: skip
+    made = portal.portal(
+        "device",
+        "add",
+        "--unit",
+        "DNG-HC",
+        "--counter",
+        "Q1",
+        "--portal-url",
+        portal.url,
+        "--out",
+        str(out),
+    )
     secret = json.loads(out.read_text())["secret"]
     assert made.returncode == 0 and secret not in made.stdout + made.stderr
     assert json.loads(out.read_text())["device_id"] in made.stdout  # says what it made
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     code = tmp_path / "q.png"
-    coded = portal.portal("device", "add", "--unit", "DNG-HC", "--counter", "Q1",
-                          "--portal-url", portal.url, "--qr-out", str(code))  # fmt: skip
+    coded = portal.portal(
+        "device",
+        "add",
+        "--unit",
+        "DNG-HC",
+        "--counter",
+        "Q1",
+        "--portal-url",
+        portal.url,
+        "--qr-out",
+        str(code),
+    )
     with sqlite3.connect(portal.db.removeprefix("sqlite:///")) as db:
         secrets = [row[0] for row in db.execute("SELECT secret FROM devices")]
     assert coded.returncode == 0 and not any(s in coded.stdout + coded.stderr for s in secrets)
@@ -337,8 +385,9 @@ def test_answers_taken_before_the_tablet_was_enrolled_are_delivered_as_its_own(p
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert len(portal.uuids()) == 5
     with sqlite3.connect(portal.db.removeprefix("sqlite:///")) as db:
-        labels = db.execute("SELECT DISTINCT received_from, json_extract(payload, '$.device_id')"
-                            " FROM answers").fetchall()  # fmt: skip
+        labels = db.execute(
+            "SELECT DISTINCT received_from, json_extract(payload, '$.device_id') FROM answers"
+        ).fetchall()
     assert labels == [(device["device_id"], device["device_id"])]
 
 

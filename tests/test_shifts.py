@@ -97,8 +97,9 @@ def test_ending_the_shift_shows_counts_only(start_kiosk, tmp_path):
 
 
 def test_a_unit_that_needs_an_officer_waits_for_one(start_kiosk, tmp_path):
-    config = write_config(tmp_path / "config.yaml", qr__camera="none",
-                          staff__without_officer="closed")  # fmt: skip
+    config = write_config(
+        tmp_path / "config.yaml", qr__camera="none", staff__without_officer="closed"
+    )
     pilot = start_kiosk(config)
     pilot.frames(3)
     assert "Chờ cán bộ vào ca" in pilot.texts()
@@ -140,9 +141,9 @@ def test_the_audit_log_reaches_the_portal_once(start_kiosk, tmp_path):
             assert sync("--once", "--data-dir", str(data)).returncode == 0
         engine = create_engine(portal.db)
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT device_id, actor, action, detail FROM audit_records ORDER BY local_id"
-            )).fetchall()  # fmt: skip
+            rows = connection.execute(
+                text("SELECT device_id, actor, action, detail FROM audit_records ORDER BY local_id")
+            ).fetchall()
         engine.dispose()
         assert [tuple(r) for r in rows] == [
             (device["device_id"], "CB01", "wrong_pin", ""),
@@ -153,8 +154,7 @@ def test_the_audit_log_reaches_the_portal_once(start_kiosk, tmp_path):
         portal.stop()
 
 
-def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(start_kiosk,
-                                                                             tmp_path):  # fmt: skip
+def test_the_it_area_shows_status_tests_the_portal_exports_and_shows_the_log(start_kiosk, tmp_path):
     from tests.portal_support import start_portal
 
     portal = start_portal(f"sqlite:///{tmp_path / 'portal.db'}", log=tmp_path / "portal.log")
@@ -213,8 +213,11 @@ def test_each_account_has_its_own_lockout_and_a_pin_in_it_is_logged_locked(start
     assert pilot.screen.mode == "officer"
     pilot.tap(pilot.screen.buttons["start"])
     actions = [(e.actor, e.action) for e in entries(pilot.app.core.engine)]
-    assert actions == [("it", "wrong_pin")] * 5 + [("it", "locked"), ("CB01", "sign_in"),
-                                                   ("CB01", "shift_start")]  # fmt: skip
+    assert actions == [("it", "wrong_pin")] * 5 + [
+        ("it", "locked"),
+        ("CB01", "sign_in"),
+        ("CB01", "shift_start"),
+    ]
     pilot.app.dispatch("on_stop")
     again = start_kiosk(config, data)  # each lockout survives a restart, on its own
     again.staff_area("it")

@@ -175,8 +175,12 @@ def test_a_200_login_page_is_never_taken_for_an_acknowledgement(portal, tmp_path
 def test_a_second_daemon_on_the_same_data_refuses_to_start(portal, tmp_path):
     data = tmp_path / "kiosk"
     portal.enrol(data)
-    first = subprocess.Popen([sys.executable, "-m", "sync", "--data-dir", str(data)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    first = subprocess.Popen(
+        [sys.executable, "-m", "sync", "--data-dir", str(data)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while not (data / "sync.lock").exists() and time.monotonic() < deadline:
@@ -214,8 +218,14 @@ def _post(portal, device: dict, body: bytes, secret: str | None = None, skew: in
     from contract.signing import signed_headers
 
     packed = gzip.compress(body)
-    headers = signed_headers(device["device_id"], secret or device["secret"], "POST",
-                             "/api/v1/batches", int(time.time()) + skew, packed)  # fmt: skip
+    headers = signed_headers(
+        device["device_id"],
+        secret or device["secret"],
+        "POST",
+        "/api/v1/batches",
+        int(time.time()) + skew,
+        packed,
+    )
     headers |= {"Content-Encoding": "gzip", "Content-Type": "application/json"}
     return requests.post(portal.url + "/api/v1/batches", data=packed, headers=headers, timeout=30)
 

@@ -52,9 +52,13 @@ def test_a_month_offline_arrives_in_order_with_flat_memory(tmp_path):
     finally:
         portal.stop()
     with sqlite3.connect(tmp_path / "portal.db") as connection:
-        arrived = [row[0] for row in connection.execute(
-            "SELECT payload FROM answers WHERE received_from = ("
-            "  SELECT id FROM devices ORDER BY created_at DESC LIMIT 1) ORDER BY id")]  # fmt: skip
+        arrived = [
+            row[0]
+            for row in connection.execute(
+                "SELECT payload FROM answers WHERE received_from = ("
+                "  SELECT id FROM devices ORDER BY created_at DESC LIMIT 1) ORDER BY id"
+            )
+        ]
     sequences = [json.loads(payload)["sequence"] for payload in arrived]
     assert len(sequences) == 6000
     assert sequences == sorted(sequences)  # oldest first

@@ -49,8 +49,10 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
             while pending(data) and time.monotonic() < deadline:
                 daemon = subprocess.Popen(
                     [sys.executable, "-m", "sync", "--data-dir", str(data), "--max-backoff", "2"],
-                    cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                )  # fmt: skip
+                    cwd=ROOT,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 if kills < 6:  # killed at a random point of its work, as a power cut does
                     time.sleep(rng.uniform(0.5, 4.0))
                     if kills == 3:  # and once the portal restarts under it, mid-batch
@@ -67,10 +69,14 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
                     daemon.terminate()
                 daemon.wait(timeout=60)
             fates = dict(proxy.fates)
-        uuids = [row[0] for row in sqlite3.connect(tmp_path / "portal.db").execute(
-            "SELECT uuid FROM answers")]  # fmt: skip
-        local = [row[0] for row in sqlite3.connect(data / "kiosk.db").execute(
-            "SELECT uuid FROM responses")]  # fmt: skip
+        uuids = [
+            row[0]
+            for row in sqlite3.connect(tmp_path / "portal.db").execute("SELECT uuid FROM answers")
+        ]
+        local = [
+            row[0]
+            for row in sqlite3.connect(data / "kiosk.db").execute("SELECT uuid FROM responses")
+        ]
     finally:
         portal.stop()
     assert pending(data) == 0
@@ -80,5 +86,8 @@ def test_ten_thousand_answers_arrive_exactly_once_through_faults_and_kills(tmp_p
     faulted = sum(count for fate, count in fates.items() if fate != "pass")
     assert faulted / sum(fates.values()) > 0.15
     assert {fate for fate in FAULTS if fates.get(fate)} >= {
-        "reset_before", "error_500_after_commit", "drop_after_commit", "login_page_200"
-    }  # fmt: skip
+        "reset_before",
+        "error_500_after_commit",
+        "drop_after_commit",
+        "login_page_200",
+    }

@@ -55,8 +55,10 @@ def run_daemon_until(data_dir: Path, done, seconds: float, *extra: str) -> None:
     """The real daemon, with back-off shrunk to a second, until `done()` or the deadline."""
     daemon = subprocess.Popen(
         [sys.executable, "-m", "sync", "--data-dir", str(data_dir), "--max-backoff", "1", *extra],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + seconds
         while not done() and time.monotonic() < deadline:
@@ -90,8 +92,10 @@ def test_pages_of_a_captive_portal_proxy_or_balancer_set_nothing_aside(portal, t
     assert {attempts for _, _, attempts, _ in rows} == {0}  # and none charged an attempt
     assert sorted(portal.uuids()) == sorted(row[0] for row in rows)
     assert took >= MIDDLEBOX_S
-    print(f"600 answers through {MIDDLEBOX_S:.0f} s of middlebox pages: all arrived in "
-          f"{took:.1f} s, {sum(faces.values())} requests answered by the middlebox")  # fmt: skip
+    print(
+        f"600 answers through {MIDDLEBOX_S:.0f} s of middlebox pages: all arrived in "
+        f"{took:.1f} s, {sum(faces.values())} requests answered by the middlebox"
+    )
 
 
 def make_too_large(data_dir: Path, response_id: int) -> str:

@@ -21,13 +21,51 @@ def _private_ca(folder) -> tuple:
     extensions = folder / "san.cnf"
     extensions.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
     for command in (
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_cert,
-         "-days", "2", "-subj", "/CN=Kiosk test CA"],
-        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
-         "-subj", "/CN=127.0.0.1"],
-        ["x509", "-req", "-in", request, "-CA", ca_cert, "-CAkey", ca_key, "-CAcreateserial",
-         "-out", cert, "-days", "2", "-extfile", extensions],
-    ):  # fmt: skip
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            ca_key,
+            "-out",
+            ca_cert,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Kiosk test CA",
+        ],
+        [
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            request,
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        [
+            "x509",
+            "-req",
+            "-in",
+            request,
+            "-CA",
+            ca_cert,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
+            "-out",
+            cert,
+            "-days",
+            "2",
+            "-extfile",
+            extensions,
+        ],
+    ):
         subprocess.run(["openssl", *map(str, command)], check=True, capture_output=True)
     return ca_cert, cert, key
 

@@ -43,8 +43,15 @@ LEGACY_KEY = "hmac.key"  # earlier releases kept one key for ever: erased like a
 
 def day_hash(key: bytes, field: str, value: str) -> str:
     """The hash a number is kept as on the tablet, with the key of its day."""
-    digest = hashlib.scrypt(f"{field}:{value}".encode(), salt=key, n=SCRYPT_N, r=SCRYPT_R,
-                            p=SCRYPT_P, dklen=HASH_BYTES, maxmem=64 * 2**20)  # fmt: skip
+    digest = hashlib.scrypt(
+        f"{field}:{value}".encode(),
+        salt=key,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        dklen=HASH_BYTES,
+        maxmem=64 * 2**20,
+    )
     return digest.hex()
 
 

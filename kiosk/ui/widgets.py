@@ -38,8 +38,9 @@ class BigButton(Button):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(fill=self._repaint, selected=self._repaint, state=self._repaint,
-                  disabled=self._repaint)  # fmt: skip
+        self.bind(
+            fill=self._repaint, selected=self._repaint, state=self._repaint, disabled=self._repaint
+        )
         self._repaint()
 
     def _repaint(self, *_args) -> None:
@@ -113,9 +114,15 @@ def _key_button(key: str, owner, font_sp: float) -> KeyButton:
 
 KEY_ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"]
 MARK_KEYS = [
-    ("tone:sac", "á"), ("tone:huyen", "à"), ("tone:hoi", "ả"), ("tone:nga", "ã"),
-    ("tone:nang", "ạ"), ("circumflex", "â ê ô"), ("horn", "ă ơ ư"), ("stroke_d", "đ"),
-]  # fmt: skip
+    ("tone:sac", "á"),
+    ("tone:huyen", "à"),
+    ("tone:hoi", "ả"),
+    ("tone:nga", "ã"),
+    ("tone:nang", "ạ"),
+    ("circumflex", "â ê ô"),
+    ("horn", "ă ơ ư"),
+    ("stroke_d", "đ"),
+]
 
 
 class VietKeyboard(BoxLayout):
