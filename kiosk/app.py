@@ -34,7 +34,7 @@ def configure_kivy(fullscreen: bool, size: str, kivy_home: Path | None) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     if kivy_home is not None:
         os.environ.setdefault("KIVY_HOME", str(kivy_home))
-    from kivy.config import Config
+    from kivy.config import Config  # after the environment above: Kivy reads it on import
 
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "window_icon", "")
@@ -60,7 +60,7 @@ def run_kiosk(
         core.announce_start = True
     fullscreen = bool(core and core.config.fullscreen and not windowed)
     configure_kivy(fullscreen, size, core.data_dir / "kivy" if core else None)
-    from kiosk.ui.kioskapp import KioskApp
+    from kiosk.ui.kioskapp import KioskApp  # opens the window: after configure_kivy
 
     KioskApp(core, problems).run()
     return 0

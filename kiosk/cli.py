@@ -1,6 +1,11 @@
 """The kiosk's command line: run the app, check the config, export, demo data, PIN hashes.
 
 Every command takes --config and --data-dir so that several kiosks can run side by side.
+
+Commands import what they need inside their function: `kiosk run` passes through this
+module, so whatever it imported at the top would add to the kiosk's cold start and memory
+(within 1 MiB of its +40 MiB budget), and `hash-pin` or `check-config` need neither Kivy
+(~0.45 s) nor SQLAlchemy (~0.2 s).
 """
 
 from __future__ import annotations

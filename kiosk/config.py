@@ -13,7 +13,7 @@ from datetime import time
 from pathlib import Path
 
 from kiosk.config_sections import ranged, read_identification, read_integrity, read_section
-from kiosk.domain.forms import LANGUAGES, Text
+from kiosk.domain.forms import LANGUAGES, Text, load_form
 from kiosk.domain.identification import IdentificationPolicy
 from kiosk.domain.integrity import IntegrityPolicy
 from kiosk.domain.pin import PinGuard, is_pin_hash
@@ -330,8 +330,6 @@ def _read_public_key(check: Checker, portal: YMap) -> bytes | None:
 
 def check_config_file(path: Path | None) -> list[Problem]:
     """Every problem of a config file and of the form it names (empty when all is well)."""
-    from kiosk.domain.forms import load_form
-
     try:
         config = load_config(path)
         load_form(config.form_path)

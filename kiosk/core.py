@@ -316,7 +316,7 @@ def _enrolled(config: Config, enrolment: Enrolment) -> Config:
 
 
 def _device_id(engine: Engine) -> str:
-    from kiosk.store.answers import get_state, set_state
+    from kiosk.store.answers import get_state, set_state  # SQLAlchemy: see open_store
 
     known = get_state(engine, "device_id")
     if known:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from kiosk import __version__
 from kiosk.core import KioskCore
 from kiosk.store.answers import get_state, set_state
+from kiosk.store.audit import mark_delivered, pending
 from kiosk.store.outbox import (
     apply_results,
     charge_refusal,
@@ -138,8 +139,6 @@ class SyncDaemon:
     # --- the staff audit log --------------------------------------------------------
     def deliver_audit(self) -> int:
         """Send the staff audit entries not yet delivered; return how many went."""
-        from kiosk.store.audit import mark_delivered, pending
-
         sent = 0
         while entries := pending(self.engine, self.batch_size):
             wire = [

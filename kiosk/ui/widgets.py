@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import (
@@ -98,8 +99,6 @@ class Keypad(GridLayout):
 
 
 def _key_button(key: str, owner, font_sp: float) -> KeyButton:
-    from kivy.app import App
-
     app = App.get_running_app()
     labels = {
         "backspace": f"[font={theme.ICON_FONT}]⌫[/font]",
@@ -172,8 +171,6 @@ class VietKeyboard(BoxLayout):
         self._refresh_labels()
 
     def _refresh_labels(self) -> None:
-        from kivy.app import App
-
         app = App.get_running_app()
         if getattr(self, "_telex_button", None) is not None and app:
             self._telex_button.text = app.tr(
