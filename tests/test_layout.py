@@ -79,3 +79,39 @@ def test_the_check_sees_every_way_of_importing():
     names = {name for _, name in imported(source, "portal.api")}
     assert {"sync.client", "kiosk.store", "portal.api.store.models", "portal.kiosk"} <= names
     assert "kiosk" in {name for _, name in imported("from .. import kiosk\n", "portal")}
+
+
+def test_the_screens_go_through_the_core():
+    """ui → core → store: no screen opens the store, claims an enrolment or calls HTTP."""
+    forbidden = ("kiosk.store", "kiosk.enrolment", "requests", "urllib3", "sqlalchemy")
+    wrong = [
+        f"{where}: {name}"
+        for where, name in imports_under("kiosk/ui")
+        if any(within(name, f) for f in forbidden)
+    ]
+    assert wrong == []
+
+
+def test_the_domain_imports_no_other_layer():
+    outer = ("kiosk", "sync", "portal", "kivy", "sqlalchemy", "requests")
+    wrong = [
+        f"{where}: {name}"
+        for where, name in imports_under("kiosk/domain")
+        if any(within(name, o) for o in outer) and not within(name, "kiosk.domain")
+    ]
+    assert wrong == []
+
+
+def test_nothing_imports_an_entry_point_or_the_ui_from_below():
+    """The CLIs are entry points; the UI is imported by nothing but itself and kiosk/app.py."""
+    wrong = []
+    for top in ("kiosk", "sync", "portal", "contract"):
+        for where, name in imports_under(top):
+            entry = within(name, "kiosk.cli") or within(name, "sync.cli")
+            entry_points = ("kiosk/__main__.py", "sync/__main__.py", "sync/android_service.py")
+            if entry and not where.startswith(entry_points):
+                wrong.append(f"{where}: {name}")
+            ui = within(name, "kiosk.ui")
+            if ui and not where.startswith(("kiosk/ui/", "kiosk/app.py")):
+                wrong.append(f"{where}: {name}")
+    assert wrong == []
