@@ -35,9 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--once", action="store_true", help="send what is pending, then exit")
     parser.add_argument("--config", type=Path, default=None)
     parser.add_argument("--data-dir", type=Path, default=None)
-    parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument(
-        "--max-backoff", type=float, default=600.0, help="longest wait after failures, in seconds"
+        "--batch-size", type=int, default=None, help="answers per request (default: the daemon's)"
+    )
+    parser.add_argument(
+        "--max-backoff",
+        type=float,
+        default=None,
+        help="longest wait after failures, in seconds (default: the back-off's)",
     )
     parser.add_argument("--json", action="store_true", help="status as JSON")
     parser.add_argument("--lang", default="vi", choices=("vi", "en"))
@@ -79,7 +84,7 @@ def _requeue(core: KioskCore, tr: Translator, uuids: list[str], everything: bool
 def _run(core: KioskCore, tr: Translator, args: argparse.Namespace) -> int:
     from kiosk.enrolment import load_enrolment
     from sync.client import PortalClient
-    from sync.daemon import SyncDaemon
+    from sync.daemon import DEFAULT_BATCH, SyncDaemon
     from sync.lock import AlreadyRunning, DataDirLock
 
     enrolment = load_enrolment(core.data_dir)
@@ -96,8 +101,10 @@ def _run(core: KioskCore, tr: Translator, args: argparse.Namespace) -> int:
         with DataDirLock(core.data_dir):
             offset = core.it.sync_status().clock_offset_s  # learnt before a restart
             client = PortalClient(enrolment, core.config.portal_ca_file or None, offset)
-            daemon = SyncDaemon(core, client, args.batch_size)
-            daemon.backoff.cap_s = args.max_backoff
+            # The defaults live with the daemon and its back-off; here only what IT overrides.
+            daemon = SyncDaemon(core, client, args.batch_size or DEFAULT_BATCH)
+            if args.max_backoff is not None:
+                daemon.backoff.cap_s = args.max_backoff
             signal.signal(signal.SIGTERM, lambda *_: daemon.stop.set())
             if not args.once:
                 daemon.run_forever()
