@@ -11,7 +11,6 @@ module, so whatever it imported at the top would add to the kiosk's cold start a
 from __future__ import annotations
 
 import argparse
-import errno
 import getpass
 import sys
 from datetime import datetime, timezone
@@ -131,6 +130,8 @@ def _open_core(args: argparse.Namespace, tr: Translator) -> KioskCore | None:
 
 
 def _export(args: argparse.Namespace, tr: Translator) -> int:
+    from kiosk.operations.it import ExportFailed
+
     since = None
     if args.since:
         try:
@@ -143,20 +144,11 @@ def _export(args: argparse.Namespace, tr: Translator) -> int:
         return 1
     try:
         done = core.it.export(args.format, args.out or sys.stdout, since, where="cli")
-    except OSError as exc:
-        error = os_error_words(tr, exc)
-        print(tr("cli.export_failed", path=args.out or "stdout", error=error), file=sys.stderr)
+    except ExportFailed as exc:
+        print(exc.describe(tr), file=sys.stderr)
         return 1
     print(tr("cli.export_done", count=done.count, path=done.path or "stdout"), file=sys.stderr)
     return 0
-
-
-def os_error_words(tr: Translator, exc: OSError) -> str:
-    """Why a file could not be written, in the reader's language where the reason is common."""
-    name = errno.errorcode.get(exc.errno or 0, "")
-    if name in ("ENOENT", "ENOTDIR", "EISDIR", "EROFS", "ENOSPC", "EACCES", "EPERM"):
-        return tr(f"oserror.{'eacces' if name == 'EPERM' else name.lower()}")
-    return exc.strerror or type(exc).__name__
 
 
 def _demo_data(args: argparse.Namespace, tr: Translator) -> int:

@@ -17,6 +17,7 @@ from kiosk.core import KioskCore
 from kiosk.demo import make_demo_answers
 from kiosk.domain.shifts import Shift
 from kiosk.locale import Translator
+from kiosk.operations.it import ExportFailed
 from kiosk.store.answers import iter_answers
 from kiosk.store.audit import entries
 from kiosk.store.outbox import set_aside
@@ -77,9 +78,22 @@ def test_the_commands_export_goes_to_a_stream_or_a_file_since_a_day(core, tmp_pa
 
 
 def test_an_export_that_cannot_be_written_raises_and_is_not_audited(core, tmp_path):
-    with pytest.raises(OSError):
+    with pytest.raises(ExportFailed) as failed:
         core.it.export("csv", tmp_path / "missing" / "answers.csv")
+    assert isinstance(failed.value.cause, OSError)
+    words = failed.value.describe(Translator("vi"))
+    assert words.startswith("Không ghi được tệp xuất") and "missing/answers.csv" in words
     assert audited(core) == []
+
+
+def test_an_export_of_a_store_that_cannot_be_read_says_so_in_the_same_words(core, tmp_path):
+    """The IT area is opened when something is wrong: a broken store is worded, not raised."""
+    with core.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE responses RENAME TO damaged")
+    with pytest.raises(ExportFailed) as failed:
+        core.it.export("csv", tmp_path / "answers.csv")
+    assert failed.value.describe(Translator("vi")).startswith("Không ghi được tệp xuất")
+    assert not (tmp_path / "answers.csv").exists()
 
 
 # --- the portal's connection test --------------------------------------------------------

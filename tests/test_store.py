@@ -223,6 +223,24 @@ def test_the_export_carries_each_questions_answer_as_itself(engine, personal, tm
         assert (stored.reasons, stored.comment) == (["web", "else", "time"], "Chờ lâu\nZalo")
 
 
+def test_answers_to_questions_the_current_form_dropped_stay_in_the_csv(engine, personal):
+    """An answer kept under another version of the form, exported with this one: the
+    questions this form no longer asks keep their answers in a column of their own."""
+    save_answer(engine, finished("satisfied"), FORM, CONTEXT, personal)
+    with Session(engine) as session:  # as an earlier version of the form had stored it
+        stored = session.scalars(select(Response)).one()
+        stored.answers = {
+            "verdict": {"value": "satisfied", "other_text": ""},
+            "q99": {"value": ["a", "b"], "other_text": "Zalo"},
+        }
+        session.commit()
+    out = io.StringIO()
+    write_export(iter_answers(engine), "csv", out, FORM, "Asia/Ho_Chi_Minh")
+    [row] = csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff")))
+    assert row["Câu hỏi ngoài mẫu phiếu hiện tại"] == "q99: a, b (Zalo)"
+    assert row["Đánh giá"] == "Hài lòng"
+
+
 def test_a_shift_counts_as_satisfied_the_verdicts_its_form_marks_so(engine, personal):
     on_duty = Context("DNG-HC", "Q1", "kiosk-test", officer="CB01")
     for verdict in ("satisfied", "not_satisfied", "satisfied"):

@@ -5,8 +5,9 @@ connection test, enrolment by QR code, answers set aside sent again, the log. Re
 
 from __future__ import annotations
 
+import errno
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -77,6 +78,36 @@ class PortalCheck:
     @property
     def ok(self) -> bool:
         return bool(self.version)
+
+
+class ExportFailed(Exception):
+    """An export that wrote nothing (no half-written file is left), saying why itself."""
+
+    def __init__(self, target: str, cause: BaseException):
+        super().__init__(f"{target}: {cause}")
+        self.target, self.cause = target, cause
+
+    def describe(self, translate: Callable[..., str]) -> str:
+        """The one wording for the command line and the IT area."""
+        cause = self.cause
+        if isinstance(cause, OSError):
+            error = os_error_words(translate, cause)
+        else:
+            error = _first_line(cause)
+        return translate("cli.export_failed", path=self.target, error=error)
+
+
+def os_error_words(translate: Callable[..., str], exc: OSError) -> str:
+    """Why a file could not be written, in the reader's language where the reason is common."""
+    name = errno.errorcode.get(exc.errno or 0, "")
+    if name in ("ENOENT", "ENOTDIR", "EISDIR", "EROFS", "ENOSPC", "EACCES", "EPERM"):
+        return translate(f"oserror.{'eacces' if name == 'EPERM' else name.lower()}")
+    return exc.strerror or type(exc).__name__
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+    return text.splitlines()[0][:200]
 
 
 @dataclass(frozen=True)
@@ -174,21 +205,29 @@ class ItDesk:
         """Export the answers without personal data ('csv' for people, 'jsonl' for
         programs) to a file (written whole or not at all), a stream, or by default
         <data dir>/exports/answers-<local time>.<fmt>; audited as IT's action from `where`
-        ("cli", "it_area"). Raises OSError when the file cannot be written."""
+        ("cli", "it_area"). Raises ExportFailed when the file cannot be written or the
+        store cannot be read (a full disk, a broken file: IT reads why)."""
+        if to is None:  # named in the tablet's local time, as people read file lists
+            to = self.export_folder / f"answers-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
+        target = str(to) if isinstance(to, Path) else "stdout"
+        try:
+            if isinstance(to, Path) and to.parent == self.export_folder:
+                self.export_folder.mkdir(parents=True, exist_ok=True)
+            done = self._export(fmt, to, since)
+        except Exception as exc:  # the disk or the store: nothing was exported
+            raise ExportFailed(target, exc) from exc
+        core = self.core
+        audit_quietly(core, IT, "export", f"{where} {done.path.name if done.path else 'stdout'}")
+        return done
+
+    def _export(self, fmt: str, to: Path | TextIO, since: datetime | None) -> Exported:
         from kiosk.store.answers import iter_answers
         from kiosk.store.export import export_to_file, write_export
 
-        core = self.core
-        rows, zone = iter_answers(core.engine, since), self.timezone
-        if to is None:  # named in the tablet's local time, as people read file lists
-            to = self.export_folder / f"answers-{datetime.now():%Y%m%d-%H%M%S}.{fmt}"
-            self.export_folder.mkdir(parents=True, exist_ok=True)
+        rows = iter_answers(self.core.engine, since)
         if isinstance(to, Path):
-            done = Exported(export_to_file(rows, fmt, to, core.form, zone), to)
-        else:
-            done = Exported(write_export(rows, fmt, to, core.form, zone), None)
-        audit_quietly(core, IT, "export", f"{where} {done.path.name if done.path else 'stdout'}")
-        return done
+            return Exported(export_to_file(rows, fmt, to, self.core.form, self.timezone), to)
+        return Exported(write_export(rows, fmt, to, self.core.form, self.timezone), None)
 
     def requeue(self, uuids: Sequence[str] | None, where: str) -> list[str]:
         """Send answers the portal refused again (all of them with None), as IT's audited

@@ -69,6 +69,9 @@ ID_METHODS = {"typed": "Nhập trên máy", "qr": "Quét mã QR", "none": "Khôn
 STATUSES = {"complete": "Hoàn thành", "incomplete": "Chưa hoàn thành"}
 # After the label of a choice that asks for a text ("Lý do khác"): the column of that text.
 WRITTEN = "(ghi rõ)"
+# Answers to questions the current form does not ask (an earlier version's, another form's):
+# kept, as "id: value", so that a form changed on the tablet never drops what was answered.
+ELSEWHERE = "Câu hỏi ngoài mẫu phiếu hiện tại"
 BOM = "\ufeff"
 
 
@@ -102,13 +105,16 @@ class _AnswerColumns:
     """The CSV's columns for the form's questions: headers, and each row's cells."""
 
     def __init__(self, form: Form):
-        # Each question, with the label of its choice that asks for a text (or None).
-        self.questions = [(q, _other(q)) for q in form.questions]
+        # Each question but the verdict (its own column, "Đánh giá"), with the label of its
+        # choice that asks for a text (or None).
+        self.known = {q.id for q in form.questions}
+        self.questions = [(q, _other(q)) for q in form.questions if q is not form.verdict]
         self.headers: list[str] = []
         for question, other in self.questions:
             self.headers.append(_header(question, localized(question.text, "vi")))
             if other is not None:
                 self.headers.append(_header(question, f"{other} {WRITTEN}"))
+        self.headers.append(ELSEWHERE)
 
     def cells(self, answers: dict[str, Any]) -> list[str]:
         cells: list[str] = []
@@ -117,6 +123,8 @@ class _AnswerColumns:
             cells.append(_shown(question, given.get("value")))
             if other is not None:
                 cells.append(given.get("other_text") or "")
+        elsewhere = [(qid, a) for qid, a in answers.items() if qid not in self.known]
+        cells.append("; ".join(f"{qid}: {_plain(a)}" for qid, a in elsewhere))
         return cells
 
 
@@ -138,6 +146,14 @@ def _shown(question: Question, value: object) -> str:
         choice = question.choice(str(item))
         shown.append(localized(choice.label, "vi") if choice else str(item))
     return "; ".join(shown)
+
+
+def _plain(given: Any) -> str:
+    """An answer of a question the form does not know: its value (and text) as stored."""
+    value = given.get("value") if isinstance(given, dict) else given
+    shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+    other = given.get("other_text") if isinstance(given, dict) else ""
+    return f"{shown} ({other})" if other else shown
 
 
 def _for_people(row: Response, form: Form, columns: _AnswerColumns, zone: str) -> list[object]:

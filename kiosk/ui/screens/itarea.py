@@ -19,6 +19,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.domain.clock import local_text
+from kiosk.operations.it import ExportFailed
 
 LOG_LINES = 12
 Translate = Callable[..., str]
@@ -124,9 +125,8 @@ class ItArea(BoxLayout):
         it, tr = self.app.core.it, self.app.tr
         try:
             done = it.export("csv", where="it_area")
-        except OSError as exc:
-            where = exc.filename or it.export_folder
-            self.screen.say(tr("cli.store_error", path=where, error=exc.strerror or exc))
+        except ExportFailed as exc:
+            self.screen.say(exc.describe(tr))
             return
         self.screen.say(notice=tr("cli.export_done", count=done.count, path=done.path))
 
