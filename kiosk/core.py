@@ -264,7 +264,7 @@ class KioskCore:
 
     def forget_past_days(self, now: datetime | None = None) -> None:
         """Erase the hash key of any day but the unit's current one (kiosk/store/personal.py):
-        the UI calls this every half minute, so a kiosk idle overnight erases it too."""
+        the visit calls this every half minute, so a kiosk idle overnight erases it too."""
         if self._store is not None:
             self._store.personal.keys.forget_other_days(now or datetime.now(timezone.utc))
 

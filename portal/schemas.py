@@ -18,7 +18,7 @@ from contract.wire import KIOSK_FLAGS
 # (tests/test_contract_wire.py checks they are the same).
 Flag = Literal["too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self"]
 # The contract accepts only what the store keeps, on PostgreSQL as on SQLite (SQLite would
-# keep more): every bound below is a column's (portal/models.py).
+# keep more): every bound below is a column's (portal/store/models.py).
 BIG = 2**62  # every integer fits a 64-bit column (the fuzzer sent larger ones)
 INT32_MAX = 2**31 - 1  # an INTEGER column: Heartbeat.outbox_depth
 BATCH_ID_LENGTH = 36  # Answer.batch_id; a kiosk sends a UUID

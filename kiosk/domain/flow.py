@@ -1,9 +1,9 @@
 """One citizen's pass through the kiosk as a state machine, free of any screen.
 
-The UI asks the survey what to show (`current`), hands it what the citizen confirmed
-(`submit_identification`, `answer`), and moves with `advance` and `back`. At the end
-`finish` gives a `FinishedAnswer` for the store; `abandon` gives the incomplete answer a
-citizen leaves by walking away after the verdict (or nothing at all).
+The visit (kiosk/visit.py) asks the survey what to show (`current`), hands it what the
+citizen confirmed (`submit_identification`, `answer`), and moves with `advance` and `back`.
+At the end `finish` gives a `FinishedAnswer` for the store; `abandon` gives the incomplete
+answer a citizen leaves by walking away after the verdict (or nothing at all).
 """
 
 from __future__ import annotations

@@ -145,10 +145,6 @@ class PersonalData:
         """The same day keys, sealing to another portal key (after an enrolment)."""
         return PersonalData(self.keys, portal_public_key)
 
-    @property
-    def can_seal(self) -> bool:
-        return self._box is not None
-
     def citizen_id_hash(self, citizen_id: str, moment: datetime) -> str:
         """The ID number as kept for the repeat_id rule: hashed with the key of the
         answer's local day, so it matches that day's answers only."""
