@@ -258,10 +258,6 @@ class KioskCore:
 
         record(self.engine, actor, action, detail)
 
-    def end_shift_if_day_is_over(self) -> str | None:
-        """End a shift left open past the working day; the officer's code if one was."""
-        return self.staff.end_shift_if_day_is_over()
-
     def forget_past_days(self, now: datetime | None = None) -> None:
         """Erase the hash key of any day but the unit's current one (kiosk/store/personal.py):
         the visit calls this every half minute, so a kiosk idle overnight erases it too."""

@@ -124,14 +124,9 @@ class Visit:
         if not core.store_ready or core.shift is None:
             return
         try:
-            ended = core.end_shift_if_day_is_over()
+            core.staff.end_shift_if_day_is_over()  # audited there
         except Exception:  # the disk: the shift simply stays open
             return
-        if ended:
-            try:
-                core.audit("system", "shift_end_of_day", ended)
-            except Exception:  # a disk problem must not stop the kiosk
-                log.warning("audit entry not written: system shift_end_of_day")
 
     # --- the citizen's steps ---------------------------------------------------------
     def choose_language(self, language: str) -> None:

@@ -210,12 +210,16 @@ def test_a_shift_starts_ends_with_counts_and_the_next_officer_ends_it_audited(co
     ]
 
 
-def test_a_shift_left_open_overnight_is_ended_unaudited(core):
+def test_a_shift_left_open_overnight_is_ended_as_the_systems_action(core):
     core.staff.start_shift("CB01", "Q1")
     core.shift = Shift("CB01", "Q1", datetime.now(timezone.utc) - timedelta(days=2))
-    assert core.end_shift_if_day_is_over() == "CB01"
+    assert core.staff.end_shift_if_day_is_over() == "CB01"
     assert core.shift is None
-    assert [a[1] for a in audited(core)] == ["shift_start"]
+    assert audited(core)[-2:] == [
+        ("CB01", "shift_start", "Q1"),
+        ("system", "shift_end_of_day", "CB01"),
+    ]
+    assert core.staff.end_shift_if_day_is_over() is None  # nobody on duty: nothing more
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -229,6 +229,10 @@ class ItDesk:
             return Exported(export_to_file(rows, fmt, to, self.core.form, self.timezone), to)
         return Exported(write_export(rows, fmt, to, self.core.form, self.timezone), None)
 
+    def record_exit(self) -> None:
+        """IT leaving the kiosk app (to the system's desktop): audited."""
+        audit_quietly(self.core, IT, "exit")
+
     def requeue(self, uuids: Sequence[str] | None, where: str) -> list[str]:
         """Send answers the portal refused again (all of them with None), as IT's audited
         action from `where` ("cli", "it_area"); the UUIDs put back in the queue."""

@@ -149,11 +149,13 @@ class StaffDesk:
         return summary
 
     def end_shift_if_day_is_over(self) -> str | None:
-        """End a shift left open past the working day; the officer's code if one was."""
+        """End a shift left open past the working day (audited as the system's action); the
+        officer's code if one was."""
         shift, config = self.core.shift, self.core.config
         now = datetime.now(timezone.utc)
         if shift and overdue(shift, now, config.end_of_day, config.integrity):
             self.end_shift(None)
+            audit_quietly(self.core, "system", "shift_end_of_day", shift.officer)
             return shift.officer
         return None
 

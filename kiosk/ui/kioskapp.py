@@ -191,19 +191,11 @@ class KioskApp(App):
         else:
             self.sm.current = "out_of_service"  # without a core there is nothing else
 
-    def audit(self, actor: str, action: str, detail: str = "") -> None:
-        """Write a staff action to the audit log; a disk problem must not stop the staff."""
-        if self.core is None:
-            return
-        try:
-            self.core.audit(actor, action, detail)
-        except Exception:
-            log.warning("audit entry not written: %s %s", actor, action)
-
     def exit_app(self) -> None:
         if self.screen("staff").unlocked:
             log.info("kiosk left by staff")
-            self.audit("it", "exit")
+            if self.core is not None:
+                self.core.it.record_exit()
             if android.on_android():
                 android.release_app()
             self._exiting = True
