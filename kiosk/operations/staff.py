@@ -80,6 +80,15 @@ class StaffDesk:
                 self._guards[account] = self._fresh_guard(account)
         return self._guards[account]
 
+    def locked_for(self, account: str, now: float) -> float:
+        """Seconds the account stays locked after too many wrong PINs (0: not locked)."""
+        return self.guard(account).locked_for(now)
+
+    def attempts_left(self, account: str) -> int:
+        """Wrong PINs the account may still type before it is locked."""
+        guard = self.guard(account)
+        return guard.max_attempts - guard.failures
+
     def try_pin(self, account: str, pin: str, now: float) -> Literal["ok", "wrong", "locked"]:
         """Check a PIN against the account's lockout, keep the lockout and audit the try."""
         guard = self.guard(account)

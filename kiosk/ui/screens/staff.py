@@ -125,7 +125,7 @@ class StaffScreen(KioskScreen):
         return self.person.code if self.person else "it"
 
     def _locked_for(self) -> float:
-        return self.app.core.staff.guard(self.account).locked_for(time.time())
+        return self.app.core.staff.locked_for(self.account, time.time())
 
     def _lock_message(self) -> str:
         minutes = max(1, math.ceil(self._locked_for() / 60))
@@ -157,8 +157,7 @@ class StaffScreen(KioskScreen):
         elif outcome == "locked" or self._locked_for() > 0:
             self.problem = self._lock_message()
         else:
-            guard = core.staff.guard(self.account)
-            left = guard.max_attempts - guard.failures
+            left = core.staff.attempts_left(self.account)
             self.problem = self.app.tr("staff.pin_wrong", left=left)
 
     # --- an officer's shift -------------------------------------------------------------
