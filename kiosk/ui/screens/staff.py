@@ -73,6 +73,12 @@ class StaffScreen(KioskScreen):
     notice = StringProperty("")
     unlocked = BooleanProperty(False)  # the IT area is open (exit, enrolment)
 
+    @property
+    def panel(self) -> Any:
+        """The IT area's scan panel while it is open: the app closes it when it stops, so
+        that no camera or scan worker outlives it (KioskApp.on_stop)."""
+        return self.ids.it_area.panel
+
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._pin = ""
