@@ -162,6 +162,8 @@ form_like = st.fixed_dictionaries(
                     "min": yaml_values,
                     "max": yaml_values,
                     "role": yaml_values,
+                    "tags": yaml_values,
+                    "satisfied_levels": yaml_values,
                 },
             ),
             max_size=4,

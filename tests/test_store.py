@@ -185,7 +185,7 @@ def test_the_export_carries_each_questions_answer_as_itself(engine, personal, tm
     s = Survey(form, IdentificationPolicy(fields=(), required=(), one_of=()))
     for qid, value, other in (
         ("q7", "late", ""),
-        ("q9", "4", ""),
+        ("q9", "2", ""),  # the five levels run 1 (Rất hài lòng) … 5: "2" is Hài lòng
         ("q15", ["web", "else"], "Zalo"),
         ("q16", ["time"], ""),
         ("q20", "Chờ lâu", ""),
@@ -212,7 +212,7 @@ def test_the_export_carries_each_questions_answer_as_itself(engine, personal, tm
     record = json.loads(out.getvalue())
     assert record["answers"] == {
         "q7": {"value": "late", "other_text": ""},
-        "q9": {"value": "4", "other_text": ""},
+        "q9": {"value": "2", "other_text": ""},
         "q15": {"value": ["web", "else"], "other_text": "Zalo"},
         "q16": {"value": ["time"], "other_text": ""},
         "q20": {"value": "Chờ lâu", "other_text": ""},

@@ -4,6 +4,8 @@ A form is a list of questions shown one step at a time. Each question has a type
 of kiosk.domain.questions, which reads and checks the type's own keys), texts in every
 language, and optionally a `when` condition on earlier answers. One question may carry
 `role: verdict`: the main rating, kept even when a citizen walks away after giving it.
+Questions and choices may carry `tags` (name → text or list of texts): labels reports
+group by, such as a SIPAS dimension; the engine checks and keeps them, nothing more.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from kiosk.domain.questions.base import (
     AnswerValue,
     Choice,
     Question,
+    Tags,
     Text,
     TypeFields,
     read_choices,
+    read_tags,
     read_text,
 )
 from kiosk.domain.yamlfile import Checker, YList, YMap, load_yaml
@@ -31,6 +35,7 @@ __all__ = [
     "Choice",
     "Form",
     "Question",
+    "Tags",
     "Text",
     "load_form",
     "localized",
@@ -94,7 +99,7 @@ def _read_form(data: YMap, check: Checker, source: str) -> Form:
 
 
 # What every question has; each type adds its own keys (QuestionType.keys).
-_COMMON_KEYS = {"id", "type", "text", "hint", "required", "max_length", "when", "role"}
+_COMMON_KEYS = {"id", "type", "text", "hint", "required", "max_length", "when", "role", "tags"}
 _QUESTION_KEYS = _COMMON_KEYS.union(*(kind.keys for kind in QUESTION_TYPES.values()))
 
 
@@ -136,6 +141,7 @@ def _read_question(
         when=when,
         role=role,
         hint=hint,
+        tags=read_tags(check, raw, path),
     )
 
 

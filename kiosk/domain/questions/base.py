@@ -18,6 +18,9 @@ from kiosk.domain.yamlfile import Checker, YList, YMap
 LANGUAGES = ("vi", "en")
 
 Text = dict[str, str]
+# Labels a report groups by, as data (a SIPAS dimension, the indicators a reason feeds):
+# tag name → one value or several. The engine keeps them; it gives them no meaning.
+Tags = dict[str, str | tuple[str, ...]]
 AnswerValue = str | list[str] | None
 # What a citizen gives for one question: a choice id, several ids, or text.
 Given = str | list[str]
@@ -43,6 +46,7 @@ class Choice:
     # A choice that opens a text box ("Lý do khác"): the prompt shown above the box.
     other_prompt: Text | None = None
     satisfied: bool | None = None
+    tags: Tags = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Question:
     when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     role: str = ""
     hint: Text | None = None
+    tags: Tags = field(default_factory=dict)
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -90,7 +95,7 @@ class QuestionType:
     """One kind of question, whole: from the form file to the screen and the demo data."""
 
     # The keys it reads from a question's entry (beyond id, type, text, hint, required,
-    # max_length, when, role), and `read(entry, check, path, required)`, which reads and
+    # max_length, when, role, tags), and `read(entry, check, path, required)`, which reads and
     # checks them when the form is loaded.
     keys: frozenset[str]
     read: Callable[[YMap, Checker, str, bool], TypeFields]
@@ -135,17 +140,61 @@ def read_choices(entry: YMap, check: Checker, path: str) -> tuple[Choice, ...]:
         if not isinstance(item, YMap):
             check.problem(raw_choices, cpath, "not_a_mapping")
             continue
-        check.unknown_keys(item, {"id", "label", "other", "satisfied"}, cpath)
+        check.unknown_keys(item, {"id", "label", "other", "satisfied", "tags"}, cpath)
         cid = check.get(item, "id", str, cpath, default="")
         if cid and any(c.id == cid for c in choices):
             check.problem(item, f"{cpath}.id", "duplicate_id", id=cid)
         label = read_text(check, item, "label", cpath) or {}
         other = read_text(check, item, "other", cpath, required=False)
         satisfied = check.get(item, "satisfied", bool, cpath, required=False)
-        choices.append(Choice(cid, label, other, satisfied))
+        choices.append(Choice(cid, label, other, satisfied, read_tags(check, item, cpath)))
     if len(choices) < 2 and raw_choices:
         check.problem(entry, f"{path}.choices", "too_few_choices")
     return tuple(choices)
+
+
+# Tags are labels, not documents: a few short names per question or choice.
+MAX_TAGS = 16
+MAX_TAG_VALUES = 32
+MAX_TAG_LENGTH = 100
+
+
+def read_tags(check: Checker, mapping: YMap, path: str) -> Tags:
+    """The `tags` mapping of a question or choice: short strings, or lists of them."""
+    raw = check.get(mapping, "tags", dict, path, required=False, default={})
+    tpath = f"{path}.tags"
+    if len(raw) > MAX_TAGS:
+        check.problem(mapping, tpath, "bad_range", low=0, high=MAX_TAGS)
+        return {}
+    tags: Tags = {}
+    for raw_name, value in raw.items():
+        name = str(raw_name)  # YAML reads `1:` as a number; a tag's name is its text
+        key = f"{tpath}.{name}"
+        if not _short_text(name, check, raw, key):
+            continue
+        values = value if isinstance(value, list) else None
+        if values is None and not isinstance(value, str):
+            check.problem(raw, key, "wrong_type", expected="str_or_list_of_str")
+        elif values is None:
+            if _short_text(value, check, raw, key):
+                tags[name] = value
+        elif len(values) > MAX_TAG_VALUES:
+            check.problem(raw, key, "bad_range", low=0, high=MAX_TAG_VALUES)
+        elif not all(isinstance(v, str) for v in values):
+            check.problem(raw, key, "wrong_type", expected="str_or_list_of_str")
+        elif all(_short_text(v, check, raw, key) for v in values):
+            tags[name] = tuple(values)
+    return tags
+
+
+def _short_text(value: str, check: Checker, where: YMap, key: str) -> bool:
+    if not value.strip():
+        check.problem(where, key, "empty")
+        return False
+    if len(value) > MAX_TAG_LENGTH:
+        check.problem(where, key, "too_long", limit=MAX_TAG_LENGTH)
+        return False
+    return True
 
 
 def refuse_min_max(entry: YMap, check: Checker, path: str) -> None:
