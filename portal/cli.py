@@ -1,4 +1,4 @@
-"""`python -m portal`: create the tables, serve, enrol devices, keys, stats, the OpenAPI file.
+"""`python -m portal`: create the tables, serve, enrol devices, keys, stats, forms, OpenAPI.
 
 It parses, calls and prints: what it calls is the portal's api/, devices, store/ and
 reports/. The libraries that cost a command's start more than it needs are imported by
@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     unit.add_argument("--yearly-dossiers", type=int, required=True)
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
+    form = sub.add_parser("form", help="the form versions whose answers are accepted")
+    form_sub = form.add_subparsers(dest="action", required=True)
+    form_add = form_sub.add_parser("add", help="check a form (as the kiosk does) and keep it")
+    form_add.add_argument("file", type=Path, metavar="FILE.yaml")
+    form_list = form_sub.add_parser("list", help="the registered forms (shipped ones aside)")
+    form_list.add_argument("--json", action="store_true")
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
 
@@ -102,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         "keys": _keys,
         "unit": _unit,
         "stats": _stats,
+        "form": _form,
     }
     return commands[args.command](args, engine)
 
@@ -240,4 +247,49 @@ def _enrolment_qr(engine: Engine, enrolment: Enrolment, out: Path, valid_hours: 
         f"enrolment code for {offer.device_id} ({offer.unit_code}, counter {offer.counter}) "
         f"at {offer.portal_url}: works once, until {offer.expires_at}; image in {out}"
     )
+    return 0
+
+
+def _form(args: argparse.Namespace, engine: Engine) -> int:
+    if args.action == "add":
+        return _form_add(engine, args.file)
+    from portal.forms import form_rows  # the form engine and PyYAML: only for forms
+
+    rows = form_rows(engine)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for row in rows:
+        print(
+            f"{row['form_id']:24} v{row['version']:<4} {row['questions']:3} questions  "
+            f"added {row['added_at']} by {row['added_by']}  {row['title']}"
+        )
+    return 0
+
+
+def _form_add(engine: Engine, path: Path) -> int:
+    from kiosk.domain.yamlfile import FileProblems
+    from kiosk.locale import Translator
+    from portal.forms import Added, add_form  # the form engine and PyYAML: only for forms
+
+    try:
+        result = add_form(engine, path)
+    except FileProblems as problems:
+        print(problems.describe(Translator("vi")), file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    name = f"{result.form_id} version {result.version}"
+    if result.outcome is Added.DIFFERENT:
+        print(
+            f"refused: {name} is registered with another text; a version's meaning never "
+            "changes: give the changed form a new version",
+            file=sys.stderr,
+        )
+        return 1
+    if result.outcome is Added.SAME:
+        print(f"{name} is registered already with this very text: nothing to do")
+        return 0
+    print(f"registered {name}: the portal accepts its answers from now on")
     return 0

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.devices import known_counters
+from portal.store.forms import registered_forms
 from portal.store.models import (
     Answer,
     AuditRecord,
@@ -69,6 +70,9 @@ def store_batch(
 ) -> list[ItemResult]:
     """Store what can be stored, in one transaction; return every answer's fate in order.
 
+    `known_forms` are the shipped forms; the registered ones (`portal form add`) are read
+    here, per batch, so that a form added while the portal runs needs no restart.
+
     One multi-row INSERT .. ON CONFLICT DO NOTHING RETURNING for the batch, one SELECT for
     the UUIDs that were there already: a batch costs the database two statements, not two
     per answer.
@@ -76,8 +80,9 @@ def store_batch(
     batch = _Batch(device, batch_id, len(raw_answers))
     with engine.connect() as connection:
         counters = known_counters(connection, device.unit_code)
+        forms = known_forms | registered_forms(connection)  # added while it runs, too
     for index, raw in enumerate(raw_answers):
-        batch.sort(index, raw, counters, known_forms)
+        batch.sort(index, raw, counters, forms)
     with engine.begin() as connection:
         stored = batch.insert(engine, connection)
         existing = batch.stored_before(connection, stored)

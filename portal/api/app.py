@@ -26,7 +26,8 @@ ROUTERS = (answers.router, heartbeat.router, audit.router, enrolments.router, he
 
 
 def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:
-    """(id, version) of every form the kiosks may answer: the portal refuses the others."""
+    """(id, version) of every form the portal ships; intake accepts these and the versions
+    registered with `portal form add`, and refuses the others."""
     forms = (load_form(path) for path in sorted(forms_dir.glob("*.yaml")))
     return {(form.id, form.version) for form in forms}
 

@@ -63,7 +63,8 @@ def _forms(request: Request) -> set[tuple[str, int]]:
 
 
 Store = Annotated[Engine, Depends(_engine)]  # the portal's database
-Forms = Annotated[set[tuple[str, int]], Depends(_forms)]  # (form id, version) accepted
+# (form id, version) shipped; intake adds the registered ones (`portal form add`)
+Forms = Annotated[set[tuple[str, int]], Depends(_forms)]
 
 
 async def receive(

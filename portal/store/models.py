@@ -145,3 +145,22 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class RegisteredForm(Base):
+    """A form version added with `portal form add`: its answers are accepted like the shipped
+    forms'. The text is kept as given and never replaced (a version's meaning never changes);
+    its title and question count are kept beside it for `form list`."""
+
+    __tablename__ = "forms"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)  # in Vietnamese
+    questions: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]
