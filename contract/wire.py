@@ -24,6 +24,12 @@ KIOSK_FLAGS = (TOO_SOON, BURST, AFTER_HOURS, UNIDENTIFIED, REPEAT_ID, OFFICER_SE
 # answers, can tell; it never travels.
 DUPLICATE_DOSSIER = "duplicate_dossier"
 
+# How an answer reached the portal (decision 2223 counts all of them): a tablet at the
+# counter, the online survey behind the posters, a paper form or a call typed in by a clerk.
+# A tablet sends only "kiosk"; the others are the portal's own (web survey, `portal import`).
+KIOSK, WEB, PAPER, PHONE = "kiosk", "web", "paper", "phone"
+CHANNELS = (KIOSK, WEB, PAPER, PHONE)
+
 
 def stamp(moment: datetime) -> str:
     """A time on the wire: a naive UTC time to the millisecond, marked "Z"."""
@@ -67,6 +73,12 @@ class WireAnswer:
     app_version: str | None
     flags: list[str]
     personal_sealed: bytes | None
+    # Last, with defaults: an answer of the long form offered after a quick one names the
+    # quick answer it follows; a quick answer says whether its citizen was drawn for the
+    # long form (None: no long form configured). Older tablets send neither.
+    channel: str = KIOSK
+    drawn: bool | None = None
+    follows: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The JSON object, keys in the order above."""

@@ -17,6 +17,8 @@ from contract.wire import KIOSK_FLAGS
 # What a kiosk may flag: the contract's KIOSK_FLAGS, spelled out for the OpenAPI document
 # (tests/test_contract_wire.py checks they are the same).
 Flag = Literal["too_soon", "burst", "after_hours", "unidentified", "repeat_id", "officer_self"]
+Channel = Literal["kiosk", "web", "paper", "phone"]  # contract.wire.CHANNELS
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # The contract accepts only what the store keeps, on PostgreSQL as on SQLite (SQLite would
 # keep more): every bound below is a column's (portal/store/models.py).
 BIG = 2**62  # every integer fits a 64-bit column (the fuzzer sent larger ones)
@@ -70,7 +72,7 @@ class AnswerIn(ContractIn):
 
     model_config = ConfigDict(extra="forbid")
 
-    uuid: str = Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    uuid: str = Field(pattern=UUID_PATTERN)
     sequence: int = Field(ge=1, le=BIG)
     form_id: str = Field(min_length=1, max_length=64)
     form_version: int = Field(ge=1, le=1_000_000)
@@ -94,6 +96,9 @@ class AnswerIn(ContractIn):
     personal_sealed: str | None = Field(default=None, max_length=4096)
     app_version: str | None = Field(default=None, max_length=32)
     flags: list[Flag] = Field(default_factory=list, max_length=len(KIOSK_FLAGS))
+    channel: Channel = "kiosk"
+    drawn: bool | None = None  # a quick answer: its citizen was drawn for the long form
+    follows: str | None = Field(default=None, pattern=UUID_PATTERN)  # the quick answer's uuid
 
 
 class BatchIn(ContractIn):

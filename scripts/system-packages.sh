@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages: `system-packages.sh run` those the kiosk needs to run (Mesa's OpenGL,
 # mtdev for Kivy's input, zbar for pyzbar, venv for .venv); `system-packages.sh [test]`
-# those and what the tests need besides (a virtual X server, PostgreSQL, openssl).
+# those and what the tests need besides (a virtual X server, PostgreSQL, openssl, and
+# Chromium with its driver for the web survey's browser tests).
 # `--missing` after either prints the missing ones and installs nothing.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 run=(libgl1 libgl1-mesa-dri libegl1 libmtdev1 libzbar0)
 case "${1:-test}" in
   run) needed=("${run[@]}") ;;
-  test) needed=("${run[@]}" xvfb xauth postgresql openssl) ;;
+  test) needed=("${run[@]}" xvfb xauth postgresql openssl chromium chromium-driver) ;;
   *)
     echo "usage: scripts/system-packages.sh [run|test] [--missing]" >&2
     exit 2

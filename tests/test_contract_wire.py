@@ -21,9 +21,9 @@ from contract.enrolment import (
     parse_offer,
     write_enrolment,
 )
-from contract.wire import ANSWER_KEYS, DUPLICATE_DOSSIER, KIOSK_FLAGS, WireAnswer
+from contract.wire import ANSWER_KEYS, CHANNELS, DUPLICATE_DOSSIER, KIOSK_FLAGS, WireAnswer
 from kiosk.domain import integrity
-from portal.schemas import AnswerIn, Flag
+from portal.schemas import AnswerIn, Channel, Flag
 
 KEY = "A" * 43 + "="  # base64 of 32 bytes
 
@@ -77,6 +77,20 @@ def test_the_flags_are_one_list_for_the_kiosk_the_wire_and_the_portal():
     assert get_args(Flag) == KIOSK_FLAGS
     assert (*KIOSK_FLAGS, DUPLICATE_DOSSIER) == integrity.FLAGS
     assert DUPLICATE_DOSSIER not in KIOSK_FLAGS  # the portal's to decide, it never travels
+
+
+def test_the_channels_are_one_list_and_an_older_tablets_answer_is_a_kiosks():
+    assert get_args(Channel) == CHANNELS
+    sent = answer().to_json()
+    assert (sent["channel"], sent["drawn"], sent["follows"]) == ("kiosk", None, None)
+    for key in ("channel", "drawn", "follows"):  # a tablet of the first slice sends none
+        del sent[key]
+    taken = AnswerIn.model_validate(sent)
+    assert (taken.channel, taken.drawn, taken.follows) == ("kiosk", None, None)
+    with pytest.raises(ValueError):
+        AnswerIn.model_validate({**answer().to_json(), "channel": "fax"})
+    with pytest.raises(ValueError):
+        AnswerIn.model_validate({**answer().to_json(), "follows": "not-a-uuid"})
 
 
 def test_a_refusal_is_believed_only_in_the_portals_own_shape():
