@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, Insert, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from contract.wire import KIOSK
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.devices import known_counters
 from portal.store.forms import registered_forms
@@ -170,6 +171,7 @@ class _Batch:
             "uuid": answer.uuid,
             "content_hash": digest,
             "received_from": self.device.id,
+            "channel": answer.channel,
             "unit_code": answer.unit_code,
             "form_id": answer.form_id,
             "form_version": answer.form_version,
@@ -216,6 +218,8 @@ def not_its_own(answer: AnswerIn, device: Device, counters: set[str]) -> str:
         )
     if answer.device_id != device.id:
         return f"device_mismatch: the answer names device {answer.device_id}; {device.id} signed it"
+    if answer.channel != KIOSK:
+        return f"channel_mismatch: a tablet's answers come by the kiosk, not {answer.channel!r}"
     if answer.counter not in counters:
         return (
             f"unknown_counter: counter {answer.counter!r} is not known for unit "
@@ -273,3 +277,87 @@ def store_audit(engine: Engine, device_id: str, entries: list[AuditEntryIn], now
     statement = insert_ignoring_duplicates(engine, AuditRecord, rows).returning(AuditRecord.id)
     with engine.begin() as connection:
         return len(connection.execute(statement).all())
+
+
+def store_channel_answers(
+    engine: Engine, answers: list[AnswerIn], batch_id: str, known_forms: set[tuple[str, int]]
+) -> list[ItemResult]:
+    """Store answers that came by another channel than a tablet: the web survey's, a clerk's
+    import of paper forms or calls. Their fates, in order, as for a tablet's batch: stored;
+    a duplicate (this UUID with this very content is there: an import run twice); a
+    conflict (this UUID with other content: never overwritten); rejected (a tablet's
+    channel, or a form version the portal does not know).
+
+    The caller has checked the unit and counter; the answers are already AnswerIn, so
+    nothing here is a schema error. No intake events: there is no device to log them for,
+    and the caller tells its user each fate.
+    """
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    with engine.connect() as connection:
+        forms = known_forms | registered_forms(connection)
+    fates: list[ItemResult | None] = [None] * len(answers)
+    rows: dict[str, tuple[int, dict[str, object]]] = {}
+    for index, answer in enumerate(answers):
+        refusal = _refusal(answer, forms)
+        if refusal:
+            fates[index] = ItemResult(uuid=answer.uuid, status="rejected", reason=refusal)
+        elif answer.uuid not in rows:
+            rows[answer.uuid] = (index, _channel_row(answer, batch_id, now))
+    with engine.begin() as connection:
+        stored = _insert_rows(engine, connection, [row for _, row in rows.values()])
+        earlier = [uuid for uuid in rows if uuid not in stored]
+        query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))
+        existing = dict(connection.execute(query).all()) if earlier else {}
+    for index, answer in enumerate(answers):
+        if fates[index] is None:
+            first_index, first_row = rows[answer.uuid]
+            if first_index == index and answer.uuid in stored:
+                fates[index] = ItemResult(uuid=answer.uuid, status="stored")
+                continue
+            digest = content_hash(answer.model_dump(mode="json"))
+            before = existing.get(answer.uuid, first_row["content_hash"])
+            fates[index] = _same_or_conflict(answer.uuid, digest == before)
+    return [fate for fate in fates if fate is not None]
+
+
+def _refusal(answer: AnswerIn, forms: set[tuple[str, int]]) -> str:
+    if answer.channel == KIOSK:
+        return "channel_mismatch: a tablet's answer comes only in a signed batch"
+    if (answer.form_id, answer.form_version) not in forms:
+        return f"unknown_form_version: {answer.form_id}/{answer.form_version}"
+    return ""
+
+
+def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, object]:
+    payload = answer.model_dump(mode="json")
+    return {
+        "uuid": answer.uuid,
+        "content_hash": content_hash(payload),
+        "received_from": None,
+        "channel": answer.channel,
+        "unit_code": answer.unit_code,
+        "form_id": answer.form_id,
+        "form_version": answer.form_version,
+        "finished_at": _naive(answer.finished_at),
+        "received_at": now,
+        "batch_id": batch_id,
+        "payload": payload,
+    }
+
+
+def _insert_rows(engine: Engine, connection: Connection, rows: list[dict[str, object]]) -> set[str]:
+    if not rows:
+        return set()
+    statement = (
+        _insert(engine)(Answer)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["uuid"])
+        .returning(Answer.uuid)
+    )
+    return set(connection.execute(statement).scalars())
+
+
+def _same_or_conflict(uuid: str, same: bool) -> ItemResult:
+    if same:
+        return ItemResult(uuid=uuid, status="duplicate")
+    return ItemResult(uuid=uuid, status="conflict", reason="another answer has this uuid")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.exc import DBAPIError
 
-from portal.store.models import Base
+from portal.store.schema import create_schema
 
 DEFAULT_DB = "sqlite:///portal.db"
 
@@ -40,24 +38,6 @@ def _create_private(path: Path) -> None:
     its -wal and -shm files the main file's mode. An existing file keeps the mode it has."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
-
-
-def create_schema(engine: Engine, attempts: int = 5) -> None:
-    """Create the portal's tables that are missing, safe against a concurrent creator.
-
-    `create_all` looks, then creates: two processes starting on one new database (the
-    server and `device add`, say) can both see a table missing and one of them then fails
-    with "table … already exists". Such a failure means someone else made the table, so
-    look again; only a failure that persists is raised.
-    """
-    for attempt in range(attempts):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except DBAPIError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.05 * (attempt + 1))
 
 
 def ping(engine: Engine) -> None:

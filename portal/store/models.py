@@ -1,4 +1,8 @@
-"""The portal's tables (SQLAlchemy 2): devices, counters, answers (once per UUID), intake events."""
+"""The portal's tables (SQLAlchemy 2): devices, counters, answers (once per UUID), intake events.
+
+A change to a table is a migration (portal/store/migrations/versions); a new table needs
+none (create_all makes it), though a migration may make it too.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from contract.naming import NAMING
+from contract.wire import KIOSK
 
 
 class Base(DeclarativeBase):
@@ -78,14 +83,19 @@ class AuditRecord(Base):
 
 
 class Answer(Base):
-    """One citizen's answer, stored at most once per UUID (a unique constraint)."""
+    """One citizen's answer, stored at most once per UUID (a unique constraint).
+
+    `channel` says how it came (contract.wire.CHANNELS); only a tablet's answer has a
+    device it was received from, the web survey's and a clerk's import have none.
+    """
 
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     content_hash: Mapped[str] = mapped_column(String(64))
-    received_from: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    received_from: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))
+    channel: Mapped[str] = mapped_column(String(8), server_default=KIOSK, index=True)
     unit_code: Mapped[str] = mapped_column(String(64), index=True)
     form_id: Mapped[str] = mapped_column(String(64))
     form_version: Mapped[int]
@@ -102,7 +112,7 @@ class IntakeEvent(Base):
     __table_args__ = (Index("ix_intake_events_device_kind", "device_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id"))  # None: not a tablet
     uuid: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
