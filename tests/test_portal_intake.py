@@ -113,22 +113,24 @@ def test_an_answer_is_bound_to_the_unit_and_device_that_signed_it(tmp_path):
         answer(device_id="kiosk-b"),
         answer(counter="Q9"),
         answer(counter=""),
+        answer(channel="web"),  # a tablet cannot pass its answers off as the web survey's
         answer(),
     ]
     results = store_batch(engine, device, "b", batch, FORMS)
-    assert [r.status for r in results] == ["rejected"] * 4 + ["stored"]
-    assert [r.reason.split(":")[0] for r in results[:4]] == [
+    assert [r.status for r in results] == ["rejected"] * 5 + ["stored"]
+    assert [r.reason.split(":")[0] for r in results[:5]] == [
         "unit_mismatch",
         "device_mismatch",
         "unknown_counter",
         "unknown_counter",
+        "channel_mismatch",
     ]
     assert "DNG-TK" in results[0].reason and "DNG-HC" in results[0].reason
     with Session(engine) as session:
         logged = session.execute(select(IntakeEvent.kind, IntakeEvent.unit_code)).all()
         assert session.scalar(select(func.count(Answer.id))) == 1
     # Logged under the unit the device is enrolled for, not the one the payload claimed.
-    assert logged == [("rejected", "DNG-HC")] * 4
+    assert logged == [("rejected", "DNG-HC")] * 5
 
 
 def test_a_counter_the_portal_knows_for_the_unit_is_accepted(tmp_path):
