@@ -170,6 +170,9 @@ def _unit_lines(row: dict) -> str:
         f"counted {row['counted']:6}  duplicate {row['duplicate']:5}  "
         f"conflict {row['conflict']:4}  rejected {row['rejected']:4}"
     ]
+    if set(row["channels"]) - {"kiosk"}:  # a unit with only tablets needs no such line
+        by_channel = ", ".join(f"{count} {name}" for name, count in row["channels"].items())
+        lines.append(f"{'':12} by channel: {by_channel}")
     if row.get("target"):
         lines.append(
             f"{'':12} yearly minimum (decision 2223): {row['target']}"

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from portal.api.app import known_forms
 from portal.intake import store_channel_answers
+from portal.reports import collect
 from portal.schemas import AnswerIn
 from portal.store.engine import make_portal_engine
 from portal.store.models import Answer, Base
@@ -141,4 +142,6 @@ def test_answers_of_other_channels_are_stored_once_per_uuid(url):
     assert stored[first.uuid].channel == "web" and stored[first.uuid].received_from is None
     assert stored[first.uuid].payload["verdict"] == "satisfied"  # the first one stays
     assert stored[paper.uuid].channel == "paper"
+    (row,) = collect(engine)["units"]
+    assert (row["stored"], row["channels"]) == (2, {"paper": 1, "web": 1})
     engine.dispose()

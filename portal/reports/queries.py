@@ -25,11 +25,11 @@ def read_facts(engine: Engine) -> Facts:
         )
 
 
-def stored_counts(session: Session) -> list[tuple[str, str, int]]:
-    """Answers stored, per unit and form."""
-    query = select(Answer.unit_code, Answer.form_id, func.count())
-    query = query.group_by(Answer.unit_code, Answer.form_id)
-    return [(unit, form, count) for unit, form, count in session.execute(query)]
+def stored_counts(session: Session) -> list[tuple[str, str, str, int]]:
+    """Answers stored, per unit, form and channel."""
+    columns = (Answer.unit_code, Answer.form_id, Answer.channel)
+    query = select(*columns, func.count()).group_by(*columns)
+    return [(unit, form, channel, count) for unit, form, channel, count in session.execute(query)]
 
 
 def event_counts(session: Session) -> list[tuple[str, str, str, int]]:

@@ -52,7 +52,7 @@ class DeviceState:
 class Facts:
     """What the report is computed from, as read from the store."""
 
-    stored: list[tuple[str, str, int]]  # unit, form, answers stored
+    stored: list[tuple[str, str, str, int]]  # unit, form, channel, answers stored
     events: list[tuple[str, str, str, int]]  # unit, form, kind, answers not stored
     answers: list[AnswerFlags]
     devices: list[DeviceState]
@@ -62,14 +62,18 @@ class Facts:
 def summarise(facts: Facts) -> dict:
     """The report: {"units": [...], "devices": [...]}, as `portal stats --json` prints it."""
     rows: dict[UnitForm, dict[str, int]] = {}
-    for unit, form, count in facts.stored:
-        rows.setdefault((unit, form), {})["stored"] = count
+    channels: dict[UnitForm, dict[str, int]] = {}
+    for unit, form, channel, count in facts.stored:
+        counts = rows.setdefault((unit, form), {})
+        counts["stored"] = counts.get("stored", 0) + count
+        channels.setdefault((unit, form), {})[channel] = count
     for unit, form, kind, count in facts.events:
         rows.setdefault((unit, form), {})[kind] = count
     flagged = count_flags(facts.answers)
     targets = unit_targets(facts.yearly_dossiers)
     units = [
         _unit_row(unit, form, counts, flagged.get((unit, form), {}), targets.get(unit, {}))
+        | {"channels": dict(sorted(channels.get((unit, form), {}).items()))}
         for (unit, form), counts in sorted(rows.items())
     ]
     return {"units": units, "devices": [_device(state) for state in facts.devices]}
