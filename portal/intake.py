@@ -17,23 +17,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, Insert, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from contract.wire import KIOSK
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.devices import known_counters
+from portal.store.engine import dialect_insert, insert_ignoring_duplicates
 from portal.store.forms import registered_forms
 from portal.store.models import (
     Answer,
     AuditRecord,
-    Base,
     Device,
     Heartbeat,
     IntakeEvent,
@@ -46,16 +43,6 @@ log = logging.getLogger("portal")
 def content_hash(payload: dict) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _insert(engine: Engine) -> Callable[[type[Base]], Any]:
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite or PostgreSQL)."""
-    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
-
-
-def insert_ignoring_duplicates(engine: Engine, model: type[Base], rows: list[dict]) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING for the engine's dialect (SQLite or PostgreSQL)."""
-    return _insert(engine)(model).values(rows).on_conflict_do_nothing()
 
 
 def _naive(moment: datetime) -> datetime:
@@ -158,13 +145,7 @@ class _Batch:
             self._row(answer, payload, digest)
             for _, answer, payload, digest in self.candidates.values()
         ]
-        statement = (
-            _insert(engine)(Answer)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["uuid"])
-            .returning(Answer.uuid)
-        )
-        return set(connection.execute(statement).scalars())
+        return insert_answers(engine, connection, rows)
 
     def _row(self, answer: AnswerIn, payload: dict, digest: str) -> dict[str, object]:
         return {
@@ -304,7 +285,7 @@ def store_channel_answers(
         elif answer.uuid not in rows:
             rows[answer.uuid] = (index, _channel_row(answer, batch_id, now))
     with engine.begin() as connection:
-        stored = _insert_rows(engine, connection, [row for _, row in rows.values()])
+        stored = insert_answers(engine, connection, [row for _, row in rows.values()])
         earlier = [uuid for uuid in rows if uuid not in stored]
         query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))
         existing = dict(connection.execute(query).all()) if earlier else {}
@@ -345,11 +326,14 @@ def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, ob
     }
 
 
-def _insert_rows(engine: Engine, connection: Connection, rows: list[dict[str, object]]) -> set[str]:
+def insert_answers(
+    engine: Engine, connection: Connection, rows: list[dict[str, object]]
+) -> set[str]:
+    """Insert answer rows, skipping UUIDs already stored; the UUIDs stored now."""
     if not rows:
         return set()
     statement = (
-        _insert(engine)(Answer)
+        dialect_insert(engine)(Answer)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["uuid"])
         .returning(Answer.uuid)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, Insert, create_engine, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 
+from portal.store.models import Base
 from portal.store.schema import create_schema
 
 DEFAULT_DB = "sqlite:///portal.db"
@@ -44,3 +47,13 @@ def ping(engine: Engine) -> None:
     """One round trip to the database: it answers, or this raises."""
     with engine.connect() as connection:
         connection.execute(select(1))
+
+
+def dialect_insert(engine: Engine) -> Callable[[type[Base]], Any]:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite or PostgreSQL)."""
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert
+
+
+def insert_ignoring_duplicates(engine: Engine, model: type[Base], rows: list[dict]) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING for the engine's dialect (SQLite or PostgreSQL)."""
+    return dialect_insert(engine)(model).values(rows).on_conflict_do_nothing()

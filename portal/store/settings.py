@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from portal.store.engine import insert_ignoring_duplicates
 from portal.store.models import Setting
 
 PUBLIC_KEY = "public_key"
@@ -44,8 +45,6 @@ def yearly_dossiers(engine: Engine) -> dict[str, int]:
 def web_secret(engine: Engine) -> bytes:
     """The key the portal's pages sign what they hand the browser with (a survey's state),
     made at first use and kept: every worker and every restart signs with the same one."""
-    from portal.intake import insert_ignoring_duplicates  # the dialect's ON CONFLICT
-
     row = {"key": WEB_SECRET, "value": secrets.token_hex(32)}
     with engine.begin() as connection:  # two workers at once: the first one's stays
         connection.execute(insert_ignoring_duplicates(engine, Setting, [row]))
