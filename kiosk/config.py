@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
-from kiosk.config_sections import ranged, read_identification, read_integrity, read_section
+from kiosk.config_sections import (
+    LongForm,
+    ranged,
+    read_form_path,
+    read_identification,
+    read_integrity,
+    read_long_form,
+    read_section,
+)
 from kiosk.domain.forms import LANGUAGES, Text, load_form
 from kiosk.domain.identification import IdentificationPolicy
 from kiosk.domain.integrity import IntegrityPolicy
@@ -20,7 +28,7 @@ from kiosk.domain.pin import PinGuard, is_pin_hash
 from kiosk.domain.receipts import DEFAULT_HOSTS, DEFAULT_PARAMS, ReceiptRules
 from kiosk.domain.shifts import Officer
 from kiosk.domain.yamlfile import Checker, FileProblems, Problem, YList, YMap, load_yaml
-from kiosk.resources import ASSETS, DEFAULT_CONFIG
+from kiosk.resources import DEFAULT_CONFIG
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,7 @@ class Config:
     without_officer: str = "accept"  # accept: answers with no officer on duty; closed: none
     yearly_dossiers: int = 0  # the unit's dossiers a year, for the sample target; 0: unknown
     end_of_day: time | None = None  # shifts still open then are ended (local time)
+    long_form: LongForm | None = None  # offered after a quick answer to a few; None: never
 
     @property
     def receipt_rules(self) -> ReceiptRules:
@@ -86,6 +95,7 @@ _TOP_KEYS = {
     "staff",
     "qr",
     "integrity",
+    "long_form",
 }
 _STAFF_KEYS = {
     "pin_hash",
@@ -135,7 +145,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         check.problem(
             data, "counter", "unknown_counter", allowed=", ".join(c.code for c in counters)
         )
-    form_path = _read_form_path(check, data, path)
+    form_path = read_form_path(check, data, "form", path, default="danang-2223")
     flow_keys = {"idle_timeout_s", "idle_warning_s", "thanks_s", "keep_incomplete"}
     flow = read_section(check, data, "flow", flow_keys)
     idle = check.get(flow, "idle_timeout_s", float, "flow", False, Config.idle_timeout_s)
@@ -196,6 +206,7 @@ def _read(data: YMap, check: Checker, path: Path) -> Config:
         ),
         end_of_day=_read_end_of_day(check, staff),
         integrity=read_integrity(check, data),
+        long_form=read_long_form(check, data, path, form_path),
         **qr,
     )
 
@@ -214,16 +225,6 @@ def _read_counters(check: Checker, data: YMap) -> tuple[Counter, ...]:
     if "counters" in data and not counters:
         check.problem(data, "counters", "empty")
     return tuple(counters)
-
-
-def _read_form_path(check: Checker, data: YMap, config_path: Path) -> Path:
-    name = check.get(data, "form", str, required=False, default="danang-2223")
-    candidates = [ASSETS / "forms" / f"{name}.yaml", config_path.parent / name]
-    found = next((c for c in candidates if c.is_file()), None)
-    if found is None:
-        check.problem(data, "form", "form_missing", name=name)
-        return candidates[0]
-    return found
 
 
 def _read_qr(check: Checker, qr: YMap) -> dict:
@@ -333,6 +334,8 @@ def check_config_file(path: Path | None) -> list[Problem]:
     try:
         config = load_config(path)
         load_form(config.form_path)
+        if config.long_form is not None:
+            load_form(config.long_form.path)
     except FileProblems as exc:
         return exc.problems
     return []

@@ -1,13 +1,16 @@
-"""Reading config.yaml's sections: a section and its keys, a number within bounds, and the
-policy sections (identification, integrity) read into the domain's policies.
+"""Reading config.yaml's sections: a section and its keys, a number within bounds, a form
+file, and the policy sections (identification, integrity, the long form) read into values.
 
 Every problem goes to the `Checker`, with the file, the line and the key (kiosk.config).
 """
 
 from __future__ import annotations
 
+import random
 import re
+from dataclasses import dataclass
 from datetime import time
+from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -16,6 +19,7 @@ from kiosk.domain.integrity import DAYS, IntegrityPolicy, OpeningHours
 from kiosk.domain.patterns import backtracks
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN
 from kiosk.domain.yamlfile import Checker, YMap
+from kiosk.resources import ASSETS
 
 MAX_PATTERN_LENGTH = 200  # the national style is 35 characters
 
@@ -48,6 +52,53 @@ def ranged(
         check.problem(mapping, f"{path}.{key}", "bad_range", low=bounds[0], high=bounds[1])
         return default
     return value
+
+
+def read_form_path(
+    check: Checker, mapping: YMap, key: str, config_path: Path, default: str, where: str = ""
+) -> Path:
+    """A form named by `key`: a file under assets/forms/ (without .yaml), or a path beside
+    the config file. A name that finds neither is a problem ("form_missing")."""
+    name = check.get(mapping, key, str, where, required=False, default=default)
+    candidates = [ASSETS / "forms" / f"{name}.yaml", config_path.parent / name]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        check.problem(mapping, f"{where}.{key}" if where else key, "form_missing", name=name)
+        return candidates[0]
+    return found
+
+
+@dataclass(frozen=True)
+class LongForm:
+    """config `long_form`: the form offered, after a quick answer is saved, to a random
+    `share` of citizens (0.1: one in ten)."""
+
+    path: Path
+    share: float
+
+    def draw(self, rng: random.Random) -> bool:
+        """Whether this citizen is asked (share 1: everyone; 0: nobody)."""
+        return rng.random() < self.share
+
+
+def read_long_form(
+    check: Checker, data: YMap, config_path: Path, quick_form: Path
+) -> LongForm | None:
+    """`long_form: {form: NAME, share: 0.1}`; None (no long form offered) when absent."""
+    if data.get("long_form") is None:
+        return None
+    section = read_section(check, data, "long_form", {"form", "share"})
+    if "form" not in section:
+        check.problem(section, "long_form.form", "missing")
+        return None
+    path = read_form_path(check, section, "form", config_path, "", "long_form")
+    if path.resolve() == quick_form.resolve():  # a second verdict from the same citizen
+        check.problem(section, "long_form.form", "same_form")
+    share = check.get(section, "share", float, "long_form", default=0.0)
+    if not 0 <= share <= 1:
+        check.problem(section, "long_form.share", "bad_range", low=0, high=1)
+        share = 0.0
+    return LongForm(path, share)
 
 
 def read_identification(check: Checker, data: YMap) -> IdentificationPolicy:

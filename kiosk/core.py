@@ -22,6 +22,7 @@ from kiosk import __version__
 from kiosk.config import Config, load_config
 from kiosk.domain.flow import FinishedAnswer, Survey
 from kiosk.domain.forms import Form, load_form
+from kiosk.domain.identification import IdentificationPolicy
 from kiosk.domain.shifts import Shift
 from kiosk.domain.yamlfile import FileProblems
 from kiosk.enrolment import (
@@ -251,6 +252,24 @@ class KioskCore:
     def new_survey(self, language: str | None = None) -> Survey:
         return Survey(self.form, self.config.identification, language or self.config.language)
 
+    @functools.cached_property
+    def long_form(self) -> Form | None:
+        """The long form (config `long_form`), read on first use: most citizens are never
+        asked, so the kiosk neither starts slower nor holds it until one is.
+
+        Raises FileProblems when its file has gone bad since `check-config`."""
+        long_form = self.config.long_form
+        return load_form(long_form.path) if long_form is not None else None
+
+    def new_long_survey(self, follows: str, language: str) -> Survey:
+        """The long form's survey for the citizen whose quick answer is `follows`: no
+        identification asked again (the quick answer holds it)."""
+        form = self.long_form
+        if form is None:
+            raise ValueError("no long form is configured")
+        nobody = IdentificationPolicy(fields=(), required=(), one_of=())
+        return Survey(form, nobody, language, follows=follows)
+
     def context(self) -> Context:
         from kiosk.store.answers import Context
 
@@ -283,10 +302,11 @@ class KioskCore:
 
         store = self.open_store()
         on_duty = self.staff.officer(self.shift.officer) if self.shift else None
+        form = self.long_form if answer.follows is not None else self.form
         sequence = save_answer(
             store.engine,
             answer,
-            self.form,
+            form or self.form,
             self.context(),
             store.personal,
             self.config.integrity,
@@ -297,7 +317,7 @@ class KioskCore:
             answer.uuid,
             sequence,
             "complete" if answer.complete else "incomplete",
-            answer.verdict,
+            answer.verdict if answer.follows is None else f"following {answer.follows}",
         )
         return sequence
 

@@ -7,6 +7,13 @@ after the idle time everything is wiped, keeping by policy what a citizen who wa
 after the verdict left; a store that refused a write takes the kiosk out of service until
 it takes one again.
 
+Where a long form is configured, a finished quick answer is drawn (config
+`long_form.share`, from an injected random source) and saved with the draw. A citizen
+drawn is asked whether they can give a few more minutes; yes starts the long form as an
+answer of its own that follows the quick one, with "Câu 5 / 27" on every step; no, or
+the long form's end, thanks them. The quick answer is on disk before the offer and is
+never touched again.
+
 It shows through a `View` (the Kivy app's screens, or a test's recorder), waits through
 `Timers` (kiosk.idle: Kivy's clock, or a clock a test moves) and reaches the store only
 through the `KioskCore`.
@@ -14,13 +21,15 @@ through the `KioskCore`.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import random
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Literal, Protocol
 
 from kiosk.core import KioskCore
-from kiosk.domain.flow import IDENTIFICATION, Answer, FinishedAnswer, Survey
+from kiosk.domain.flow import IDENTIFICATION, Answer, FinishedAnswer, Progress, Survey
 from kiosk.domain.forms import Question
 from kiosk.domain.validators import Check
 from kiosk.idle import IdleWatch, Timers, WarningView
@@ -35,7 +44,7 @@ HOURS_CHECK_S = 30.0
 # out of service: the first write that succeeds greets the next citizen again.
 HEAL_CHECK_S = 20.0
 
-Showing = Literal["welcome", "step", "thanks", "out_of_service", "staff"]
+Showing = Literal["welcome", "step", "offer", "thanks", "out_of_service", "staff"]
 
 
 def utc_now() -> datetime:
@@ -58,14 +67,24 @@ class View(WarningView, Protocol):
     def show_identification(self, survey: Survey) -> None:
         """The identification step, with what this citizen typed before."""
 
-    def show_question(self, question: Question, draft: Answer | None, is_last_step: bool) -> None:
-        """A question, with the answer this citizen gave it before (if any)."""
+    def show_question(
+        self,
+        question: Question,
+        draft: Answer | None,
+        is_last_step: bool,
+        progress: Progress | None = None,
+    ) -> None:
+        """A question, with the answer this citizen gave it before (if any), and where it
+        stands among the questions that apply ("Câu 5 / 27"; None: not shown)."""
 
     def show_problems(self, problems: dict[str, Check]) -> None:
         """What is wrong with the identification given."""
 
     def show_already_rated(self) -> None:
         """This dossier has been rated before."""
+
+    def show_offer(self) -> None:
+        """The quick answer is on disk; may we ask the long form? (yes / no)"""
 
     def show_thanks(self) -> None:
         """The thank-you: the answer is on disk."""
@@ -81,12 +100,19 @@ class Visit:
     """The kiosk as citizens meet it, one survey at a time (see the module's docstring)."""
 
     def __init__(
-        self, core: KioskCore, view: View, timers: Timers, now: Callable[[], datetime] = utc_now
+        self,
+        core: KioskCore,
+        view: View,
+        timers: Timers,
+        now: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
     ) -> None:
         config = core.config
         self.core, self.view, self.timers, self.now = core, view, timers, now
+        self.rng = rng or random.Random()  # the long form's draw (tests inject their own)
         self.language = config.language
         self.survey: Survey | None = None
+        self.offer_for: str | None = None  # the quick answer whose citizen is asked now
         self.closed_reason = ""  # a locale key while no survey starts (see check_hours)
         self.out_of_service = False
         self.needs_it = False  # out of service for what only IT mends (a store that won't open)
@@ -100,7 +126,7 @@ class Visit:
             config.idle_timeout_s,
             config.idle_warning_s,
             on_idle=self._walked_away,
-            in_survey=lambda: self.survey is not None,
+            in_survey=lambda: self.survey is not None or self.offer_for is not None,
         )
 
     # --- opening hours ---------------------------------------------------------------
@@ -177,15 +203,49 @@ class Visit:
         return problem
 
     def go_back(self) -> None:
-        """One step back; from the first step, back to the welcome screen."""
-        if self.survey is not None and self.survey.back():
-            self._show_step(self.survey)
+        """One step back; from the first step, back to the welcome screen (from the long
+        form's first question, back to the offer)."""
+        survey = self.survey
+        if survey is not None and survey.back():
+            self._show_step(survey)
+        elif survey is not None and survey.follows is not None:
+            self._offer(survey.follows)
         else:
             self.to_welcome()
+
+    # --- the long form, offered to a few ---------------------------------------------
+    def answer_offer(self, yes: bool) -> None:
+        """The citizen's word on the offer: yes starts the long form, as an answer that
+        follows the quick one; no thanks them, as if nobody had asked."""
+        quick = self.offer_for
+        if quick is None:
+            return
+        if not yes:
+            self._thank()
+            return
+        try:
+            survey = self.core.new_long_survey(quick, self.language)
+        except Exception as exc:  # its file went bad since check-config: thank, not crash
+            log.error("long form unavailable: %s", type(exc).__name__)
+            self._thank()
+            return
+        self.offer_for = None
+        self.survey = survey
+        self.idle.arm()
+        self._show_step(survey)
+
+    def _offer(self, quick_uuid: str) -> None:
+        self.survey = None
+        self.offer_for = quick_uuid
+        self.idle.arm()
+        self.view.wipe()  # the quick answer is kept: nothing of it stays on any screen
+        self.showing = "offer"
+        self.view.show_offer()
 
     def to_welcome(self) -> None:
         """Back to the start, with nothing of the last citizen left on any screen."""
         self.survey = None
+        self.offer_for = None
         self.idle.disarm()
         self.timers.cancel("thanks")
         self.view.wipe()
@@ -205,7 +265,10 @@ class Visit:
         if question is None:
             self.view.show_identification(survey)
         else:
-            self.view.show_question(question, survey.draft(question.id), survey.is_last_step)
+            # The long form counts its questions; the quick form's two steps need no count.
+            progress = survey.progress() if survey.follows is not None else None
+            draft = survey.draft(question.id)
+            self.view.show_question(question, draft, survey.is_last_step, progress)
 
     def _rated_before(self, survey: Survey) -> bool:
         """One verdict per dossier: a second attempt on this tablet is told so, politely."""
@@ -218,11 +281,23 @@ class Visit:
     def _advance(self, survey: Survey) -> None:
         if survey.advance():
             self._show_step(survey)
-        elif self._save(survey.finish()):
+            return
+        answer = survey.finish()
+        long_form = self.core.config.long_form
+        if long_form is not None and survey.follows is None:
+            # A quick answer is drawn now and saved with the draw: once on disk (and
+            # perhaps sent) it never changes.
+            answer = dataclasses.replace(answer, drawn=long_form.draw(self.rng))
+        if not self._save(answer):
+            return
+        if answer.drawn:
+            self._offer(answer.uuid)
+        else:
             self._thank()
 
     def _thank(self) -> None:
         self.survey = None
+        self.offer_for = None
         self.idle.disarm()
         self.view.wipe()
         self.showing = "thanks"
@@ -272,6 +347,7 @@ class Visit:
     def _out_of_service(self, message: str, details: str) -> None:
         self.out_of_service = True
         self.survey = None
+        self.offer_for = None
         self.idle.disarm()
         self.view.wipe()
         self._apology = (message, details)

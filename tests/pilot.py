@@ -29,6 +29,15 @@ class Pilot:
         self.now = 1000.0  # the tap guard's clock, seconds
         self.touches = 0  # every touch made, as a count of a citizen's taps
         app.tap_guard.clock = lambda: self.now
+        self.draw_for_long_form(False)  # the shipped config asks one in ten: not the tests'
+
+    def draw_for_long_form(self, drawn: bool) -> None:
+        """Whether the citizens of this test are drawn for the long form (config
+        `long_form`): every one from now on, or none."""
+        from tests.test_long_form_config import Draws
+
+        if self.app.visit is not None:
+            self.app.visit.rng = Draws(drawn)
 
     # --- time --------------------------------------------------------------------
     def frames(self, count: int = 4) -> None:

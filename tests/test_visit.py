@@ -3,6 +3,7 @@ is told to show, and a clock the test moves (no Kivy, no display, no sleeping)."
 
 from __future__ import annotations
 
+import random
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk.core import KioskCore
-from kiosk.domain.flow import Answer, Survey
+from kiosk.domain.flow import Answer, Progress, Survey
 from kiosk.domain.forms import Question
 from kiosk.domain.validators import Check
 from kiosk.locale import translate
@@ -22,6 +23,7 @@ from kiosk.store.models import Response
 from kiosk.visit import HEAL_CHECK_S, HOURS_CHECK_S, Visit
 from tests.conftest import write_config
 from tests.manual_timers import ManualTimers
+from tests.test_long_form_config import Draws
 
 PERSON = {"phone": "0912345678", "citizen_id": "079199123456"}
 TUESDAY_9AM = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)  # in Đà Nẵng: open
@@ -43,6 +45,7 @@ class RecordingView:
     wipes: int = 0
     apology: tuple[str, str] = ("", "")
     draft: Answer | None = None
+    progress: Progress | None = None  # of the question shown last ("Câu 5 / 27")
 
     @property
     def screen(self) -> str:
@@ -60,9 +63,19 @@ class RecordingView:
     def show_identification(self, survey: Survey) -> None:
         self.shown.append("identification")
 
-    def show_question(self, question: Question, draft: Answer | None, is_last_step: bool) -> None:
+    def show_question(
+        self,
+        question: Question,
+        draft: Answer | None,
+        is_last_step: bool,
+        progress: Progress | None = None,
+    ) -> None:
         self.shown.append(question.id)
         self.draft = draft
+        self.progress = progress
+
+    def show_offer(self) -> None:
+        self.shown.append("offer")
 
     def show_problems(self, problems: dict[str, Check]) -> None:
         self.problems = problems
@@ -115,15 +128,19 @@ class Kiosk:
 
 @pytest.fixture
 def kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
-    """A visit on a real core (the shipped config.yaml with some keys changed)."""
+    """A visit on a real core (the shipped config.yaml with some keys changed); the long
+    form's draw is `rng`'s (by default nobody is drawn: the quick flow as it always was)."""
     cores: list[KioskCore] = []
 
-    def make(now: datetime = TUESDAY_9AM, **changes: object) -> Kiosk:
+    def make(
+        now: datetime = TUESDAY_9AM, rng: random.Random | None = None, **changes: object
+    ) -> Kiosk:
         config = write_config(tmp_path / "config.yaml", **changes)
         core = KioskCore.open(config, tmp_path / "data")
         cores.append(core)
         view, clock, wall = RecordingView(), ManualTimers(), [now]
-        visit = Visit(core, view, clock, now=lambda: wall[0])
+        draws = rng if rng is not None else Draws(False)
+        visit = Visit(core, view, clock, now=lambda: wall[0], rng=draws)
         visit.check_hours()
         return Kiosk(visit, view, clock, wall)
 

@@ -4,6 +4,11 @@ The visit (kiosk/visit.py) asks the survey what to show (`current`), hands it wh
 citizen confirmed (`submit_identification`, `answer`), and moves with `advance` and `back`.
 At the end `finish` gives a `FinishedAnswer` for the store; `abandon` gives the incomplete
 answer a citizen leaves by walking away after the verdict (or nothing at all).
+
+A survey of the long form offered after a quick answer (kiosk/visit.py) `follows` that
+answer's uuid; it asks no identification (the quick answer holds it), and a citizen who
+walks away leaves what they confirmed, as there is no verdict to wait for. `progress`
+says where a citizen is among the questions that apply ("Câu 5 / 27").
 """
 
 from __future__ import annotations
@@ -48,6 +53,19 @@ class FinishedAnswer:
     # The choice given for the form's `role: verdict` question, if any.
     verdict: str | None
     complete: bool
+    # A quick answer: whether its citizen was drawn for the long form (None: no draw took
+    # place, as no long form is configured or the citizen left before the end). A long
+    # answer: the uuid of the quick answer it follows.
+    drawn: bool | None = None
+    follows: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a citizen is: the `number`-th of the `total` questions that apply so far."""
+
+    number: int
+    total: int
 
 
 @dataclass
@@ -60,6 +78,7 @@ class Survey:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     clock: Callable[[], float] = monotonic
     uuid: str = field(default_factory=lambda: str(uuid_module.uuid4()))
+    follows: str | None = None  # the quick answer a long form's survey follows
 
     def __post_init__(self) -> None:
         self.started_at = self.now()
@@ -92,6 +111,14 @@ class Survey:
     @property
     def is_last_step(self) -> bool:
         return self._position == len(self.steps()) - 1
+
+    def progress(self) -> Progress:
+        """The current question's place among the questions that apply given the answers so
+        far (a condition met later adds its question to the total then)."""
+        questions = [step for step in self.steps() if step != IDENTIFICATION]
+        current = self.current
+        number = questions.index(current) + 1 if current in questions else 0
+        return Progress(number, len(questions))
 
     # --- what the citizen gives ---------------------------------------------------
     def submit_identification(
@@ -175,11 +202,16 @@ class Survey:
         return self._result(kept, complete=True)
 
     def abandon(self, keep_incomplete: bool = True) -> FinishedAnswer | None:
-        """The answer left by a citizen who walked away: only what they moved past."""
+        """The answer left by a citizen who walked away: only what they moved past.
+
+        A form with a verdict leaves an answer once the verdict was confirmed; a form
+        without one (the long form) once any question was.
+        """
         confirmed = set(self.steps()[: self._position])
         kept = {qid: a for qid, a in self.answers.items() if qid in confirmed}
         verdict = self.form.verdict
-        if not keep_incomplete or verdict is None or verdict.id not in kept:
+        worth_keeping = verdict.id in kept if verdict is not None else bool(kept)
+        if not keep_incomplete or not worth_keeping:
             return None
         return self._result(kept, complete=False)
 
@@ -199,4 +231,5 @@ class Survey:
             answers=kept,
             verdict=verdict.value if verdict and isinstance(verdict.value, str) else None,
             complete=complete,
+            follows=self.follows,
         )

@@ -73,6 +73,8 @@ def to_row(
         ),
         personal_sealed=personal.seal(private),
         app_version=__version__,
+        drawn=answer.drawn,
+        follows=answer.follows,
     )
 
 
@@ -142,9 +144,13 @@ def _flags(
     )
     typed_id = answer.identity.get("citizen_id", "")
     officer_self = bool(officer_id_hash and typed_id and verify_pin(typed_id, officer_id_hash))
+    identified = bool(answer.identity)
+    if answer.follows is not None:  # the long form asks nobody again: as its quick answer was
+        method = select(Response.id_method).where(Response.uuid == answer.follows)
+        identified = session.scalar(method) not in (None, "none")
     facts = AnswerFacts(
         finished_at=finished,
-        identified=bool(answer.identity),
+        identified=identified,
         has_citizen_id=bool(row.citizen_id_hash),
         officer_self=officer_self,
     )

@@ -33,7 +33,7 @@ from kiosk.resources import MIGRATIONS
 if TYPE_CHECKING:  # Alembic itself is imported only for an upgrade (see above)
     from alembic.config import Config as AlembicConfig
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 
 def _alembic_config() -> AlembicConfig:

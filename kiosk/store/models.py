@@ -50,6 +50,10 @@ class Response(Base):
     personal_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
     app_version: Mapped[str | None] = mapped_column(String(32))  # NULL before revision 0002
     flags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # A quick answer: whether its citizen was drawn for the long form (NULL: no draw took
+    # place). A long answer: the uuid of the quick answer it follows. NULL before 0005.
+    drawn: Mapped[bool | None]
+    follows: Mapped[str | None] = mapped_column(String(36))
 
     outbox: Mapped[OutboxEntry | None] = relationship(back_populates="response")
 

@@ -34,4 +34,6 @@ def to_wire(row: Response) -> dict[str, object]:
         app_version=row.app_version,
         flags=list(row.flags or []),
         personal_sealed=row.personal_sealed,
+        drawn=row.drawn,
+        follows=row.follows,
     ).to_json()

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kiosk.ui")
 
-# Built when first needed only: most days they never are.
-RARE_SCREENS = ("staff", "out_of_service")
+# Built when first needed only: most days they never are (the long form's offer only for
+# the few drawn, and only where one is configured: no memory for it before).
+RARE_SCREENS = ("staff", "out_of_service", "offer")
 
 
 class AfterFirstFrame:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from kivy.core.window import Window
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.domain.flow import Answer, Survey
+from kiosk.domain.flow import Answer, Progress, Survey
 from kiosk.domain.forms import Question
 from kiosk.domain.questions import screen_name
 from kiosk.domain.validators import Check
@@ -60,11 +60,28 @@ class ScreenView:
         self.screen("identification").load(survey)
         self.sm.current = "identification"
 
-    def show_question(self, question: Question, draft: Answer | None, is_last_step: bool) -> None:
+    def show_question(
+        self,
+        question: Question,
+        draft: Answer | None,
+        is_last_step: bool,
+        progress: Progress | None = None,
+    ) -> None:
         self.step_serial += 1
         name = screen_name(question.type)
-        self.screen(name).load(question, draft, is_last_step)
+        screen = self.screen(name)
+        screen.load(question, draft, is_last_step)
+        screen.progress = (
+            self.app.tr("long.progress", number=progress.number, total=progress.total)
+            if progress is not None
+            else ""
+        )
         self.sm.current = name
+
+    def show_offer(self) -> None:
+        self.step_serial += 1
+        self.screen("offer")
+        self.sm.current = "offer"
 
     def show_problems(self, problems: dict[str, Check]) -> None:
         self.screen("identification").show_problems(problems)

@@ -112,6 +112,9 @@ class QuestionType:
     clean: Callable[[Given], Given] = _unchanged
     # Whether it may be the form's `role: verdict`.
     can_be_verdict: bool = False
+    # Whether its choices stand side by side on a landscape screen (a scale's five levels
+    # read across, as on paper); else they stand one under another, but for two.
+    across: bool = False
     # Which field of the wire contract's quick-form summary its answers feed ("reasons":
     # the chosen ids, "comment": the text), or "" (see kiosk.domain.questions.summary).
     summary_field: str = ""

@@ -83,4 +83,5 @@ TYPE = QuestionType(
         "problem.empty",
         "problem.unknown_choice",
     ),
+    across=True,
 )

@@ -18,6 +18,7 @@ SCREENS = {
     "single_choice": "single_choice:SingleChoiceScreen",
     "multi_choice": "multi_choice:MultiChoiceScreen",
     "text": "text_question:TextQuestionScreen",
+    "offer": "offer:OfferScreen",
     "thanks": "thanks:ThanksScreen",
     "out_of_service": "out_of_service:OutOfServiceScreen",
     "staff": "staff:StaffScreen",

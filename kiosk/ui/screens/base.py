@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kivy.app import App
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui import widgets  # noqa: F401 - registers the widgets and rules every screen uses
@@ -20,9 +20,11 @@ def load_kv(module_file: str) -> None:
 
 
 class KioskScreen(Screen):
-    """A screen of the kiosk. `landscape` follows the window for layouts that turn."""
+    """A screen of the kiosk. `landscape` follows the window for layouts that turn;
+    `progress` is shown in the header of a question screen."""
 
     landscape = BooleanProperty(True)
+    progress = StringProperty("")  # "Câu 5 / 27" in the header, on the long form's steps
 
     @property
     def app(self):

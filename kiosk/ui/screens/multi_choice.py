@@ -79,6 +79,11 @@ class MultiChoiceScreen(KioskScreen):
         self.ids.scroll.scroll_y = 1
 
     def _toggle(self, row: CheckRow) -> None:
+        limit = self.question.max_choices
+        if not row.checked and limit is not None and len(self.chosen()) >= limit:
+            # "Chọn tối đa 4": a fifth tick is refused at once, saying why.
+            self.problem = self.app.tr("answer.too_many", max=limit)
+            return
         row.checked = not row.checked
         self.problem = ""
         self._place_other_box()

@@ -1,4 +1,5 @@
-"""A question with one answer: the verdict (two big buttons with faces), or a scale.
+"""A question with one answer: the verdict (two big buttons with faces), a choice, or a
+five-level scale (its levels side by side on a landscape screen).
 
 A tap on a choice is the answer: the survey moves on at once, as the decision's flow does.
 """
@@ -9,6 +10,7 @@ from kivy.properties import StringProperty
 
 from kiosk.domain.flow import Answer
 from kiosk.domain.forms import Question, localized
+from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.ui import theme
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import BigButton
@@ -33,10 +35,12 @@ class SingleChoiceScreen(KioskScreen):
         box = self.ids.choices
         box.clear_widgets()
         box.big = len(question.choices) <= 2
+        box.row = box.big or QUESTION_TYPES[question.type].across
         for choice in question.choices:
             button = ChoiceButton(choice_id=choice.id, selected=choice.id == chosen)
             label = localized(choice.label, lang)
-            if choice.satisfied is not None:
+            # Faces for the verdict only: a scale's "Bình thường" is no frown.
+            if question.role == "verdict" and choice.satisfied is not None:
                 button.role = "satisfied" if choice.satisfied else "not_satisfied"
                 face = FACES[choice.satisfied]
                 button.text = f"[font={theme.ICON_FONT}][size=120sp]{face}[/size][/font]\n{label}"
