@@ -1,4 +1,5 @@
-"""`python -m portal`: create the tables, serve, enrol devices, keys, stats, forms, OpenAPI.
+"""`python -m portal`: create the tables, serve, enrol devices, keys, stats, forms, OpenAPI;
+a clerk's import of paper forms and calls, the analysts' export.
 
 It parses, calls and prints: what it calls is the portal's api/, devices, store/ and
 reports/. The libraries that cost a command's start more than it needs are imported by
@@ -11,12 +12,14 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from contract.enrolment import Enrolment
+from contract.wire import CHANNELS
 from kiosk.domain.shifts import yearly_target
 from portal.reports import collect
 from portal.store.devices import list_devices, unit_counters
@@ -85,8 +88,31 @@ def build_parser() -> argparse.ArgumentParser:
     form_add.add_argument("file", type=Path, metavar="FILE.yaml")
     form_list = form_sub.add_parser("list", help="the registered forms (shipped ones aside)")
     form_list.add_argument("--json", action="store_true")
+    _add_import_export(sub)
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
+
+
+def _add_import_export(sub: argparse._SubParsersAction) -> None:
+    imports = sub.add_parser(
+        "import", help="paper forms or phone surveys typed in by a clerk (CSV or XLSX)"
+    )
+    imports.add_argument("--form", required=True, help="the form's id, e.g. sipas-dak-song-2023")
+    imports.add_argument("--version", type=int, default=None, help="(the latest the portal knows)")
+    imports.add_argument("--unit", required=True, help="a unit the portal knows")
+    imports.add_argument("--source", required=True, choices=("paper", "phone"))
+    imports.add_argument("--file", type=Path, required=True, help="CSV (UTF-8) or XLSX")
+    imports.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid rows; write the others beside the file (F.loi.csv)",
+    )
+    export = sub.add_parser("export", help="answers for analysts, without personal data")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--unit", default=None)
+    export.add_argument("--form", default=None, help="a CSV holds one form")
+    export.add_argument("--channel", choices=CHANNELS, default=None)
+    export.add_argument("--out", type=Path, default=None, help="(standard output)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         "unit": _unit,
         "stats": _stats,
         "form": _form,
+        "import": _import,
+        "export": _export,
     }
     return commands[args.command](args, engine)
 
@@ -295,4 +323,55 @@ def _form_add(engine: Engine, path: Path) -> int:
         print(f"{name} is registered already with this very text: nothing to do")
         return 0
     print(f"registered {name}: the portal accepts its answers from now on")
+    return 0
+
+
+def _import(args: argparse.Namespace, engine: Engine) -> int:
+    from portal.imports.run import ImportRequest, run_import  # the form engine: only here
+
+    request = ImportRequest(
+        form_id=args.form,
+        version=args.version,
+        unit=args.unit,
+        source=args.source,
+        path=args.file,
+        skip_invalid=args.skip_invalid,
+    )
+    report = run_import(engine, request)
+    for line in report.err:
+        print(line, file=sys.stderr)
+    for line in report.out:  # the summary comes last
+        print(line)
+    return report.code
+
+
+def _export(args: argparse.Namespace, engine: Engine) -> int:
+    from kiosk.locale import Translator
+    from portal.exports import WRITERS, Selection, SeveralForms, export_to_file
+
+    tr = Translator("vi")
+    selection = Selection(unit=args.unit, form=args.form, channel=args.channel)
+    try:
+        if args.out is None:
+            return _export_to_stdout(engine, selection, WRITERS[args.format])
+        count = export_to_file(engine, selection, args.format, args.out)
+    except SeveralForms as several:
+        print(tr("export.several_forms", forms=", ".join(several.forms)), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        error = exc.strerror or type(exc).__name__
+        print(tr("cli.export_failed", path=args.out, error=error), file=sys.stderr)
+        return 1
+    print(tr("cli.export_done", count=count, path=args.out))
+    return 0
+
+
+def _export_to_stdout(engine: Engine, selection: object, writer: Callable[..., int]) -> int:
+    """The export on standard output; a reader that stops early (| head) is no error."""
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    try:
+        writer(engine, selection, sys.stdout)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to say
     return 0

@@ -1,0 +1,95 @@
+"""A checked paper form (or call) as the answer the portal keeps: the contract's shape
+(portal.schemas.AnswerIn), as a kiosk's, with channel "paper" or "phone".
+
+Importing a file again must give the very same answers, so that the store sees duplicates
+(nothing added) and a changed row as a conflict (never overwritten). So nothing in them
+comes from the moment of the import:
+
+- the uuid is derived (uuid5) from the form, the unit, the source and the form number;
+- the time is noon, Vietnam's time, of the row's `date`; a row without one is dated the
+  day it was first imported, and a later import finds that day in the stored answer;
+- device_id is the source ("paper", "phone"): no tablet signed it; id_method "none";
+- sequence is the form number when it is a number (the paper's own order), else 1.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from kiosk.domain.forms import Form
+from kiosk.domain.questions.summary import quick_summary
+from portal.imports.rows import Paper
+from portal.schemas import BIG, AnswerIn
+from portal.store.models import Answer
+
+# Never to change: every imported answer's uuid derives from it.
+NAMESPACE = uuid.UUID("3c5b0f4e-8a5e-4d0b-9a51-6b1f3f0a2d17")
+# Vietnam keeps one time zone (the kiosk's integrity.timezone default).
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+NOON = time(12)
+CHUNK = 500  # uuids in one IN (…) list
+
+
+def paper_uuid(form_id: str, unit: str, source: str, form_no: str) -> str:
+    """The answer's uuid: the same form number of the same form, unit and source, the same
+    answer, however often it is imported."""
+    return str(uuid.uuid5(NAMESPACE, "\n".join((form_id, unit, source, form_no))))
+
+
+def noon_of(day: date) -> datetime:
+    """A day without its hour: noon in Vietnam, which is that day in UTC too."""
+    return datetime.combine(day, NOON, tzinfo=ZONE).astimezone(timezone.utc)
+
+
+def dated_before(engine: Engine, uuids: Iterable[str]) -> dict[str, str]:
+    """When each of these answers is dated, for those stored already (read in chunks)."""
+    wanted = list(uuids)
+    found: dict[str, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            query = select(Answer.uuid, Answer.payload).where(Answer.uuid.in_(chunk))
+            for answer_uuid, payload in connection.execute(query):
+                if isinstance(payload, dict) and payload.get("finished_at"):
+                    found[answer_uuid] = str(payload["finished_at"])
+    return found
+
+
+def answer_for(
+    paper: Paper, form: Form, unit: str, source: str, moment: datetime | str
+) -> AnswerIn:
+    """The answer the portal keeps for a checked row; raises pydantic's ValidationError
+    when the contract refuses it (a limit no form check knows of)."""
+    summary = quick_summary(form, paper.answers)
+    verdict = form.verdict
+    given = paper.answers.get(verdict.id) if verdict else None
+    digits = paper.form_no.isascii() and paper.form_no.isdigit()
+    number = int(paper.form_no) if digits else 0
+    body = {
+        "uuid": paper_uuid(form.id, unit, source, paper.form_no),
+        "sequence": number if 1 <= number <= BIG else 1,
+        "form_id": form.id,
+        "form_version": form.version,
+        "unit_code": unit,
+        "counter": paper.counter,
+        "device_id": source,
+        "started_at": moment,
+        "finished_at": moment,
+        "duration_ms": 0,  # a paper form's time is not known
+        "id_method": "none",
+        "status": "complete" if paper.complete else "incomplete",
+        "verdict": given.value if given and isinstance(given.value, str) else None,
+        "reasons": summary.reasons,
+        "comment": summary.comment,
+        "answers": {
+            qid: {"value": a.value, "other_text": a.other_text} for qid, a in paper.answers.items()
+        },
+        "language": "vi",
+        "channel": source,
+    }
+    return AnswerIn.model_validate(body)
