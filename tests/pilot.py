@@ -8,7 +8,7 @@ the screens' methods behind their backs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kivy.base import EventLoop
@@ -214,3 +214,32 @@ class Pilot:
         """From the verdict: "Hài lòng", no comment, "Hoàn thành"."""
         self.tap_text("Hài lòng")
         self.tap(self.screen.ids.next)
+
+    def answer_long_form(
+        self,
+        given: dict[str, str | list[str]] | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> list[str]:
+        """From the long form's first question to its end, as a citizen taps: each answer
+        from `given` (else the question's first choice): one tap on a choice, or the rows of
+        a multi choice ticked and "Tiếp tục". `on_step(question_id)` runs before each
+        answer (a look, a screenshot). Returns the questions asked, in order."""
+        from kiosk.ui.screens.multi_choice import CheckRow
+        from kiosk.ui.screens.single_choice import ChoiceButton
+
+        given = given or {}
+        asked: list[str] = []
+        while (survey := self.app.survey) is not None and survey.follows is not None:
+            question = survey.current_question
+            assert question is not None and question.id not in asked[-1:], "did not move on"
+            asked.append(question.id)
+            if on_step is not None:
+                on_step(question.id)
+            value = given.get(question.id) or question.choices[0].id
+            if self.screen_name == "multi_choice":
+                for choice_id in [value] if isinstance(value, str) else value:
+                    self.tap(self.find(kind=CheckRow, choice_id=choice_id))
+                self.tap(self.screen.ids.next)
+            else:
+                self.tap(self.find(kind=ChoiceButton, choice_id=value))
+        return asked

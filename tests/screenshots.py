@@ -1,11 +1,12 @@
 """Screenshots of every screen, landscape and portrait, for the README and for the eye.
 
-    python -m tests.screenshots [OUT_DIR]     (default: docs/screenshots)
+    python -m tests.screenshots [OUT_DIR] [--long-only]     (default: docs/screenshots)
 
 Runs the real app on Xvfb (started if no display is set) with a scratch data directory,
 on the shipped config.yaml with a camera (a folder of images) as a tablet has one. What
 the shipped config does not show (writing a comment on one's phone) is shot apart, under
-its own name.
+its own name; so is the long form, which a citizen meets only when drawn
+(kiosk-long-<orientation>-<step>.png; `--long-only` shoots those alone).
 """
 
 from __future__ import annotations
@@ -110,6 +111,36 @@ def take_phone_comment(pilot, out_dir: Path, orientation: str) -> dict[str, Path
     return {"comment-phone": pilot.screenshot(out_dir / f"{orientation}-comment-phone.png")}
 
 
+def take_long_form(pilot, out_dir: Path, orientation: str) -> dict[str, Path]:
+    """A citizen drawn for the long form: the offer, the first question, a grid item, Q16."""
+    shots: dict[str, Path] = {}
+
+    def shot(name: str) -> None:
+        shots[name] = pilot.screenshot(out_dir / f"kiosk-long-{orientation}-{name}.png")
+
+    def look(question_id: str) -> None:
+        if question_id == "Q1":
+            shot("first")
+        elif question_id == "Q9.1":
+            shot("grid")
+        elif question_id == "Q16":
+            for choice_id in ("3", "6", "7", "12", "13"):  # the fifth is refused, saying why
+                pilot.tap(pilot.find(kind=CheckRow, choice_id=choice_id))
+            pilot.screen.ids.scroll.scroll_y = 1  # from its first choice, as a citizen sees it
+            shot("q16")
+            pilot.tap(pilot.find(kind=CheckRow, choice_id="12"))
+
+    from kiosk.ui.screens.multi_choice import CheckRow
+
+    pilot.draw_for_long_form(True)
+    pilot.identify("0912345678", "079199123456")
+    pilot.rate_satisfied()
+    shot("offer")
+    pilot.tap(pilot.screen.ids.yes)
+    pilot.answer_long_form({"Q16": ["3", "6", "7", "13"]}, look)
+    return shots
+
+
 def _run(config: Path, data_dir: Path, take, out_dir: Path, orientation: str) -> None:
     from kivy.core.window import Window
 
@@ -128,7 +159,7 @@ def _run(config: Path, data_dir: Path, take, out_dir: Path, orientation: str) ->
         Window.remove_widget(widget)
 
 
-def main(out_dir: Path) -> int:
+def main(out_dir: Path, long_only: bool = False) -> int:
     conftest.start_display()
     from kivy.core.window import Window
 
@@ -138,6 +169,9 @@ def main(out_dir: Path) -> int:
             scratch = Path(scratch_dir)
             camera = write_code_image("https://example.com/ve-xe", scratch / "camera")
             shipped = conftest.write_config(scratch / "shipped.yaml", qr__camera=str(camera.parent))
+            _run(shipped, scratch / "long-data", take_long_form, out_dir, orientation)
+            if long_only:
+                continue
             _run(shipped, scratch / "data", take_all, out_dir, orientation)
             phone = conftest.write_config(
                 scratch / "phone.yaml",
@@ -149,4 +183,6 @@ def main(out_dir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else conftest.ROOT / "docs/screenshots"))
+    arguments = [a for a in sys.argv[1:] if a != "--long-only"]
+    out = Path(arguments[0]) if arguments else conftest.ROOT / "docs/screenshots"
+    sys.exit(main(out, long_only="--long-only" in sys.argv))

@@ -111,3 +111,20 @@ def test_the_tests_draws_decide_at_every_share():
     for share in (0.0001, 0.1, 0.5, 0.9999):
         assert LongForm(Path("f"), share).draw(Draws(True))
         assert not LongForm(Path("f"), share).draw(Draws(False))
+
+
+def test_the_offer_promises_the_time_a_first_time_reader_needs():
+    """The offer's "khoảng N phút" is the Keystroke-Level Model's figure for the long form
+    (benchmarks/long_form.py), rounded: never a promise the form cannot keep."""
+    import re
+
+    from benchmarks.long_form import FORM, Klm, longest_path, model_seconds, one_per_screen
+    from kiosk.domain.forms import load_form
+    from kiosk.locale import translate
+
+    form = load_form(FORM)
+    minutes = model_seconds(list(one_per_screen(form, longest_path(form))), Klm()) / 60
+    vi = re.search(r"khoảng (\d+) phút", translate("vi", "offer.question"))
+    en = re.search(r"about (\d+) more minutes", translate("en", "offer.question"))
+    assert vi is not None and en is not None and vi.group(1) == en.group(1)
+    assert abs(int(vi.group(1)) - minutes) < 0.5, minutes

@@ -1,5 +1,6 @@
 """The offer of the long form, to a citizen drawn at random once their quick answer is on
-disk: may we ask about three more minutes? Two large buttons, yes and no."""
+disk: can they give about five more minutes (what benchmarks/long_form.py's model gives a
+first-time reader)? Two large buttons, no and yes."""
 
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
