@@ -168,7 +168,7 @@ class _Row:
         ids = [_choice_id(question, item) for item in items]
         unknown = [item for item, cid in zip(items, ids, strict=True) if cid is None]
         if unknown:
-            choices = ", ".join(c.id for c in question.choices)
+            choices = _choices_text(question)
             self.problem(
                 column,
                 "import.unknown_choice",
@@ -260,13 +260,32 @@ class _Row:
 
 
 def _choice_id(question: Question, item: str) -> str | None:
-    """A typed choice as the form's id: "3", also "03" or "3.0" as a spreadsheet writes it."""
+    """A typed choice as the form's id: "3", also "03" or "3.0" as a spreadsheet writes it;
+    for a form whose ids are words (the quick form's "satisfied"), the id itself or the
+    choice's printed number, counted from 1."""
     if question.choice(item) is not None:
         return item
     number = re.fullmatch(r"0*(\d+)(?:\.0+)?", item)
-    if number and question.choice(number.group(1)) is not None:
+    if number is None:
+        return None
+    if question.choice(number.group(1)) is not None:
         return number.group(1)
+    position = int(number.group(1))
+    if _by_position(question) and 1 <= position <= len(question.choices):
+        return question.choices[position - 1].id
     return None
+
+
+def _by_position(question: Question) -> bool:
+    """Whether its choices are typed by printed number: their ids are not numbers."""
+    return not any(c.id.isdigit() for c in question.choices)
+
+
+def _choices_text(question: Question) -> str:
+    """The choices a cell may hold, for an error: "1, 2, 3" or "1 = satisfied, 2 = …"."""
+    if _by_position(question):
+        return ", ".join(f"{n} = {c.id}" for n, c in enumerate(question.choices, start=1))
+    return ", ".join(c.id for c in question.choices)
 
 
 def _other_label(question: Question) -> str:
