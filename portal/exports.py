@@ -63,7 +63,7 @@ COLUMNS = (
     "flags",
 )
 PERSONAL = ("personal_sealed", "phone_hash", "citizen_id_hash")  # never in an export
-CHUNK = 500  # answers read from the database at a time
+CHUNK = 200  # answers read from the database at a time (each may hold several KB of text)
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
