@@ -15,6 +15,11 @@ HEARTBEAT_PATH = "/api/v1/heartbeat"
 AUDIT_PATH = "/api/v1/audit"
 CLAIM_PATH = "/api/v1/enrolments/claim"
 HEALTH_PATH = "/api/v1/health"
+# The web survey behind the counter posters: the path and query of config.yaml's
+# `qr.survey_url` (…/khao-sat?don_vi={unit}&quay={counter}), served by the portal.
+SURVEY_PATH = "/khao-sat"
+SURVEY_UNIT_PARAM = "don_vi"
+SURVEY_COUNTER_PARAM = "quay"
 
 MAX_BODY_BYTES = 4 * 1024 * 1024  # decompressed; a batch of 500 answers is ~400 KiB
 MAX_ANSWERS = 500  # answers in a batch, entries in an audit delivery

@@ -4,7 +4,7 @@ error body, every kiosk request signed (contract/signing.py).
 The routers: answers (batches), heartbeat, audit, enrolments (the QR code's claim),
 health. What they share before a body is looked at (the store, the accepted forms, the
 signed body within its limits) is portal/api/auth.py; replies and errors are
-portal/api/replies.py.
+portal/api/replies.py. The web survey behind the counter posters is portal/web/survey.py.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from portal.api import answers, audit, enrolments, health, heartbeat
 from portal.api.auth import BODY_DEADLINE_S
 from portal.api.replies import install_handlers
 from portal.store.engine import make_portal_engine
+from portal.web import survey
 
 ROUTERS = (answers.router, heartbeat.router, audit.router, enrolments.router, health.router)
 
@@ -53,6 +54,7 @@ def create_app(
     install_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    survey.mount(app)  # the web survey's pages (not in the OpenAPI document: not the contract)
     return app
 
 

@@ -1,0 +1,130 @@
+"""The web survey's parts without a server: its words in both languages, the signed state,
+the rate limits' windows, and the kiosk's survey resumed from a state."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kiosk.locale import table
+from portal.web.limits import Finishes, Limit, WebLimits, Windows
+from portal.web.replay import LONG_FORM, answers_of, form, long_uuid, resume
+from portal.web.state import LONG, QUICK, BadState, SurveyState, sign, verify
+from portal.web.storing import web_flags
+from portal.web.words import WORDS_DIR, web_table, word
+from tests.conftest import ROOT
+
+WEB = ROOT / "portal" / "web"
+SECRET = b"s" * 32
+
+
+def used_words() -> set[str]:
+    """Every key the pages and the code print: t('…') in templates, "web.…" in the code."""
+    keys = {"lang.vi", "lang.en"}  # the switch: t('lang.' ~ other_lang)
+    for template in (WEB / "templates").glob("*.html"):
+        keys |= set(re.findall(r"\bt\('([a-z_]+\.[a-z_]+)'", template.read_text(encoding="utf-8")))
+    for module in WEB.glob("*.py"):
+        source = module.read_text(encoding="utf-8")
+        keys |= set(re.findall(r'"((?:web|offer|long|rated|thanks)\.[a-z_]+)"', source))
+    return {key for key in keys if not key.endswith(".html")}
+
+
+def test_every_word_the_pages_print_exists_in_vietnamese_and_english():
+    keys = used_words()
+    assert {"web.wrong_link_title", "long.progress", "nav.back", "welcome.start"} <= keys
+    for language in ("vi", "en"):
+        known = web_table(language).keys() | table(language).keys()
+        assert sorted(keys - known) == [], language
+    assert web_table("vi").keys() == web_table("en").keys()
+    assert sorted(WORDS_DIR.glob("*.yaml")) == [WORDS_DIR / "en.yaml", WORDS_DIR / "vi.yaml"]
+
+
+def test_the_web_words_are_vietnamese_with_their_marks_and_fill_their_blanks():
+    assert word("vi", "web.too_many_body", minutes=5).endswith("khoảng 5 phút.")
+    assert word("en", "web.where", unit="DNG-HC", counter="Q1") == "Unit DNG-HC · Counter Q1"
+    assert word("vi", "nav.back") == "Quay lại"  # the kiosk's own word
+    assert word("fr", "web.restart") == "Bắt đầu lại"  # unknown language: Vietnamese
+
+
+def test_a_signed_state_comes_back_whole_and_nothing_else_does():
+    state = SurveyState("DNG-HC", "Q1", "en", QUICK, "u", 1.5, "X-1", "c2VhbGVk", {"a": ["b", ""]})
+    assert verify(sign(state, SECRET), SECRET) == state
+    token = sign(state, SECRET)
+    payload, mac = token.split(".")
+    for forged in (
+        sign(state, b"t" * 32),
+        f"{payload[:-2]}AA.{mac}",
+        f"{payload}.{mac[:-2]}AA",
+        payload,
+        "",
+        "é.é",
+    ):
+        with pytest.raises(BadState) as refused:
+            verify(forged, SECRET)
+        assert not refused.value.stale
+    now = time.time()
+    with pytest.raises(BadState) as old:
+        verify(sign(state, SECRET, now=now - 3601), SECRET, now=now)
+    assert old.value.stale and old.value.state == state  # still says where to begin again
+    with pytest.raises(BadState) as future:
+        verify(sign(state, SECRET, now=now + 3600), SECRET, now=now)
+    assert not future.value.stale
+
+
+def test_a_window_counts_within_its_limit_and_says_how_long_to_wait():
+    moment = [1000.0]
+    windows = Windows(Limit(3, 60), max_keys=2, clock=lambda: moment[0])
+    assert [windows.hit("a") for _ in range(3)] == [0, 0, 0]
+    assert windows.hit("a") == 60  # refused: not counted
+    moment[0] += 30
+    assert windows.hit("a") == 30
+    moment[0] += 30.5
+    assert windows.hit("a") == 0  # the oldest left the window
+    windows.hit("b")
+    windows.hit("c")  # a third key: the least recent ("a") is forgotten
+    assert windows.hit("a") == 0
+
+
+def test_a_clients_answers_seconds_apart_are_flagged_as_a_tablets_are():
+    limits = WebLimits()
+    finishes = Finishes(limits.integrity, max_keys=10)
+    start = datetime(2026, 11, 28, 21, 0, tzinfo=timezone.utc)  # a Saturday, at night
+    flags = []
+    for n in range(7):
+        moment = start + timedelta(seconds=15 * n)
+        flags.append(web_flags(moment, finishes.history("1.2.3.4", moment), limits.integrity))
+        finishes.record("1.2.3.4", moment)
+    assert flags[:5] == [[]] * 5  # no after_hours on the web: people answer from home
+    assert flags[5:] == [["burst"], ["burst"]]
+    early = start + timedelta(seconds=95)
+    assert web_flags(early, finishes.history("1.2.3.4", early), limits.integrity) == [
+        "too_soon",
+        "burst",
+    ]
+    assert finishes.history("5.6.7.8", early).previous_finished_at is None
+
+
+def test_the_kiosks_survey_resumes_from_a_state_with_its_conditions():
+    started = time.time() - 42
+    state = SurveyState("DNG-HC", "Q1", stage=LONG, uuid=long_uuid("q"), started=started)
+    survey = resume(state)
+    assert survey.current == "Q1" and survey.progress().total == 26
+    answers = {"Q1": ["1", ""], "Q2": ["1", ""], "Q3": ["1", ""], "Q4": ["1", ""]}
+    answers |= {"Q5": ["2", ""], "Q6": ["2", ""], "Q7": ["3", ""]}
+    survey = resume(replace(state, answers=answers, position=7))
+    assert survey.current == "Q8" and survey.progress().total == 27  # "Trễ hẹn": Q8 asked
+    assert answers_of(survey) == answers
+    assert survey.answer("Q8", "9") == "answer.unknown_choice"  # each type's answer rule
+    with pytest.raises(BadState):
+        resume(replace(state, answers={"Q1": ["7", ""]}))  # not a choice of Q1
+    with pytest.raises(BadState):
+        resume(replace(state, answers={}, position=3))  # steps not answered
+    assert long_uuid("q") == long_uuid("q") != long_uuid("r")
+    assert form(LONG_FORM).id == "sipas-dak-song-2023"
+    finished = resume(replace(state, stage=QUICK, answers={"verdict": ["satisfied", ""]}))
+    assert finished.current == "verdict"
+    assert abs(finished.finish().duration_ms - 42_000) < 5_000  # from the first page's time
