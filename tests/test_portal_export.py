@@ -301,3 +301,16 @@ def test_a_large_export_streams_instead_of_loading_every_answer(tmp_path):
     size = (tmp_path / "large.jsonl").stat().st_size
     assert size > 20_000_000  # what loading them all at once would hold, and more
     assert large[1] < 2 * small[1] and large[1] < size / 2, (small[1], large[1], size)
+
+
+def test_the_export_reads_postgresql_in_chunks_too(postgres, tmp_path):
+    """PostgreSQL streams through a server-side cursor: every answer, in order, once."""
+    engine = make_portal_engine(postgres.new_database(f"exp_{uuid.uuid4().hex[:12]}"))
+    answers = paper_answers(450)  # more than two chunks
+    store_channel_answers(engine, answers, "batch", {("sipas-dak-song-2023", 1)})
+    out = io.StringIO()
+    assert write_jsonl(engine, Selection(channel="paper"), out) == 450
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [line["uuid"] for line in lines] == [a.uuid for a in answers]
+    assert lines[0]["answers"]["Q16"] == {"value": ["1", "2", "3", "4"], "other_text": ""}
+    engine.dispose()

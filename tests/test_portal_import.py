@@ -551,3 +551,24 @@ def test_the_quick_form_on_paper_takes_printed_numbers_and_the_other_text(db, tm
         "other_text": "Chờ lâu",
     }
     assert (second["reasons"], second["comment"]) == (["information", "other"], "Chờ lâu")
+
+
+def test_a_registered_version_is_checked_by_its_own_text_and_is_the_default(db, tmp_path):
+    """`portal form add` keeps a version's text; the import reads it with the engine."""
+    source = (ROOT / "assets" / "forms" / "sipas-dak-song-2023.yaml").read_text("utf-8")
+    assert "\nversion: 1\n" in source
+    # Version 2 lets Q16 take at most 2 choices: the registered text decides, not the shipped.
+    changed = source.replace("\nversion: 1\n", "\nversion: 2\n").replace("max: 4", "max: 2")
+    v2 = tmp_path / "sipas-v2.yaml"
+    v2.write_text(changed, encoding="utf-8")
+    added = run("-m", "portal", "--db", db, "form", "add", str(v2))
+    assert added.returncode == 0, added.stderr
+
+    path = write_csv(tmp_path / "paper.csv", [form(1, Q16="1;2;3")])
+    refused = clerk(db, path)
+    assert refused.returncode == 1
+    assert "dòng 2, cột AD (Q16): câu Q16 chọn tối đa 2 nội dung, ô ghi 3" in refused.stderr
+    assert clerk(db, path, "--version", "1").returncode == 0
+    write_csv(path, [form(2, Q16="1;2")])
+    assert clerk(db, path).returncode == 0
+    assert [a.form_version for a in stored(db)] == [1, 2]

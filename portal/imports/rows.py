@@ -1,7 +1,8 @@
 """Each row of a clerk's sheet checked against the form, by the form engine's own rules.
 
 A cell holds the choice number(s) as printed on the paper form ("1;3;7" for several, in
-any order: kept in the form's order), a text question's text, nothing when the question
+any order: kept in the form's order; where a form's choice ids are words, as the quick
+form's, the printed number or the id), a text question's text, nothing when the question
 was not asked, or "-" when the respondent left an asked question blank on paper: that
 answer is kept as incomplete, whereas an empty cell where an answer is due is an error
 (far more often a cell the clerk skipped than a blank on the form).
