@@ -68,6 +68,8 @@ class ImportReport:
 
 
 def run_import(engine: Engine, request: ImportRequest, tr: Translate | None = None) -> ImportReport:
+    """Check the file whole, then store it (or its valid rows); what to tell the clerk, in
+    `tr`'s language (Vietnamese unless told)."""
     tr = tr or Translator("vi")
     report = ImportReport()
     form = find_form(engine, request.form_id, request.version)
