@@ -113,6 +113,9 @@ def _check_config(args: argparse.Namespace, tr: Translator) -> int:
         return 1
     print(tr("cli.config_ok", path=found.config.source, form=found.config.form_path.name))
     print(found.enrolment.words(tr))
+    long_form = found.config.long_form
+    if long_form is not None:
+        print(tr("cli.long_form", form=long_form.path.name, percent=f"{long_form.share:.0%}"))
     if found.demo_pin:
         print(tr("cli.demo_pin", pin=found.demo_pin))
     for code, pin in found.demo_officer_pins:

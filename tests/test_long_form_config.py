@@ -128,3 +128,23 @@ def test_the_offer_promises_the_time_a_first_time_reader_needs():
     en = re.search(r"about (\d+) more minutes", translate("en", "offer.question"))
     assert vi is not None and en is not None and vi.group(1) == en.group(1)
     assert abs(int(vi.group(1)) - minutes) < 0.5, minutes
+
+
+def test_check_config_says_which_long_form_is_offered_and_to_how_many(tmp_path):
+    import subprocess
+    import sys
+
+    def check(config: Path) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "kiosk", "check-config", str(config)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    said = "Phiếu khảo sát dài sipas-dak-song-2023.yaml: mời 10% người dân sau khi đánh giá"
+    assert said in check(ROOT / "config.yaml")
+    assert "Phiếu khảo sát dài" not in check(write_config(tmp_path / "c.yaml", long_form=None))
