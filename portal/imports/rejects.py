@@ -83,9 +83,9 @@ def _write_csv(path: Path, rows: list[list[str]], delimiter: str) -> None:
 
 
 def _write_xlsx(path: Path, rows: list[list[str]]) -> None:
-    import openpyxl  # type: ignore[import-untyped]  # ~0.3 s: only for a workbook
-    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+    import openpyxl  # ~0.3 s: only for a workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet()

@@ -189,7 +189,7 @@ def _read_xlsx(path: Path) -> tuple[_Header | None, list[SheetRow]]:
     size = _unpacked_size(path)
     if size > MAX_UNPACKED:
         raise _too_big(path, size, MAX_UNPACKED)
-    import openpyxl  # type: ignore[import-untyped]  # ~0.3 s: only for a workbook
+    import openpyxl  # ~0.3 s: only for a workbook
 
     try:
         with warnings.catch_warnings():  # its notes on styles and validations are not ours
