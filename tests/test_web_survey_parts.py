@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kiosk.locale import table
-from portal.web.limits import Finishes, Limit, WebLimits, Windows
+from portal.web.limits import Finishes, Limit, WebLimits, Windows, client_key
 from portal.web.replay import LONG_FORM, answers_of, form, long_uuid, resume
 from portal.web.state import LONG, QUICK, BadState, SurveyState, sign, verify
 from portal.web.storing import web_flags
@@ -87,6 +87,14 @@ def test_a_window_counts_within_its_limit_and_says_how_long_to_wait():
     windows.hit("b")
     windows.hit("c")  # a third key: the least recent ("a") is forgotten
     assert windows.hit("a") == 0
+
+
+def test_a_client_is_its_ipv4_address_or_its_ipv6_network():
+    assert client_key("203.0.113.7") == "203.0.113.7"
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::9")
+    assert client_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("testclient") == "testclient"
 
 
 def test_a_clients_answers_seconds_apart_are_flagged_as_a_tablets_are():

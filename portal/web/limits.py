@@ -7,12 +7,15 @@ to keep a script from filling the survey, which is all they are for; the answers
 themselves are judged again at report time (duplicate dossiers, flags). Nothing here is
 written to disk or logged: an IP address is personal data.
 
-Behind a reverse proxy, the client is the address the proxy forwards (uvicorn believes
-X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS, 127.0.0.1 by default).
+A client is its IPv4 address, or its IPv6 /64 (one subscriber's network: a phone may take
+any address in it). Behind a reverse proxy, the client is the address the proxy forwards
+(uvicorn believes X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS, 127.0.0.1
+by default).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -22,6 +25,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kiosk.domain.integrity import History, IntegrityPolicy
+
+
+def client_key(host: str) -> str:
+    """Who is counted for an address: an IPv4 address itself, an IPv6 address by its /64."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -36,10 +50,11 @@ class Limit:
 class WebLimits:
     """The web survey's limits (portal/web/survey.py mounts them on the app's state)."""
 
-    # Every page a client opens or sends: a long form is about 35 of them.
-    pages_per_client: Limit = Limit(120, 600)
+    # Every page a client opens or sends: a long form is about 35 of them, and a mobile
+    # carrier's NAT may put several citizens at one counter behind one address.
+    pages_per_client: Limit = Limit(300, 600)
     # Surveys a client begins (dossier codes accepted): a family may share one phone.
-    surveys_per_client: Limit = Limit(10, 3600)
+    surveys_per_client: Limit = Limit(20, 3600)
     # Tries of one dossier code, from anyone: a citizen mistypes, a script probes.
     tries_per_dossier: Limit = Limit(5, 3600)
     # The integrity rules of a kiosk, per client: no opening hours (a phone answers from

@@ -180,7 +180,6 @@ def question_page(
             "written": draft.value if draft and isinstance(draft.value, str) else "",
             "progress": progress,
             "last": survey.is_last_step,
-            "can_go_back": state.stage == QUICK or state.position > 0,
             "problem": word(language, problem, max=question.max_choices) if problem else "",
         },
         status=422 if problem else 200,
@@ -219,12 +218,16 @@ def step(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveyState]
 
 
 def _back(turn: Turn, survey: Survey, state: SurveyState) -> tuple[Page, SurveyState]:
+    """One step back; before the first question, the page before the form: the dossier
+    code for the quick form, the offer for the long one (the quick answer is stored), as
+    on the kiosk."""
     if survey.back():
         state = replace(state, position=state.position - 1)
-    elif state.stage == QUICK:  # before the verdict: the dossier code, as typed
+        return question_page(survey, state), state
+    if state.stage == QUICK:
         state = replace(state, stage=IDENT, uuid="", answers={}, sealed=None)
         return ident_page(turn, state), state
-    return question_page(survey, state), state  # the quick answer is stored: no way back
+    return offer_page(), replace(state, stage=OFFER, uuid="", answers={}, position=0)
 
 
 # --- the end of a form ---------------------------------------------------------------------

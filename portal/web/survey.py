@@ -29,7 +29,7 @@ from portal.api.replies import PortalError
 from portal.store.devices import known_counters
 from portal.store.settings import web_secret
 from portal.web import steps
-from portal.web.limits import Guards, WebLimits
+from portal.web.limits import Guards, WebLimits, client_key
 from portal.web.pages import STYLE_PATH, Page, message, render, start_url, stylesheet, with_headers
 from portal.web.state import BadState, SurveyState, sign, verify
 from portal.web.words import language_of
@@ -61,7 +61,7 @@ class Refused(Exception):
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
+    return client_key(request.client.host) if request.client else ""
 
 
 def _turn(request: Request) -> steps.Turn:
