@@ -1,7 +1,14 @@
-"""The portal's server-rendered web pages: the dashboard, public results, the web survey.
+"""The portal's server-rendered web pages: so far the web survey behind the counter posters.
 
-None yet. When they come: one module of routes per page group here (an APIRouter each,
-included by portal/api/app.py's create_app), Jinja2 templates under portal/web/templates/,
-and no figure computed here: a page prints what portal/reports/ computed, as the CLI and
-the JSON API do.
+survey.py   the routes (GET/POST /khao-sat, the stylesheet), mounted by portal/api/app.py
+steps.py    what each page does: identification, a question, the offer of the long form
+replay.py   the kiosk's survey (kiosk.domain.flow) resumed on each page from its state
+state.py    that state, signed (HMAC, the portal's web secret) and kept by the browser
+storing.py  the answer as the contract carries it, sealed phone, one verdict per dossier
+limits.py   rate limits per client and per dossier, each client's recent answers (flags)
+pages.py    Jinja2 templates (templates/) to HTML with the pages' headers; static/ the CSS
+words.py    the kiosk's words and the web's own (words/<lang>.yaml)
+
+More pages (the dashboard, public results) come as more route modules here; no figure is
+computed here: a page prints what portal/reports/ computed, as the CLI and the JSON API do.
 """
