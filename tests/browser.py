@@ -98,8 +98,8 @@ def tap(driver: WebDriver, element: WebElement) -> None:
     """Tap what sends the page, and wait for the next one."""
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 15).until(
+    WebDriverWait(driver, 15, poll_frequency=0.02).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 15, poll_frequency=0.02).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
 
@@ -122,8 +122,16 @@ def overflows(driver: WebDriver) -> bool:
 
 
 def smallest_target(driver: WebDriver) -> float:
-    """The height, in CSS pixels, of the smallest button or tickable label on the page."""
-    found = "button, a, .check > label, input[type=tel], input:not([type])"
-    targets = driver.find_elements(By.CSS_SELECTOR, found)
-    heights = [t.rect["height"] for t in targets if t.is_displayed() and t.rect["height"] > 0]
-    return min(heights) if heights else 0.0
+    """The height, in CSS pixels, of the smallest button, link, field or tickable label
+    shown on the page (one round trip: the page measures itself)."""
+    return float(
+        driver.execute_script(
+            """
+            const found = document.querySelectorAll(
+              "button, a, .check > label, input[type=tel], input:not([type]), textarea");
+            const heights = [...found].map(e => e.getBoundingClientRect().height)
+              .filter(h => h > 0);
+            return heights.length ? Math.min(...heights) : 0;
+            """
+        )
+    )
