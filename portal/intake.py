@@ -159,6 +159,8 @@ class _Batch:
             "finished_at": _naive(answer.finished_at),
             "received_at": self.now,
             "batch_id": self.batch_id,
+            "dossier_code": answer.dossier_code,
+            "verdict": answer.verdict,
             "payload": payload,
         }
 
@@ -322,6 +324,8 @@ def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, ob
         "finished_at": _naive(answer.finished_at),
         "received_at": now,
         "batch_id": batch_id,
+        "dossier_code": answer.dossier_code,
+        "verdict": answer.verdict,
         "payload": payload,
     }
 

@@ -24,6 +24,7 @@ from portal.store.schema import SCHEMA_HEAD, current_revision, head_revision
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 11, 2, 3, 4, 5, tzinfo=timezone.utc)
+PAYLOAD = '{"dossier_code": "000.00.01.H17-261102-0001", "verdict": "satisfied"}'
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -53,9 +54,9 @@ def made_before_migrations(url: str) -> None:
             text(
                 "INSERT INTO answers (uuid, content_hash, received_from, unit_code, form_id, "
                 "form_version, finished_at, received_at, batch_id, payload) VALUES "
-                "('u-1', 'h', 'kiosk-1', 'DNG-HC', 'danang-2223', 1, :now, :now, 'b', '{}')"
+                "('u-1', 'h', 'kiosk-1', 'DNG-HC', 'danang-2223', 1, :now, :now, 'b', :payload)"
             ),
-            {"now": NOW.replace(tzinfo=None)},
+            {"now": NOW.replace(tzinfo=None), "payload": PAYLOAD},
         )
     engine.dispose()
 
@@ -73,9 +74,11 @@ def test_a_database_made_before_migrations_keeps_its_answers_and_gains_channels(
     made_before_migrations(url)
     engine = make_portal_engine(url)
     assert current_revision(engine) == SCHEMA_HEAD
+    columns = (Answer.uuid, Answer.channel, Answer.received_from, Answer.dossier_code)
     with engine.connect() as connection:
-        rows = connection.execute(select(Answer.uuid, Answer.channel, Answer.received_from)).all()
-    assert [tuple(row) for row in rows] == [("u-1", "kiosk", "kiosk-1")]
+        rows = connection.execute(select(*columns, Answer.verdict)).all()
+    dossier = "000.00.01.H17-261102-0001"  # filled from the payload by 0003
+    assert [tuple(row) for row in rows] == [("u-1", "kiosk", "kiosk-1", dossier, "satisfied")]
     assert schema_differences(engine) == []  # the migrated tables are the models'
     engine.dispose()
     again = make_portal_engine(url)  # a second start changes nothing

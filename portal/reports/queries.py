@@ -41,19 +41,20 @@ def event_counts(session: Session) -> list[tuple[str, str, str, int]]:
 
 def answer_flags(session: Session) -> list[AnswerFlags]:
     """Every stored answer's flags and dossier (read in chunks: there may be many)."""
-    query = select(
-        Answer.unit_code, Answer.form_id, Answer.uuid, Answer.finished_at, Answer.payload
-    ).execution_options(yield_per=1000)
+    columns = (Answer.unit_code, Answer.form_id, Answer.uuid, Answer.finished_at)
+    query = select(*columns, Answer.dossier_code, Answer.verdict, Answer.payload["flags"])
     return [
         AnswerFlags(
             unit=unit,
             form=form,
             uuid=uuid,
             finished=finished,
-            flags=tuple(payload.get("flags") or ()),
-            dossier=payload.get("dossier_code") if payload.get("verdict") else None,
+            flags=tuple(flags or ()),
+            dossier=dossier if verdict else None,
         )
-        for unit, form, uuid, finished, payload in session.execute(query)
+        for unit, form, uuid, finished, dossier, verdict, flags in session.execute(
+            query.execution_options(yield_per=1000)
+        )
     ]
 
 

@@ -55,10 +55,7 @@ def seal_phone(public_key: str, phone: str) -> str | None:
 
 def already_rated(engine: Engine, dossier: str) -> bool:
     """Whether any answer at the portal, of any channel and unit, gave a verdict on it."""
-    query = select(Answer.id).where(
-        Answer.payload["dossier_code"].as_string() == dossier,
-        Answer.payload["verdict"].as_string().is_not(None),
-    )
+    query = select(Answer.id).where(Answer.dossier_code == dossier, Answer.verdict.is_not(None))
     with engine.connect() as connection:
         return connection.execute(query.limit(1)).first() is not None
 
