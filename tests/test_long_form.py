@@ -310,3 +310,29 @@ def test_the_share_of_citizens_asked_is_the_draws(kiosk):
     drawn = [r.drawn for r in rows(k)]
     assert drawn == expected and 0 < sum(drawn) < 60
     assert k.view.shown.count("offer") == sum(expected)
+
+
+def test_migration_0005_adds_the_draw_and_the_link_and_takes_them_back(kiosk, tmp_path):
+    import sqlite3
+
+    from kiosk.store.migrate import SCHEMA_HEAD, downgrade, upgrade
+
+    k = kiosk(rng=Draws(True))
+    to_offer(k)
+    k.visit.answer_offer(True)
+    answer_long_form(k)
+    db = k.core.data_dir / "kiosk.db"
+
+    def table() -> tuple[list[str], list[tuple]]:
+        with sqlite3.connect(db) as connection:
+            names = [row[1] for row in connection.execute("PRAGMA table_info(responses)")]
+            kept = connection.execute("SELECT uuid, status FROM responses ORDER BY id").fetchall()
+        return names, kept
+
+    names, kept = table()
+    assert SCHEMA_HEAD == "0005" and {"drawn", "follows"} <= set(names) and len(kept) == 2
+    downgrade(k.core.engine, "0004")
+    names_before, kept_before = table()
+    assert not {"drawn", "follows"} & set(names_before) and kept_before == kept
+    upgrade(k.core.engine)
+    assert [(r.drawn, r.follows) for r in rows(k)] == [(None, None), (None, None)]  # unknown

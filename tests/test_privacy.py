@@ -113,13 +113,13 @@ def test_live_wal_exports_and_upgrade_backups_hold_no_digits(tmp_path):
     from kiosk.core import KioskCore
     from kiosk.store.answers import Context, save_answer
     from kiosk.store.engine import make_engine
-    from kiosk.store.migrate import upgrade
+    from kiosk.store.migrate import downgrade, upgrade
     from kiosk.store.personal import DayKeys, PersonalData
 
     config, data = _enrolled_config(tmp_path), tmp_path / "data"
     data.mkdir()
     old = make_engine(data / "kiosk.db")  # a tablet of the previous schema, with answers
-    upgrade(old, "0003")
+    upgrade(old)  # today's code writes the answers below; then the file is made 0003's
     core = KioskCore.load(config, data)  # its store is opened (and upgraded) below
     moment = datetime.now(timezone.utc) - timedelta(minutes=5)
     personal = PersonalData(
@@ -129,6 +129,7 @@ def test_live_wal_exports_and_upgrade_backups_hold_no_digits(tmp_path):
     for _ in range(2):
         canary = _canary_answer(core, moment)
         save_answer(old, canary, core.form, context, personal, core.config.integrity)
+    downgrade(old, "0003")
     old.dispose()
 
     core.open_store()  # upgrades, keeping a backup of the 0003 file beside it

@@ -69,6 +69,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         connection.commit()
 
 
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the file back to an earlier revision: a store as an older release left it (the
+    tests write answers with today's code, then make the file an older tablet's)."""
+    from alembic import command
+
+    config = _alembic_config()
+    with engine.connect() as connection:
+        # Dropping a column copies the table; SQLite's way is with foreign keys off (outside
+        # a transaction, so on the driver's connection, before SQLAlchemy begins one).
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+        connection.commit()
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
 KEEP_BACKUPS = 3
 
 
