@@ -185,4 +185,9 @@ def main(out_dir: Path, long_only: bool = False) -> int:
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if a != "--long-only"]
     out = Path(arguments[0]) if arguments else conftest.ROOT / "docs/screenshots"
-    sys.exit(main(out, long_only="--long-only" in sys.argv))
+    try:
+        done = main(out, long_only="--long-only" in sys.argv)
+    finally:
+        sys.stdout.flush()  # Kivy's window dies with Xvfb: what was printed goes out first
+        conftest.stop_display()  # the Xvfb it started, and its KIVY_HOME, go with it
+    sys.exit(done)
