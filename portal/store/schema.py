@@ -9,7 +9,10 @@ newest already: a command's start pays one SELECT.
 
 from __future__ import annotations
 
+import fcntl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
 SCHEMA_HEAD = "0003"  # tests/test_portal_schema.py keeps it the newest migration's
 BASELINE = "0001"  # the schema create_all made before migrations
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+LOCK_KEY = 0x4B484C  # "KHL": the portal's advisory lock while it makes or migrates tables
 
 
 def create_schema(engine: Engine, attempts: int = 5) -> None:
@@ -54,8 +58,11 @@ def current_revision(engine: Engine) -> str:
 
 
 def _bring_to_head(engine: Engine) -> None:
-    revision = current_revision(engine)
-    if revision != SCHEMA_HEAD:
+    if current_revision(engine) == SCHEMA_HEAD:
+        Base.metadata.create_all(engine)  # a table a later version added without a migration
+        return
+    with _schema_lock(engine):  # one process migrates; the others find it done
+        revision = current_revision(engine)
         made_before = not revision and inspect(engine).has_table("answers")
         Base.metadata.create_all(engine)
         if made_before:
@@ -65,8 +72,29 @@ def _bring_to_head(engine: Engine) -> None:
             _run(engine, "upgrade", "head")
         else:
             _run(engine, "stamp", "head")  # create_all made the newest tables
+
+
+@contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's schema lock: PostgreSQL's advisory lock, a lock file beside a
+    SQLite file. Without it, a process starting while another makes a new database would
+    take the new tables for ones made before migrations, and migrate them again."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+                connection.commit()
         return
-    Base.metadata.create_all(engine)  # a table a later version added without a migration
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield  # one process's own database
+        return
+    with open(f"{database}.schema-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _alembic_config(connection: Connection) -> AlembicConfig:
