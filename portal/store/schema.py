@@ -76,9 +76,9 @@ def _bring_to_head(engine: Engine) -> None:
 
 @contextmanager
 def _schema_lock(engine: Engine) -> Iterator[None]:
-    """Hold the database's schema lock: PostgreSQL's advisory lock, a lock file beside a
-    SQLite file. Without it, a process starting while another makes a new database would
-    take the new tables for ones made before migrations, and migrate them again."""
+    """Hold the database's schema lock: PostgreSQL's advisory lock, flock on a SQLite file.
+    Without it, a process starting while another makes a new database would take the new
+    tables for ones made before migrations, and migrate them again."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
@@ -92,7 +92,9 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield  # one process's own database
         return
-    with open(f"{database}.schema-lock", "a") as lock:
+    # flock on the database file itself: no file of its own left beside it, and no clash
+    # with SQLite's own locks, which are fcntl's (POSIX record locks), not flock's.
+    with open(database, "rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
