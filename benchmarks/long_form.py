@@ -13,7 +13,8 @@ The model (Card, Moran & Newell, The Psychology of Human-Computer Interaction, 1
 Kieras, Using the Keystroke-Level Model to Estimate Execution Times, 2001) charges a
 first-time user, per screen, the reading of every text not read before, and per answer a
 mental preparation (M), a pointing (P) and a tap (press and release, B B). Its constants
-are `Klm`'s; reading is per Vietnamese syllable (each written word is one).
+are `Klm`'s; reading is the kiosk's own model (kiosk/domain/reading.py: per Vietnamese
+syllable, each written word being one), the one that sets a step's idle time.
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.config import load_config
 from kiosk.domain.forms import Form, Question, load_form, localized
+from kiosk.domain.reading import (
+    FIRST_TIME_READER,
+    ReadingRate,
+    reading_s,
+    step_texts,
+    syllables,
+)
+from kiosk.idle import quiet_for, split_idle
 from kiosk.locale import translate
 from tests import conftest
 
@@ -44,19 +54,15 @@ GRID_ROWS = 4
 
 @dataclass(frozen=True)
 class Klm:
-    """The model's constants, in seconds."""
+    """The model's constants, in seconds, and its reading rate (the kiosk's)."""
 
-    # Reading aloud, 17 languages, adults 18–35: 370 ± 80 syllables a minute (IReST:
-    # Trauzettel-Klosinski & Dietz, IOVS 2012). A first-time user at a counter, of any
-    # age, reading a form they must answer: 300 a minute (Brysbaert 2019: slower for older
-    # adults and for reading to answer).
-    syllables_per_minute: float = 300.0
+    reading: ReadingRate = FIRST_TIME_READER
     mental: float = 1.35  # M: deciding what to tap (Card, Moran & Newell; Kieras: 1.2)
     point: float = 1.1  # P: moving the finger to a target (Card, Moran & Newell)
     tap: float = 0.2  # B B: press and release, 0.1 s each
 
     def read(self, syllables: int) -> float:
-        return syllables * 60.0 / self.syllables_per_minute
+        return self.reading.seconds(syllables)
 
     @property
     def answer(self) -> float:
@@ -72,10 +78,6 @@ class Screen:
     taps: int
 
 
-def syllables(text: str) -> int:
-    return len(text.split())
-
-
 def one_per_screen(
     form: Form, asked: list[str], language: str = "vi", seen: set[str] | None = None
 ) -> Iterator[Screen]:
@@ -83,8 +85,8 @@ def one_per_screen(
     read again (a grid's heading on each of its items, the scale's level names)."""
     seen = set() if seen is None else seen
     for question in (form.question(qid) for qid in asked):
-        texts = [question.hint, question.text, *(c.label for c in question.choices)]
-        yield Screen(_new_syllables(texts, language, seen), _taps(question))
+        texts = step_texts(question, language)
+        yield Screen(_new_syllables(texts, seen), _taps(question))
 
 
 def grid_per_screen(form: Form, asked: list[str], language: str = "vi") -> Iterator[Screen]:
@@ -108,13 +110,13 @@ def _grid_screens(rows: list[Question], language: str, seen: set[str]) -> Iterat
     for start in range(0, len(rows), GRID_ROWS):
         chunk = rows[start : start + GRID_ROWS]
         texts = [chunk[0].hint, *(q.text for q in chunk), *(c.label for c in chunk[0].choices)]
-        yield Screen(_new_syllables(texts, language, seen), len(chunk) + 1)
+        shown = [localized(t, language) for t in texts if t]
+        yield Screen(_new_syllables(shown, seen), len(chunk) + 1)
 
 
-def _new_syllables(texts: list, language: str, seen: set[str]) -> int:
+def _new_syllables(texts: list[str], seen: set[str]) -> int:
     """The syllables of the texts not read before (which are read now)."""
-    new = [localized(t, language) for t in texts if t]
-    new = [t for t in dict.fromkeys(new) if t not in seen]
+    new = [t for t in dict.fromkeys(texts) if t and t not in seen]
     seen.update(new)
     return sum(syllables(t) for t in new)
 
@@ -233,7 +235,7 @@ def report(measured: dict[str, float] | None) -> None:
         )
     print(
         f"model        M {klm.mental} s, P {klm.point} s, tap {klm.tap} s per answer; reading "
-        f"{klm.syllables_per_minute:.0f} syllables a minute"
+        f"{klm.reading.syllables_per_minute:.0f} syllables a minute"
     )
     for name, layout in (
         ("one item per screen", one_per_screen),
@@ -249,9 +251,28 @@ def report(measured: dict[str, float] | None) -> None:
                 f"{read:5} syllables: {total:5.0f} s ({total / 60:.1f} min)"
             )
     for rate in (370.0, 240.0):
-        other = Klm(syllables_per_minute=rate)
+        other = Klm(reading=ReadingRate(rate))
         total = model_seconds(list(one_per_screen(form, asked)), other)
         print(f"  one item per screen, longest, at {rate:.0f} syllables a minute: {total:.0f} s")
+    report_idle(form)
+
+
+def report_idle(form: Form) -> None:
+    """The steps that take longer to read than config.yaml's quiet time, and the
+    time the kiosk gives them before it asks "còn tiếp tục không?" (kiosk/idle.py)."""
+    config = load_config(ROOT / "config.yaml")
+    base_s, _warning_s = split_idle(config.idle_timeout_s, config.idle_warning_s)
+    for language in ("vi", "en"):
+        slow = [
+            f"{q.id} read in {reading_s(q, language):.0f} s, warned at "
+            f"{quiet_for(base_s, reading_s(q, language)):.0f} s"
+            for q in form.questions
+            if quiet_for(base_s, reading_s(q, language)) > base_s
+        ]
+        print(
+            f"idle ({language})    the warning at {base_s:.0f} s of quiet, later on "
+            f"{len(slow)} of {len(form.questions)} steps: {'; '.join(slow) or 'none'}"
+        )
 
 
 def main() -> int:

@@ -1,10 +1,33 @@
 """The kiosk's time: named timers (injected, so that tests move a clock instead of
-sleeping), and a visit's idle time with its warning before the wipe."""
+sleeping), and a visit's idle time with its warning before the wipe.
+
+The idle time is the unit's (config `flow.idle_timeout_s`), but a step that takes longer
+to read than its quiet part (kiosk.domain.reading: Q16 of the long form, 13 choices, ~51 s
+for a first-time reader) waits until it is read, and READING_MARGIN_S more, before it
+asks "còn tiếp tục không?": a slow reader is not interrupted. The warning keeps its
+length."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Protocol
+
+# After a step is read, the time to decide and tap (2.65 s by the Keystroke-Level Model of
+# benchmarks/long_form.py: M 1.35 + P 1.1 + tap 0.2), rounded up for a slower reader.
+READING_MARGIN_S = 5.0
+
+
+def split_idle(idle_s: float, warning_s: float) -> tuple[float, float]:
+    """The unit's idle time as (quiet, warning) seconds: the warning takes the last part
+    of it, at most half."""
+    warning = min(warning_s, idle_s / 2)
+    return idle_s - warning, warning
+
+
+def quiet_for(base_quiet_s: float, reading_s: float) -> float:
+    """The seconds before a screen's warning: the unit's, or longer for a screen that
+    takes longer to read (then read, and READING_MARGIN_S more)."""
+    return max(base_quiet_s, reading_s + READING_MARGIN_S) if reading_s > 0 else base_quiet_s
 
 
 class Timers(Protocol):
@@ -41,9 +64,8 @@ class IdleWatch:
         in_survey: Callable[[], bool],
     ) -> None:
         self.view, self.timers = view, timers
-        # The warning takes the last part of the idle time, at most half of it.
-        self.warning_s = min(warning_s, idle_s / 2)
-        self.quiet_s = idle_s - self.warning_s
+        self.base_quiet_s, self.warning_s = split_idle(idle_s, warning_s)
+        self.quiet_s = self.base_quiet_s  # of what is on screen now (see `arm`)
         self._on_idle, self._in_survey = on_idle, in_survey
         self.armed = False
         self.seconds_left = 0  # of the warning on screen; 0 when none is
@@ -52,8 +74,12 @@ class IdleWatch:
     def warning_open(self) -> bool:
         return self.seconds_left > 0
 
-    def arm(self) -> None:
-        """Count the idle time from now (a survey starts, the staff area opens...)."""
+    def arm(self, reading_s: float = 0.0) -> None:
+        """Count the idle time from now, for a screen just shown (a step, the offer, the
+        staff area...) that a first-time reader takes `reading_s` to read: its warning
+        comes no sooner than that and READING_MARGIN_S more. A screen with nothing of the
+        form to read (0) has the unit's idle time."""
+        self.quiet_s = quiet_for(self.base_quiet_s, reading_s)
         self.armed = True
         self.timers.start("idle", self.quiet_s, self.run_out)
 
@@ -72,7 +98,7 @@ class IdleWatch:
         """The warning answered (a touch on it, a key): everything stays as it was."""
         if self.warning_open:
             self._close_warning()
-            self.arm()
+            self.touched()  # the same screen: its idle time again
 
     def use_timers(self, timers: Timers) -> None:
         """Go on with other timers; what was pending starts again from its beginning."""

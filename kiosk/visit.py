@@ -3,9 +3,9 @@
 The visit decides what the kiosk shows and when: a survey starts only while the office is
 open (and an officer is on duty where the unit needs one); each step is shown with what
 the citizen gave before; the answer is stored, and thanked for only once it is on disk;
-after the idle time everything is wiped, keeping by policy what a citizen who walked away
-after the verdict left; a store that refused a write takes the kiosk out of service until
-it takes one again.
+after the idle time (never before a step's text is read: kiosk.idle) everything is wiped,
+keeping by policy what a citizen who walked away after the verdict left; a store that
+refused a write takes the kiosk out of service until it takes one again.
 
 Where a long form is configured, a finished quick answer is drawn (config
 `long_form.share`, from an injected random source) and saved with the draw. A citizen
@@ -167,7 +167,6 @@ class Visit:
         if self.out_of_service or self.closed_reason:
             return
         self.survey = self.core.new_survey(self.language)
-        self.idle.arm()
         self._show_step(self.survey)
 
     def submit_identification(self, values: dict[str, str], method: str = "typed") -> None:
@@ -231,7 +230,6 @@ class Visit:
             return
         self.offer_for = None
         self.survey = survey
-        self.idle.arm()
         self._show_step(survey)
 
     def _offer(self, quick_uuid: str) -> None:
@@ -260,11 +258,17 @@ class Visit:
             self.view.show_welcome()
 
     def _show_step(self, survey: Survey) -> None:
+        """The current step, with its idle time counted from now (at least its reading)."""
         self.showing = "step"
         question = survey.current_question
         if question is None:
+            self.idle.arm()
             self.view.show_identification(survey)
         else:
+            # Loaded with the first question, after the first frame; microseconds a step.
+            from kiosk.domain.reading import reading_s
+
+            self.idle.arm(reading_s(question, survey.language))
             # The long form counts its questions; the quick form's two steps need no count.
             progress = survey.progress() if survey.follows is not None else None
             draft = survey.draft(question.id)

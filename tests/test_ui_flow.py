@@ -176,7 +176,7 @@ def test_walking_away_after_the_verdict_keeps_it_incomplete_and_wipes(start_kios
     identify(pilot)
     pilot.tap_text("Chưa hài lòng")
     pilot.tap_text("Về tiến độ, kết quả giải quyết TTHC")  # ticked, never confirmed
-    later(pilot, clock, 10)
+    later(pilot, clock, 60)  # the reasons are read first (~26 s): kiosk/idle.py
     assert pilot.screen_name == "welcome"
     [row] = stored(pilot)
     assert (row.status, row.verdict, row.reasons) == ("incomplete", "not_satisfied", [])

@@ -383,3 +383,26 @@ def test_a_store_that_never_opened_stays_out_of_service_for_it(kiosk):
     assert k.view.screen == "out_of_service"
     k.visit.start()
     assert k.visit.survey is None
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_every_quick_step_asks_after_the_units_idle_time_as_before(kiosk, language):
+    """The quick form's steps read in well under 45 s (the reasons, the longest: ~26 s),
+    so none waits longer than the unit's idle time for its reader (kiosk.domain.reading)."""
+    k = kiosk()
+    k.visit.choose_language(language)
+    k.visit.start()
+    quiet = {"identification": k.clock.due_in("idle")}
+    k.visit.submit_identification(PERSON)
+    quiet["verdict"] = k.clock.due_in("idle")
+    k.visit.answer("satisfied")
+    quiet["comment"] = k.clock.due_in("idle")
+    k.visit.go_back()
+    k.visit.answer("not_satisfied")
+    quiet["reasons"] = k.clock.due_in("idle")
+    assert k.view.shown[-1] == "reasons"
+    assert quiet == dict.fromkeys(("identification", "verdict", "comment", "reasons"), 45)
+    k.clock.advance(IDLE_S - WARNING_S)
+    assert k.view.warning_open and k.view.countdown == [WARNING_S]
+    k.clock.advance(WARNING_S)
+    assert k.view.screen == "welcome" and k.stored() == [("incomplete", "not_satisfied")]
