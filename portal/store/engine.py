@@ -39,6 +39,10 @@ def make_portal_engine(url: str) -> Engine:
 def _create_private(path: Path) -> None:
     """Create the database file 0600 (device secrets, answers) when it is new: SQLite gives
     its -wal and -shm files the main file's mode. An existing file keeps the mode it has."""
+    if path.exists():
+        # Opening and closing a database file drops every POSIX lock this process holds
+        # on it, SQLite's included: never touch a file another engine here may be using.
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
 

@@ -76,7 +76,7 @@ def _bring_to_head(engine: Engine) -> None:
 
 @contextmanager
 def _schema_lock(engine: Engine) -> Iterator[None]:
-    """Hold the database's schema lock: PostgreSQL's advisory lock, flock on a SQLite file.
+    """Hold the database's schema lock: PostgreSQL's advisory lock, flock on a lock file.
     Without it, a process starting while another makes a new database would take the new
     tables for ones made before migrations, and migrate them again."""
     if engine.dialect.name == "postgresql":
@@ -92,9 +92,11 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield  # one process's own database
         return
-    # flock on the database file itself: no file of its own left beside it, and no clash
-    # with SQLite's own locks, which are fcntl's (POSIX record locks), not flock's.
-    with open(database, "rb") as lock:
+    # A file of its own beside the -wal and -shm files, never the database file itself:
+    # closing any descriptor of a database file drops every POSIX lock this process holds
+    # on it, SQLite's own included, and another process may then reset the WAL under the
+    # pooled connections (tried: a portal lost every answer it had just acknowledged).
+    with open(f"{database}-schema-lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
