@@ -8,6 +8,7 @@ checks what arrives against the same keys (portal/schemas.py's AnswerIn).
 from __future__ import annotations
 
 import base64
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -29,6 +30,22 @@ DUPLICATE_DOSSIER = "duplicate_dossier"
 # A tablet sends only "kiosk"; the others are the portal's own (web survey, `portal import`).
 KIOSK, WEB, PAPER, PHONE = "kiosk", "web", "paper", "phone"
 CHANNELS = (KIOSK, WEB, PAPER, PHONE)
+
+
+def canonical_dossier(code: str | None) -> str | None:
+    """A dossier code as one receipt has one: the same code written with other digits
+    (full-width, Arabic-Indic, mathematical bold…), other letter case or stray spaces is
+    the same dossier, so one verdict per dossier cannot be dodged by how it is written.
+    None for no code."""
+    if not code:
+        return None
+    folded = unicodedata.normalize("NFKC", code).strip().upper()
+    return "".join(_ascii_digit(char) for char in folded) or None
+
+
+def _ascii_digit(char: str) -> str:
+    digit = unicodedata.digit(char, None) if not char.isascii() else None
+    return str(digit) if digit is not None and unicodedata.category(char) == "Nd" else char
 
 
 def stamp(moment: datetime) -> str:

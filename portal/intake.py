@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
-from contract.wire import KIOSK
+from contract.wire import KIOSK, canonical_dossier
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.devices import known_counters
 from portal.store.engine import dialect_insert, insert_ignoring_duplicates
@@ -159,7 +159,7 @@ class _Batch:
             "finished_at": _naive(answer.finished_at),
             "received_at": self.now,
             "batch_id": self.batch_id,
-            "dossier_code": answer.dossier_code,
+            "dossier_code": canonical_dossier(answer.dossier_code),
             "verdict": answer.verdict,
             "payload": payload,
         }
@@ -324,7 +324,7 @@ def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, ob
         "finished_at": _naive(answer.finished_at),
         "received_at": now,
         "batch_id": batch_id,
-        "dossier_code": answer.dossier_code,
+        "dossier_code": canonical_dossier(answer.dossier_code),
         "verdict": answer.verdict,
         "payload": payload,
     }

@@ -21,7 +21,14 @@ from contract.enrolment import (
     parse_offer,
     write_enrolment,
 )
-from contract.wire import ANSWER_KEYS, CHANNELS, DUPLICATE_DOSSIER, KIOSK_FLAGS, WireAnswer
+from contract.wire import (
+    ANSWER_KEYS,
+    CHANNELS,
+    DUPLICATE_DOSSIER,
+    KIOSK_FLAGS,
+    WireAnswer,
+    canonical_dossier,
+)
 from kiosk.domain import integrity
 from portal.schemas import AnswerIn, Channel, Flag
 
@@ -151,3 +158,22 @@ def test_an_offer_read_back_from_its_payload_is_the_same_offer():
     with pytest.raises(EnrolmentInvalid) as other:
         parse_offer('{"kind": "something else"}')
     assert other.value.problems[0].code == "not_an_offer"
+
+
+def in_digits(zero: int, text: str) -> str:
+    """`text` with its digits written in the script whose zero is the code point `zero`."""
+    return "".join(chr(zero + int(char)) if char.isdigit() else char for char in text)
+
+
+def test_a_dossier_code_has_one_canonical_spelling():
+    code = "000.00.12.H17-251023-0001"
+    for spelling in (
+        code,
+        " 000.00.12.h17-251023-0001 ",
+        "000.00.12.H17-" + in_digits(0xFF10, "251023-0001"),  # full-width
+        "000.00.12.H17-" + in_digits(0x0660, "251023") + "-0001",  # Arabic-Indic
+        "000.00.12.H17-251023-000\U0001d7cf",  # mathematical bold 1
+    ):
+        assert canonical_dossier(spelling) == code, spelling
+    assert canonical_dossier("000.00.12.H17-251023-0002") != code
+    assert canonical_dossier("") is None and canonical_dossier(None) is None

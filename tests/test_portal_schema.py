@@ -5,8 +5,9 @@ other channels are stored once per UUID like a tablet's."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,17 @@ from portal.schemas import AnswerIn
 from portal.store.engine import make_portal_engine
 from portal.store.models import Answer, Base
 from portal.store.schema import SCHEMA_HEAD, current_revision, head_revision
+from tests.test_contract_wire import in_digits
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 11, 2, 3, 4, 5, tzinfo=timezone.utc)
-PAYLOAD = '{"dossier_code": "000.00.01.H17-261102-0001", "verdict": "satisfied"}'
+# Full-width digits: the column holds the code as canonical_dossier writes it.
+PAYLOAD = json.dumps(
+    {
+        "dossier_code": "000.00.01.H17-" + in_digits(0xFF10, "261102") + "-0001",
+        "verdict": "satisfied",
+    }
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -77,7 +85,7 @@ def test_a_database_made_before_migrations_keeps_its_answers_and_gains_channels(
     columns = (Answer.uuid, Answer.channel, Answer.received_from, Answer.dossier_code)
     with engine.connect() as connection:
         rows = connection.execute(select(*columns, Answer.verdict)).all()
-    dossier = "000.00.01.H17-261102-0001"  # filled from the payload by 0003
+    dossier = "000.00.01.H17-261102-0001"  # filled from the payload by 0003, made canonical
     assert [tuple(row) for row in rows] == [("u-1", "kiosk", "kiosk-1", dossier, "satisfied")]
     assert schema_differences(engine) == []  # the migrated tables are the models'
     engine.dispose()
@@ -147,4 +155,34 @@ def test_answers_of_other_channels_are_stored_once_per_uuid(url):
     assert stored[paper.uuid].channel == "paper"
     (row,) = collect(engine)["units"]
     assert (row["stored"], row["channels"]) == (2, {"paper": 1, "web": 1})
+    engine.dispose()
+
+
+def test_a_dossier_written_in_other_digits_or_under_another_unit_is_one_dossier(url):
+    """One verdict per dossier holds whatever digits a code was written in and whichever
+    unit or channel gave the verdict: the later ones are flagged duplicate_dossier."""
+    engine = make_portal_engine(url)
+    code = "000.00.12.H17-251023-0001"
+    first = web_answer(dossier_code=code, finished_at=NOW)
+    later = [
+        web_answer(
+            dossier_code="000.00.12.h17-" + in_digits(0xFF10, "251023-0001"),
+            finished_at=NOW + timedelta(1),
+        ),
+        web_answer(
+            dossier_code="000.00.12.H17-" + in_digits(0x0660, "251023") + "-0001",
+            finished_at=NOW + timedelta(2),
+        ),
+        web_answer(dossier_code=code, unit_code="DNG-TK", finished_at=NOW + timedelta(3)),
+    ]
+    other = web_answer(dossier_code="000.00.12.H17-251023-0002")
+    fates = store_channel_answers(engine, [first, *later, other], "b", known_forms())
+    assert {fate.status for fate in fates} == {"stored"}
+    with engine.connect() as connection:
+        codes = set(connection.execute(select(Answer.dossier_code)).scalars())
+    assert codes == {code, "000.00.12.H17-251023-0002"}
+    units = {row["unit_code"]: row for row in collect(engine)["units"]}
+    assert units["DNG-HC"]["flagged"] == {"duplicate_dossier": 2}
+    assert units["DNG-HC"]["counted"] == 2  # the first verdict and the other dossier
+    assert units["DNG-TK"]["flagged"] == {"duplicate_dossier": 1}
     engine.dispose()

@@ -1,8 +1,9 @@
 """`python -m portal stats`, computed: per unit and form, answers stored, duplicates,
 conflicts, rejected, and how many *count*: stored answers without integrity flags. A
 dossier rated on two tablets (both maybe offline at the time) counts once, by the verdict
-finished first; the later ones are flagged duplicate_dossier here. Flagged answers are
-kept and listed by flag, never deleted (kiosk/domain/integrity.py).
+finished first, whichever unit or channel gave it; the later ones are flagged
+duplicate_dossier here (codes compared as contract.wire.canonical_dossier writes them).
+Flagged answers are kept and listed by flag, never deleted (kiosk/domain/integrity.py).
 
 Pure functions over what portal/reports/queries.py read: no database here.
 """
@@ -94,16 +95,18 @@ def _unit_row(
 
 def count_flags(answers: list[AnswerFlags]) -> dict[UnitForm, dict[str, int]]:
     """Per (unit, form): answers per flag, and under "" those with any flag at all. Of the
-    verdicts on one dossier of a unit, all but the first finished are duplicate_dossier."""
-    first: dict[tuple[str, str], tuple[datetime, str]] = {}  # (unit, dossier) → counted
+    verdicts on one dossier, all but the first finished are duplicate_dossier, whatever unit
+    or channel they came by: a dossier belongs to one unit, and a verdict on it given under
+    another (a web link of the wrong counter) is a second verdict all the same."""
+    first: dict[str, tuple[datetime, str]] = {}  # dossier → the verdict counted
     for answer in answers:
-        order, key = (answer.finished, answer.uuid), (answer.unit, answer.dossier or "")
+        order, key = (answer.finished, answer.uuid), answer.dossier or ""
         if answer.dossier and (key not in first or order < first[key]):
             first[key] = order
     result: dict[UnitForm, dict[str, int]] = {}
     for answer in answers:
         flags = list(answer.flags)
-        key = (answer.unit, answer.dossier or "")
+        key = answer.dossier or ""
         if answer.dossier and first[key] != (answer.finished, answer.uuid):
             flags.append(DUPLICATE_DOSSIER)
         counts = result.setdefault((answer.unit, answer.form), {})

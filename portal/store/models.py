@@ -102,7 +102,8 @@ class Answer(Base):
     finished_at: Mapped[datetime]
     received_at: Mapped[datetime]
     batch_id: Mapped[str] = mapped_column(String(36))
-    # The payload's, as columns: one verdict per dossier is one indexed lookup.
+    # The payload's, as columns: one verdict per dossier is one indexed lookup; the code
+    # as contract.wire.canonical_dossier writes it (the payload keeps it as sent).
     dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
     verdict: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON)
