@@ -23,6 +23,7 @@ from kiosk.operations.staff import IT, audit_quietly
 
 if TYPE_CHECKING:
     from kiosk.core import KioskCore
+    from kiosk.domain.forms import Form
 
 log = logging.getLogger("kiosk")
 
@@ -224,10 +225,31 @@ class ItDesk:
         from kiosk.store.answers import iter_answers
         from kiosk.store.export import export_to_file, write_export
 
+        form, zone = self.core.form, self.timezone
+        long_form = self._long_form_exported(since) if fmt == "csv" else None
         rows = iter_answers(self.core.engine, since)
         if isinstance(to, Path):
-            return Exported(export_to_file(rows, fmt, to, self.core.form, self.timezone), to)
-        return Exported(write_export(rows, fmt, to, self.core.form, self.timezone), None)
+            return Exported(export_to_file(rows, fmt, to, form, zone, long_form), to)
+        return Exported(write_export(rows, fmt, to, form, zone, long_form), None)
+
+    def _long_form_exported(self, since: datetime | None) -> Form | None:
+        """The long form, if long answers are among those exported (its columns then
+        follow the quick form's); read only then. A long form whose file went bad since
+        check-config leaves its answers in the "other questions" column."""
+        from kiosk.store.answers import answer_form_ids
+
+        core = self.core
+        if core.config.long_form is None:
+            return None
+        used = answer_form_ids(core.engine, since)
+        if not used - {core.form.id}:
+            return None  # the quick form's answers only: its columns, as ever
+        try:
+            long_form = core.long_form
+        except Exception as exc:  # FileProblems: the export goes on, as check-config says
+            log.warning("export without the long form's columns: %s", exc)
+            return None
+        return long_form if long_form is not None and long_form.id in used else None
 
     def record_exit(self) -> None:
         """IT leaving the kiosk app (to the system's desktop): audited."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from kiosk import __version__
@@ -18,6 +19,8 @@ from kiosk.domain.pin import verify_pin
 from kiosk.domain.questions.summary import quick_summary
 from kiosk.store.models import KioskState, OutboxEntry, Response
 from kiosk.store.personal import PersonalData
+
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -173,11 +176,20 @@ def count_answers(engine: Engine) -> int:
 
 def iter_answers(engine: Engine, since: datetime | None = None) -> Iterator[Response]:
     """Stored answers in local order (oldest first), optionally finished since a moment."""
-    query = select(Response).order_by(Response.id)
-    if since is not None:
-        query = query.where(Response.finished_at >= _naive_utc(since))
+    query = _finished_since(select(Response).order_by(Response.id), since)
     with Session(engine) as session:
         yield from session.scalars(query.execution_options(yield_per=500))
+
+
+def answer_form_ids(engine: Engine, since: datetime | None = None) -> set[str]:
+    """The forms of the answers `iter_answers` gives (their ids), read before them."""
+    query = _finished_since(select(Response.form_id).distinct(), since)
+    with Session(engine) as session:
+        return set(session.scalars(query))
+
+
+def _finished_since(query: Select[_Row], since: datetime | None) -> Select[_Row]:
+    return query if since is None else query.where(Response.finished_at >= _naive_utc(since))
 
 
 def get_state(engine: Engine, key: str) -> str | None:

@@ -7,6 +7,11 @@ Vietnamese column names, the unit's local time, and after the columns every answ
 one column per question of the form ("id — its Vietnamese text") with the chosen choices'
 Vietnamese labels (or the text written), plus one for the text of an "other" choice: the
 columns kiosk.domain.answer_columns heads and fills, for the portal's export as well.
+
+Where the export holds long answers (config `long_form`), the long form's columns follow
+the quick form's, each answer filling its own form's; two columns before the questions
+say whether a quick answer's citizen was drawn and which quick answer a long one follows.
+JSON lines always carry both (`drawn`, `follows`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ COLUMNS = (
     "dossier_code",
     "delivered",
 )
+# Before the answers, where long answers are exported: the draw and the link.
+LONG_FORM_COLUMNS = ("drawn", "follows")
 
 BOM = "\ufeff"
 
@@ -73,12 +80,16 @@ def _record(row: Response) -> dict[str, object]:
         "language": row.language,
         "dossier_code": row.dossier_code or "",
         "delivered": bool(row.outbox and row.outbox.state == "delivered"),
+        "drawn": row.drawn,
+        "follows": row.follows,
     }
 
 
-def _for_people(row: Response, form: Form, columns: AnswerColumns, zone: str) -> list[object]:
+def _for_people(
+    row: Response, columns: AnswerColumns, named: tuple[str, ...], zone: str
+) -> list[object]:
     record = _record(row)
-    verdict = form.verdict
+    verdict = columns.form_of(row.form_id).verdict
     record.update(
         started_at=local_text(row.started_at, zone, seconds=True),
         finished_at=local_text(row.finished_at, zone, seconds=True),
@@ -86,24 +97,35 @@ def _for_people(row: Response, form: Form, columns: AnswerColumns, zone: str) ->
         status=STATUSES.get(row.status, row.status),
         verdict=shown(verdict, row.verdict) if verdict else row.verdict or "",
         delivered="Có" if record["delivered"] else "Chưa",
+        drawn="" if row.drawn is None else "Có" if row.drawn else "Không",
+        follows=row.follows or "",
     )
-    return [record[c] for c in COLUMNS] + columns.cells(row.answers or {})
+    return [record[c] for c in named] + columns.cells(row.answers or {}, row.form_id)
 
 
-def write_export(rows: Iterable[Response], fmt: str, out: TextIO, form: Form, zone: str) -> int:
+def write_export(
+    rows: Iterable[Response],
+    fmt: str,
+    out: TextIO,
+    form: Form,
+    zone: str,
+    long_form: Form | None = None,
+) -> int:
     """Write the rows as 'csv' (for people: see above) or 'jsonl'; return how many.
 
-    `form` gives the CSV its answer columns and labels; `zone` is the unit's time zone
+    `form` gives the CSV its answer columns and labels, and `long_form` (where the rows
+    hold long answers) its further ones; `zone` is the unit's time zone
     (integrity.timezone).
     """
     count = 0
     if fmt == "csv":
         out.write(BOM)
         writer = csv.writer(out)
-        columns = AnswerColumns(form)
-        writer.writerow([HEADERS[c] for c in COLUMNS] + columns.headers)
+        columns = AnswerColumns(form, *([long_form] if long_form else []))
+        named = COLUMNS + (LONG_FORM_COLUMNS if long_form else ())
+        writer.writerow([HEADERS[c] for c in named] + columns.headers)
         for row in rows:
-            writer.writerow(_for_people(row, form, columns, zone))
+            writer.writerow(_for_people(row, columns, named, zone))
             count += 1
     else:
         for row in rows:
@@ -112,7 +134,14 @@ def write_export(rows: Iterable[Response], fmt: str, out: TextIO, form: Form, zo
     return count
 
 
-def export_to_file(rows: Iterable[Response], fmt: str, path: Path, form: Form, zone: str) -> int:
+def export_to_file(
+    rows: Iterable[Response],
+    fmt: str,
+    path: Path,
+    form: Form,
+    zone: str,
+    long_form: Form | None = None,
+) -> int:
     """Write the export to `path` whole or not at all; return how many rows.
 
     It is written beside as PATH.part, synced, then renamed over `path`: a full disk or a
@@ -124,7 +153,7 @@ def export_to_file(rows: Iterable[Response], fmt: str, path: Path, form: Form, z
     part = path.with_name(path.name + ".part")
     try:
         with part.open("w", encoding="utf-8", newline="") as out:
-            count = write_export(rows, fmt, out, form, zone)
+            count = write_export(rows, fmt, out, form, zone, long_form)
             out.flush()
             os.fsync(out.fileno())
         os.replace(part, path)
