@@ -150,8 +150,14 @@ class Survey:
         return True
 
     def answer(self, question_id: str, value: str | list[str], other_text: str = "") -> str:
-        """Record an answer; return a problem code ('' when accepted)."""
+        """Record an answer; return a problem code ('' when accepted).
+
+        A text beside the answer is kept only when a choice given asks for one: any other
+        (a page or a file may send one with any answer) is dropped, so that it never
+        reaches the answer's comment."""
         question = self.form.question(question_id)
+        if not question.opens_a_text_box(value):
+            other_text = ""
         kind = QUESTION_TYPES[question.type]
         problem = kind.problem(question, value, other_text)
         if not problem:

@@ -76,6 +76,12 @@ class Question:
                 return False
         return True
 
+    def opens_a_text_box(self, value: AnswerValue) -> bool:
+        """Whether a choice given in `value` asks for a text ("Lý do khác"): only then is
+        an answer's other text kept (kiosk.domain.flow.Survey.answer)."""
+        picked = value if isinstance(value, list) else [value]
+        return any(c.other_prompt for c in self.choices if c.id in picked)
+
 
 @dataclass(frozen=True)
 class TypeFields:

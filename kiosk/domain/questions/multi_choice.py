@@ -40,7 +40,7 @@ def problem(question: Question, value: Given, other_text: str) -> str:
         return "answer.too_many"
     if len(other_text) > question.max_length:
         return "answer.too_long"
-    if _opens_a_text_box(question, value) and not nfc(other_text):
+    if question.opens_a_text_box(value) and not nfc(other_text):
         return "answer.other_required"  # "Lý do khác" ticked with nothing written
     return ""
 
@@ -51,11 +51,7 @@ def demo_answer(
     ids = [c.id for c in question.choices]
     high = question.max_choices or max(min(3, len(ids)), question.min_choices)
     picked = rng.sample(ids, rng.randint(max(1, question.min_choices), high))
-    return picked, rng.choice(DEMO_COMMENTS) if _opens_a_text_box(question, picked) else ""
-
-
-def _opens_a_text_box(question: Question, picked: list[str]) -> bool:
-    return any(c.other_prompt for c in question.choices if c.id in picked)
+    return picked, rng.choice(DEMO_COMMENTS) if question.opens_a_text_box(picked) else ""
 
 
 TYPE = QuestionType(

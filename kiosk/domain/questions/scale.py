@@ -76,6 +76,7 @@ TYPE = QuestionType(
     screen="single_choice",
     words=(
         "answer.unknown_choice",
+        "answer.too_long",
         "nav.back",
         "problem.bad_choice",
         "problem.scale_has_levels",

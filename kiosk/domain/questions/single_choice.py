@@ -21,10 +21,12 @@ def read(entry: YMap, check: Checker, path: str, _required: bool) -> TypeFields:
     return TypeFields(choices)
 
 
-def one_of_the_choices(question: Question, value: Given, _other_text: str) -> str:
-    """The answer rule of a question answered by one tap: one of its choice ids."""
-    known = isinstance(value, str) and question.choice(value) is not None
-    return "" if known else "answer.unknown_choice"
+def one_of_the_choices(question: Question, value: Given, other_text: str) -> str:
+    """The answer rule of a question answered by one tap: one of its choice ids (and the
+    text its choice may ask for, within the question's length)."""
+    if not (isinstance(value, str) and question.choice(value) is not None):
+        return "answer.unknown_choice"
+    return "answer.too_long" if len(other_text) > question.max_length else ""
 
 
 def demo_answer(
@@ -46,6 +48,7 @@ TYPE = QuestionType(
     screen="single_choice",
     words=(
         "answer.unknown_choice",
+        "answer.too_long",
         "nav.back",
         "problem.too_few_choices",
         "problem.only_for_multi",
