@@ -101,14 +101,25 @@ def _add_import_export(sub: argparse._SubParsersAction) -> None:
     imports.add_argument("--version", type=int, default=None, help="(the latest the portal knows)")
     imports.add_argument("--unit", required=True, help="a unit the portal knows")
     imports.add_argument("--source", required=True, choices=("paper", "phone"))
-    imports.add_argument("--file", type=Path, required=True, help="CSV (UTF-8) or XLSX")
+    imports.add_argument(
+        "--file", type=Path, required=True, help="CSV (UTF-8) or XLSX (its first sheet is read)"
+    )
     imports.add_argument(
         "--skip-invalid",
         action="store_true",
-        help="import the valid rows; write the others beside the file (F.loi.csv)",
+        help="import the valid rows; write the others, with their errors, to a new file beside "
+        "it: F.loi.csv for F.csv, F.loi.xlsx for F.xlsx (F.loi-2.csv, … if taken: never "
+        "written over)",
     )
     export = sub.add_parser("export", help="answers for analysts, without personal data")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument(
+        "--delimiter",
+        choices=(",", ";"),
+        default=None,
+        help="a CSV's separator (default ','); ';' for an Excel set to Vietnamese. Quote it: "
+        "--delimiter ';' (a bare ; ends the command)",
+    )
     export.add_argument("--unit", default=None)
     export.add_argument("--form", default=None, help="a CSV holds one form")
     export.add_argument("--channel", choices=CHANNELS, default=None)
@@ -338,7 +349,7 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
         skip_invalid=args.skip_invalid,
     )
     report = run_import(engine, request)
-    for line in report.err:
+    for line in report.notes + report.err:
         print(line, file=sys.stderr)
     for line in report.out:  # the summary comes last
         print(line)
@@ -347,14 +358,18 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
 
 def _export(args: argparse.Namespace, engine: Engine) -> int:
     from kiosk.locale import Translator
-    from portal.exports import WRITERS, Selection, SeveralForms, export_to_file
+    from portal.exports import Selection, SeveralForms, export_to_file, writer_for
 
     tr = Translator("vi")
+    if args.delimiter is not None and args.format != "csv":
+        print(tr("export.delimiter_not_csv"), file=sys.stderr)
+        return 2
     selection = Selection(unit=args.unit, form=args.form, channel=args.channel)
+    writer = writer_for(args.format, args.delimiter or ",")
     try:
         if args.out is None:
-            return _export_to_stdout(engine, selection, WRITERS[args.format])
-        count = export_to_file(engine, selection, args.format, args.out)
+            return _export_to_stdout(engine, selection, writer)
+        count = export_to_file(engine, selection, writer, args.out)
     except SeveralForms as several:
         print(tr("export.several_forms", forms=", ".join(several.forms)), file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ column per question of the form ("Q9.2 — its text") with the chosen choices' l
 beside them the channel, when the portal received the answer, and its flags. A CSV holds
 one form (its columns are that form's questions, its latest version's); a cell that
 Excel would run as a formula (=, +, -, @ first) is written with a ' before it, since a
-web survey's text comes from anyone.
+web survey's text comes from anyone. Cells are separated by "," or, for an Excel set to
+Vietnamese (whose list separator is ";", the decimal one being ","), by ";".
 
 A JSON line is the answer as the portal keeps it (its payload: every question's answer as
 itself), with its channel and when it was received, less the sealed box and the keyed
@@ -23,7 +24,7 @@ import csv
 import errno
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -136,11 +137,11 @@ def csv_form(engine: Engine, selection: Selection) -> Form:
     return found or Form(form_id, 0, {}, ())  # unknown: every answer in the "elsewhere" column
 
 
-def write_csv(engine: Engine, selection: Selection, out: TextIO) -> int:
+def write_csv(engine: Engine, selection: Selection, out: TextIO, delimiter: str = ",") -> int:
     """The CSV for people (see above); how many answers. Raises SeveralForms first."""
     form = csv_form(engine, selection)
     columns = AnswerColumns(form)
-    writer = csv.writer(out)
+    writer = csv.writer(out, delimiter=delimiter)
     out.write(BOM)
     writer.writerow([HEADERS[c] for c in COLUMNS] + columns.headers)
     count = 0
@@ -197,10 +198,17 @@ def write_jsonl(engine: Engine, selection: Selection, out: TextIO) -> int:
     return count
 
 
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl}
+Writer = Callable[[Engine, Selection, TextIO], int]
 
 
-def export_to_file(engine: Engine, selection: Selection, fmt: str, path: Path) -> int:
+def writer_for(fmt: str, delimiter: str = ",") -> Writer:
+    """The function that writes an export in that format (a CSV with that separator)."""
+    if fmt == "jsonl":
+        return write_jsonl
+    return lambda engine, selection, out: write_csv(engine, selection, out, delimiter)
+
+
+def export_to_file(engine: Engine, selection: Selection, writer: Writer, path: Path) -> int:
     """Write the export to `path` whole or not at all (PATH.part, synced, renamed over it);
     how many answers. Raises OSError (the .part removed) or SeveralForms."""
     if path.is_dir():
@@ -208,7 +216,7 @@ def export_to_file(engine: Engine, selection: Selection, fmt: str, path: Path) -
     part = path.with_name(path.name + ".part")
     try:
         with part.open("w", encoding="utf-8", newline="") as out:
-            count = WRITERS[fmt](engine, selection, out)
+            count = writer(engine, selection, out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(part, path)

@@ -181,6 +181,36 @@ def test_the_csv_holds_kiosk_and_paper_answers_each_question_in_its_column(fille
     assert SEALED not in text and ID_HASH not in text
 
 
+def test_a_csv_for_an_excel_set_to_vietnamese_is_separated_by_semicolons(filled, tmp_path):
+    """Vietnamese settings write decimals with a comma, so Excel's list separator is ';'
+    there: it opens such a CSV by double-click into columns. The same cells either way."""
+    commas = tmp_path / "commas.csv"
+    semicolons = tmp_path / "semicolons.csv"
+    form = ["--form", "sipas-dak-song-2023"]
+    assert export(filled, *form, "--out", str(commas)).returncode == 0
+    done = export(filled, *form, "--delimiter", ";", "--out", str(semicolons))
+    assert done.returncode == 0, done.stderr
+    text = semicolons.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    expected = list(
+        csv.reader(io.StringIO(commas.read_text(encoding="utf-8").removeprefix("\ufeff")))
+    )
+    assert rows == expected and len(rows) > 1
+    q16 = rows[0].index(next(h for h in rows[0] if h.startswith("Q16 — ")))
+    several = next(row[q16] for row in rows[1:] if "; " in row[q16])  # labels joined by "; "
+    assert f'"{several}"' in text  # a cell holding the separator is quoted
+    # The paper forms' numbers are the answers' sequence: the analyst finds each form.
+    paper = [row for row in rows[1:] if row[rows[0].index("Kênh")] == "Phiếu giấy"]
+    assert [row[rows[0].index("Số thứ tự")] for row in paper] == ["1", "2", "3", "4", "5"]
+
+    refused = export(filled, "--format", "jsonl", "--delimiter", ";")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        "--delimiter chỉ dùng cho tệp CSV (--format csv); tệp JSONL không có dấu phân cách cột"
+    )
+
+
 def test_the_jsonl_is_each_stored_answer_less_its_personal_data(filled):
     done = export(filled, "--format", "jsonl")
     assert done.returncode == 0, done.stderr

@@ -140,7 +140,7 @@ def any_db(request, tmp_path) -> str:
 def test_a_csv_of_paper_forms_arrives_with_every_answer_intact_and_once(any_db):
     imported = clerk(any_db, SAMPLE)
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.strip().splitlines()[-1] == "Đã nhập 5 phiếu, đã có sẵn 0, bỏ qua 0."
+    assert imported.stdout.strip().splitlines()[-1] == "Đã nhập 5 phiếu, đã có sẵn 0, từ chối 0."
 
     rows = list(csv.DictReader(SAMPLE.open(encoding="utf-8")))
     answers = stored(any_db)
@@ -165,7 +165,7 @@ def test_a_csv_of_paper_forms_arrives_with_every_answer_intact_and_once(any_db):
     again = clerk(any_db, SAMPLE)
     assert again.returncode == 0, again.stderr
     assert "Mọi phiếu trong tệp đã được nhập từ trước: không có gì mới." in again.stdout
-    assert again.stdout.strip().splitlines()[-1] == "Đã nhập 0 phiếu, đã có sẵn 5, bỏ qua 0."
+    assert again.stdout.strip().splitlines()[-1] == "Đã nhập 0 phiếu, đã có sẵn 5, từ chối 0."
     assert [a.uuid for a in stored(any_db)] == [a.uuid for a in answers]
 
 
@@ -197,7 +197,10 @@ def test_a_row_changed_and_imported_again_is_a_conflict_reported_and_never_overw
         "dòng 3 (số phiếu 2): phiếu này đã nhập trước đây với nội dung khác, không ghi đè"
         in again.stderr
     )
-    assert again.stdout.strip().splitlines()[-1] == "Đã nhập 1 phiếu, đã có sẵn 2, bỏ qua 1."
+    assert again.stdout.strip().splitlines()[-1] == (
+        "Đã nhập 1 phiếu, đã có sẵn 2, từ chối 1 (trong đó 1 phiếu đã nhập trước đây với nội "
+        "dung khác)."
+    )
     after = {a.uuid: a.payload for a in stored(db)}
     assert len(after) == 4
     assert all(after[key] == payload for key, payload in first.items())  # untouched
@@ -233,14 +236,14 @@ def test_every_error_is_listed_at_once_with_its_row_and_column_and_nothing_is_im
     db, tmp_path
 ):
     rows = [
-        form(1),  # row 2: valid
+        form(1),  # row 2: valid, but its form number is on row 9 too
         form(2, Q1="7"),  # row 3: no such choice
         form(3, Q16="1;2;3;4;5"),  # row 4: Q16 takes at most 4
         form(4, Q8="1"),  # row 5: Q8 only after Q7 = 3
         form(5, Q14="2", Q15="2"),  # row 6: Q14, Q15 only after Q13 = 1
         form(6, Q5=""),  # row 7: a required question left empty
         form(7, Q7="3"),  # row 8: Q7 = 3, and Q8 (now asked) left empty
-        form(1),  # row 9: the form number of row 2 again
+        form(1),  # row 9: the form number of row 2 again: both rows in error
         form(9, day="31/02/2023"),  # row 10: no such day
         form(10, day="01/01/2999"),  # row 11: a day to come
         form(11, Q18="1;2"),  # row 12: one choice only
@@ -252,33 +255,44 @@ def test_every_error_is_listed_at_once_with_its_row_and_column_and_nothing_is_im
     result = clerk(db, path)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == f"Tệp {path} có 15 lỗi, chưa nhập phiếu nào:"
+    assert lines[0] == f"Tệp {path} có 16 lỗi, chưa nhập phiếu nào:"
+    twice = (
+        "số phiếu 1 có ở các dòng 2, 9: xem lại phiếu giấy để biết phiếu nào mang số này và "
+        "sửa số của phiếu kia"
+    )
+    levels = "1 = Rất hài lòng, 2 = Hài lòng, 3 = Bình thường, 4 = Không hài lòng, " + (
+        "5 = Rất không hài lòng"
+    )
     assert [line.strip() for line in lines[1:-1]] == [
-        "dòng 3, cột C (Q1): “7” không phải lựa chọn của câu Q1 (chọn trong: 1, 2)",
-        "dòng 4, cột AD (Q16): câu Q16 chọn tối đa 4 nội dung, ô ghi 5",
-        "dòng 5, cột J (Q8): câu Q8 chỉ trả lời khi câu Q7 chọn 3; phiếu này không như vậy "
-        "nhưng ô ghi “1”",
-        "dòng 6, cột AB (Q14): câu Q14 chỉ trả lời khi câu Q13 chọn 1; phiếu này không như "
-        "vậy nhưng ô ghi “2”",
-        "dòng 6, cột AC (Q15): câu Q15 chỉ trả lời khi câu Q13 chọn 1; phiếu này không như "
-        "vậy nhưng ô ghi “2”",
+        f"dòng 2, cột A (form_no): {twice}",
+        "dòng 3, cột C (Q1): “7” không phải lựa chọn của câu Q1 (chọn trong: "
+        "1 = Bộ phận Một cửa cấp huyện, 2 = Bộ phận Một cửa cấp xã)",
+        "dòng 4, cột AD (Q16): câu Q16 chọn tối đa 4 nội dung, ô có 5 lựa chọn",
+        "dòng 5, cột J (Q8): câu Q8 chỉ trả lời khi câu Q7 chọn 3 (Trễ hẹn); phiếu này không "
+        "như vậy nhưng ô ghi “1”",
+        "dòng 6, cột AB (Q14): câu Q14 chỉ trả lời khi câu Q13 chọn 1 (Có); phiếu này không "
+        "như vậy nhưng ô ghi “2”",
+        "dòng 6, cột AC (Q15): câu Q15 chỉ trả lời khi câu Q13 chọn 1 (Có); phiếu này không "
+        "như vậy nhưng ô ghi “2”",
         "dòng 7, cột G (Q5): câu Q5 bắt buộc nhưng ô để trống (nếu người trả lời bỏ trống "
         "trên phiếu, ghi “-”)",
         "dòng 8, cột J (Q8): câu Q8 bắt buộc nhưng ô để trống (nếu người trả lời bỏ trống "
         "trên phiếu, ghi “-”)",
-        "dòng 9, cột A (form_no): số phiếu 1 đã có ở dòng 2",
+        f"dòng 9, cột A (form_no): {twice}",
         "dòng 10, cột B (date): ngày “31/02/2023” không hợp lệ: cần dạng NGÀY/THÁNG/NĂM "
         "(31/10/2023) hoặc NĂM-THÁNG-NGÀY (2023-10-31)",
         "dòng 11, cột B (date): ngày 01/01/2999 chưa tới",
         "dòng 12, cột AE (Q18): câu Q18 chỉ chọn một nội dung, ô ghi “1;2”",
         "dòng 13, cột AD (Q16): lựa chọn 3 ghi hai lần",
         "dòng 14, cột A (form_no): thiếu số phiếu",
-        "dòng 14, cột D (Q2): “9” không phải lựa chọn của câu Q2 (chọn trong: 1, 2, 3)",
-        "dòng 15, cột L (Q9.2): “6” không phải lựa chọn của câu Q9.2 (chọn trong: 1, 2, 3, 4, 5)",
+        "dòng 14, cột D (Q2): “9” không phải lựa chọn của câu Q2 (chọn trong: 1 = Thông qua "
+        "chính quyền các cấp, 2 = Thông qua người thân, bạn bè, 3 = Thông qua phương tiện "
+        "thông…)",  # a long label cut short: the paper form has the rest
+        f"dòng 15, cột L (Q9.2): “6” không phải lựa chọn của câu Q9.2 (chọn trong: {levels})",
     ]
     assert "--skip-invalid" in lines[-1]
     assert result.stdout == ""
-    assert stored(db) == []  # the valid row 2 neither: all or nothing
+    assert stored(db) == []  # nothing: all or nothing
 
 
 def test_a_heading_the_form_does_not_know_or_lacks_stops_the_whole_file(db, tmp_path, capsys):
@@ -287,11 +301,11 @@ def test_a_heading_the_form_does_not_know_or_lacks_stops_the_whole_file(db, tmp_
         "Q1",
         "Q2",
         "Q2",
-        "Ghi chú",
+        "Q17",
         "",
         *COLUMNS[5:],
     ]  # no Q3  # no date: optional
-    rows = [form(1) | {"Ghi chú": "x"}, form(2)]
+    rows = [form(1) | {"Q17": "x"}, form(2)]
     path = write_csv(tmp_path / "paper.csv", rows, columns)
     with path.open("a", encoding="utf-8") as handle:  # a cell under the column with no heading
         handle.write("3" + ",1" * 4 + ",lạc" + ",2" * (len(columns) - 6) + "\n")
@@ -300,7 +314,7 @@ def test_a_heading_the_form_does_not_know_or_lacks_stops_the_whole_file(db, tmp_
     assert [line.strip() for line in err.splitlines()[1:-1]] == [
         "dòng 1: thiếu cột của câu Q3",
         "dòng 1, cột D (Q2): cột Q2 đã có ở cột C",
-        "dòng 1, cột E (Ghi chú): cột “Ghi chú” không có trong mẫu phiếu sipas-dak-song-2023",
+        "dòng 1, cột E (Q17): cột “Q17” không có trong mẫu phiếu sipas-dak-song-2023",
         "dòng 1, cột F (F): cột có dữ liệu nhưng không có tiêu đề",
     ]
     assert stored(db) == []
@@ -321,10 +335,10 @@ def test_skip_invalid_imports_the_valid_rows_and_writes_the_others_beside_the_fi
     assert result.returncode == 0, result.stderr
     beside = tmp_path / "paper.loi.csv"
     out = result.stdout.strip().splitlines()
-    assert out[0] == (
-        f"2 phiếu lỗi chưa nhập, đã ghi vào {beside} (cột “Lỗi”): sửa rồi nhập lại tệp đó"
-    )
-    assert out[-1] == "Đã nhập 2 phiếu, đã có sẵn 0, bỏ qua 2."
+    assert out == [
+        f"Đã nhập 2 phiếu, đã có sẵn 0, từ chối 2; các phiếu bị từ chối đã ghi vào {beside} "
+        "(lý do ở cột “Lỗi”): sửa rồi nhập lại tệp đó."
+    ]
     assert sorted(a.payload["sequence"] for a in stored(db)) == [1, 3]
 
     text = beside.read_text(encoding="utf-8")
@@ -336,7 +350,8 @@ def test_skip_invalid_imports_the_valid_rows_and_writes_the_others_beside_the_fi
         [rows[3][c] for c in COLUMNS],
     ]
     assert written[1][-1] == (
-        "dòng 3, cột C (Q1): “7” không phải lựa chọn của câu Q1 (chọn trong: 1, 2)"
+        "dòng 3, cột C (Q1): “7” không phải lựa chọn của câu Q1 (chọn trong: "
+        "1 = Bộ phận Một cửa cấp huyện, 2 = Bộ phận Một cửa cấp xã)"
     )
     assert written[2][-1].startswith("dòng 5, cột F (Q4): câu Q4 bắt buộc")
     assert "dòng 5, cột J (Q8): câu Q8 chỉ trả lời khi" in written[2][-1]
@@ -349,7 +364,7 @@ def test_skip_invalid_imports_the_valid_rows_and_writes_the_others_beside_the_fi
     beside.write_text("\ufeff" + fixed.getvalue(), encoding="utf-8")
     second = clerk(db, beside)
     assert second.returncode == 0, second.stderr
-    assert "Đã nhập 2 phiếu, đã có sẵn 0, bỏ qua 0." in second.stdout
+    assert "Đã nhập 2 phiếu, đã có sẵn 0, từ chối 0." in second.stdout
     assert sorted(a.payload["sequence"] for a in stored(db)) == [1, 2, 3, 4]
 
 
@@ -405,7 +420,7 @@ def test_a_formula_in_a_workbook_is_refused_at_its_cell(db, tmp_path):
 
     skipped = clerk(db, path, "--skip-invalid")
     assert skipped.returncode == 0, skipped.stderr
-    assert "Đã nhập 1 phiếu, đã có sẵn 0, bỏ qua 1." in skipped.stdout
+    assert "Đã nhập 1 phiếu, đã có sẵn 0, từ chối 1;" in skipped.stdout
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "paper.loi.xlsx")
@@ -567,7 +582,7 @@ def test_a_registered_version_is_checked_by_its_own_text_and_is_the_default(db, 
     path = write_csv(tmp_path / "paper.csv", [form(1, Q16="1;2;3")])
     refused = clerk(db, path)
     assert refused.returncode == 1
-    assert "dòng 2, cột AD (Q16): câu Q16 chọn tối đa 2 nội dung, ô ghi 3" in refused.stderr
+    assert "dòng 2, cột AD (Q16): câu Q16 chọn tối đa 2 nội dung, ô có 3 lựa chọn" in refused.stderr
     assert clerk(db, path, "--version", "1").returncode == 0
     write_csv(path, [form(2, Q16="1;2")])
     assert clerk(db, path).returncode == 0

@@ -9,7 +9,11 @@ comes from the moment of the import:
 - the time is noon, Vietnam's time, of the row's `date`; a row without one is dated the
   day it was first imported, and a later import finds that day in the stored answer;
 - device_id is the source ("paper", "phone"): no tablet signed it; id_method "none";
-- sequence is the form number when it is a number (the paper's own order), else 1.
+- sequence is the form number (a positive whole number: 002 is 2), which exports show.
+
+Before anything is stored, the answers already there are looked up by uuid with their
+content's hash: a row that would be a conflict (imported before, changed since) is known
+before the import starts, so that it can be set aside with the rows in error.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from sqlalchemy import Engine, select
 from kiosk.domain.forms import Form
 from kiosk.domain.questions.summary import quick_summary
 from portal.imports.rows import Paper
-from portal.schemas import BIG, AnswerIn
+from portal.intake import content_hash
+from portal.schemas import AnswerIn
 from portal.store.models import Answer
 
 # Never to change: every imported answer's uuid derives from it.
@@ -35,10 +40,10 @@ NOON = time(12)
 CHUNK = 500  # uuids in one IN (…) list
 
 
-def paper_uuid(form_id: str, unit: str, source: str, form_no: str) -> str:
+def paper_uuid(form_id: str, unit: str, source: str, form_no: int) -> str:
     """The answer's uuid: the same form number of the same form, unit and source, the same
-    answer, however often it is imported."""
-    return str(uuid.uuid5(NAMESPACE, "\n".join((form_id, unit, source, form_no))))
+    answer, however often it is imported (the number as digits: "002" and "2" are one)."""
+    return str(uuid.uuid5(NAMESPACE, "\n".join((form_id, unit, source, str(form_no)))))
 
 
 def noon_of(day: date) -> datetime:
@@ -60,6 +65,25 @@ def dated_before(engine: Engine, uuids: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def hashes_before(engine: Engine, uuids: Iterable[str]) -> dict[str, str]:
+    """The content hash of each of these answers stored already (read in chunks)."""
+    wanted = list(uuids)
+    found: dict[str, str] = {}
+    with engine.connect() as connection:
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(chunk))
+            for answer_uuid, digest in connection.execute(query):
+                found[answer_uuid] = digest
+    return found
+
+
+def changed_since(answer: AnswerIn, before: dict[str, str]) -> bool:
+    """Whether the answer was stored before with other content (the intake's conflict)."""
+    stored = before.get(answer.uuid)
+    return stored is not None and stored != content_hash(answer.model_dump(mode="json"))
+
+
 def answer_for(
     paper: Paper, form: Form, unit: str, source: str, moment: datetime | str
 ) -> AnswerIn:
@@ -68,11 +92,9 @@ def answer_for(
     summary = quick_summary(form, paper.answers)
     verdict = form.verdict
     given = paper.answers.get(verdict.id) if verdict else None
-    digits = paper.form_no.isascii() and paper.form_no.isdigit()
-    number = int(paper.form_no) if digits else 0
     body = {
         "uuid": paper_uuid(form.id, unit, source, paper.form_no),
-        "sequence": number if 1 <= number <= BIG else 1,
+        "sequence": paper.form_no,
         "form_id": form.id,
         "form_version": form.version,
         "unit_code": unit,

@@ -5,11 +5,14 @@ export, "Q9.2 — its text", is read as Q9.2), `form_no` (the paper form's numbe
 keys the row), and optionally `date` (the day the form was filled in), `counter` and
 "<id>.other" (the text written beside a choice that asks for one, "Lý do khác"). Every
 question of the form has its column, so that every cell's problem can name its column; a
-column the form does not know is an error, not skipped: it is likely a typo.
+column the form does not know is an error, not skipped: it is likely a typo. Two columns
+are read by people only and skipped: a clerk's notes ("Ghi chú", "ghi_chu", any case) and
+the error column of a file an import wrote ("Lỗi"), which comes back corrected.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from kiosk.domain.forms import Form, Question
@@ -20,6 +23,7 @@ FORM_NO, DATE, COUNTER = "form_no", "date", "counter"
 OTHER = ".other"
 # The error column of a file written by --skip-invalid: ignored when the file comes back.
 ERROR_HEADINGS = {translate(lang, "import.error_column").casefold() for lang in ("vi", "en")}
+NOTES_HEADINGS = {"ghi chú", "ghi chu"}  # "_" read as a space: ghi_chu
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ class Layout:
     counter: int | None
     questions: dict[str, int]  # question id → column
     others: dict[str, int]  # question id → the column of its "other" text
+    width: int  # columns up to the last heading: a row's cells beyond it are out of place
+    errors: frozenset[int] = frozenset()  # a returning error file's error columns
+
+
+def error_columns(header: list[str]) -> list[int]:
+    """The error columns of a file an import wrote (one; two from an older version)."""
+    return [index for index, heading in enumerate(header) if _name(heading) in ERROR_HEADINGS]
 
 
 def column_letter(index: int) -> str:
@@ -54,7 +65,12 @@ def column_letter(index: int) -> str:
 
 
 def _name(heading: str) -> str:
-    return heading.split(" — ", 1)[0].strip().casefold()
+    return unicodedata.normalize("NFC", heading.split(" — ", 1)[0].strip().casefold())
+
+
+def _skipped(name: str) -> bool:
+    """A column for people: the error column, or the clerk's notes."""
+    return name in ERROR_HEADINGS or name.replace("_", " ") in NOTES_HEADINGS
 
 
 def read_layout(form: Form, sheet: Sheet) -> tuple[Layout | None, list[Issue]]:
@@ -64,9 +80,12 @@ def read_layout(form: Form, sheet: Sheet) -> tuple[Layout | None, list[Issue]]:
     names |= {extra: extra for extra in (FORM_NO, DATE, COUNTER)}
     found: dict[str, int] = {}
     issues: list[Issue] = []
-    for index, heading in enumerate(sheet.header):
+    errors = error_columns(sheet.header)
+    titled = (i for i, heading in enumerate(sheet.header) if heading.strip() and i not in errors)
+    width = max(titled, default=-1) + 1
+    for index, heading in enumerate(sheet.header[:width]):
         name = _name(heading)
-        if name in ERROR_HEADINGS:
+        if _skipped(name):
             continue
         if not name:
             if any(row.cells[index].strip() for row in sheet.rows):
@@ -94,6 +113,8 @@ def read_layout(form: Form, sheet: Sheet) -> tuple[Layout | None, list[Issue]]:
         counter=found.get(COUNTER),
         questions={q.id: found[q.id] for q in form.questions},
         others={q.id: found[q.id + OTHER] for q in form.questions if q.id + OTHER in found},
+        width=width,
+        errors=frozenset(errors),
     )
     return layout, []
 

@@ -6,21 +6,27 @@ corrected and imported in turn.
 The error file is the input's kind (F.loi.csv beside F.csv, with its separator; F.loi.xlsx
 beside F.xlsx), every cell as text (a formula refused in the input stays text), the
 columns where they were (the error column comes last, so letters still match), and it is
-written whole or not at all.
+written whole or not at all. It never replaces a file: the clerk may be correcting the
+last one; the next free name is taken (F.loi-2.csv, F.loi-3.csv, …). A corrected error
+file imported in turn (F.loi.csv) keeps its name's root (its errors go to F.loi-2.csv, not
+F.loi.loi.csv) and its error column, which gets the new errors in place of the old.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from portal.imports.layout import Issue, column_letter
+from portal.imports.layout import Issue, column_letter, error_columns
 from portal.imports.sheet import Sheet, SheetRow
 
 Translate = Callable[..., str]
 MAX_LISTED = 200  # lines of errors printed; the rest are counted (and all are in the file)
+MAX_TRIES = 1000  # error files beside one input: past that, something else is wrong
+_ERROR_FILE = re.compile(r"(?P<root>.+)\.loi(?:-\d+)?", re.IGNORECASE)
 
 
 def describe(issue: Issue, tr: Translate) -> str:
@@ -44,31 +50,70 @@ def error_lines(issues: list[Issue], tr: Translate) -> list[str]:
     return lines
 
 
-def rejects_path(source: Path, sheet: Sheet) -> Path:
-    """Beside the input: F.loi.csv for F.csv, F.loi.xlsx for F.xlsx."""
+def rejects_names(source: Path, sheet: Sheet) -> Iterator[Path]:
+    """The error file's names in the order tried, beside the input: F.loi.csv for F.csv
+    (F.loi.xlsx for F.xlsx), then F.loi-2.csv, F.loi-3.csv, …; for F.loi.csv itself or
+    F.loi-2.csv, the same names from F's, the input's own skipped."""
     suffix = ".xlsx" if sheet.kind == "xlsx" else ".csv"
-    return source.with_name(f"{source.stem}.loi{suffix}")
+    found = _ERROR_FILE.fullmatch(source.stem)
+    root = found.group("root") if found else source.stem
+    for attempt in range(1, MAX_TRIES + 1):
+        name = f"{root}.loi{suffix}" if attempt == 1 else f"{root}.loi-{attempt}{suffix}"
+        if name != source.name:
+            yield source.with_name(name)
 
 
 def write_rejects(
-    path: Path, sheet: Sheet, bad: list[tuple[SheetRow, list[Issue]]], tr: Translate
-) -> None:
-    """The rows in error with their problems, written whole or not at all (raises OSError)."""
-    header = [*sheet.header, tr("import.error_column")]
-    rows = [
-        [*row.cells, "; ".join(describe(i, tr) for i in sorted(issues, key=_order))]
-        for row, issues in bad
-    ]
+    source: Path, sheet: Sheet, bad: list[tuple[SheetRow, list[Issue]]], tr: Translate
+) -> Path:
+    """The rows in error with their problems, in a new file beside the input, written whole
+    or not at all; its path (raises OSError, FileExistsError when no name is free)."""
+    table = _table(sheet, bad, tr)
+    path = _claim(rejects_names(source, sheet))
     part = path.with_name(path.name + ".part")
     try:
         if sheet.kind == "xlsx":
-            _write_xlsx(part, [header, *rows])
+            _write_xlsx(part, table)
         else:
-            _write_csv(part, [header, *rows], sheet.delimiter)
+            _write_csv(part, table, sheet.delimiter)
         os.replace(part, path)
     except BaseException:
         part.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)  # the empty file that held the name
         raise
+    return path
+
+
+def _claim(names: Iterator[Path]) -> Path:
+    """The first name no file has, taken by creating it empty: another import at the same
+    moment, or a file the clerk is correcting, is never written over (O_EXCL, which every
+    file system a clerk's USB stick may have honours, unlike hard links)."""
+    for path in names:
+        try:
+            with path.open("x"):
+                return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{MAX_TRIES} error files")
+
+
+def _table(sheet: Sheet, bad: list[tuple[SheetRow, list[Issue]]], tr: Translate) -> list[list[str]]:
+    """The heading and the rows in error, the errors in the input's error column (the first,
+    others dropped) or, when it has none, in a column of their own at the end."""
+    olds = error_columns(sheet.header)
+    at = olds[0] if olds else len(sheet.header)
+    dropped = set(olds[1:])
+
+    def placed(cells: list[str], text: str) -> list[str]:
+        kept = [cell for index, cell in enumerate(cells) if index not in dropped]
+        return [*kept[:at], text, *kept[at + 1 :]] if olds else [*kept, text]
+
+    header = placed(sheet.header, tr("import.error_column"))
+    rows = [
+        placed(row.cells, "; ".join(describe(i, tr) for i in sorted(issues, key=_order)))
+        for row, issues in bad
+    ]
+    return [header, *rows]
 
 
 def _order(issue: Issue) -> int:

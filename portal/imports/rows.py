@@ -7,6 +7,9 @@ was not asked, or "-" when the respondent left an asked question blank on paper:
 answer is kept as incomplete, whereas an empty cell where an answer is due is an error
 (far more often a cell the clerk skipped than a blank on the form).
 
+The form number keys the row: a positive whole number as printed (002 is form 2), on one
+row only (on two, both rows are in error until the clerk says which paper form it is).
+
 Conditions are the form's (`when`): an answer to a question that was not to be asked is an
 error, as is a required question left empty. Then the question type's answer rule (how
 many choices, how long a text) decides, exactly as on the kiosk.
@@ -15,19 +18,22 @@ many choices, how long a text) decides, exactly as on the kiosk.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from kiosk.domain.flow import Answer
-from kiosk.domain.forms import AnswerValue, Question, localized
+from kiosk.domain.forms import AnswerValue, Question
 from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.domain.questions.base import nfc
-from kiosk.locale import translate
+from portal.imports.choices import choice_id, choices_text, condition_words, other_label
 from portal.imports.layout import Issue, Layout
 from portal.imports.sheet import SheetRow
 
 BLANK = "-"  # the respondent left this question blank on the paper form
-MAX_FORM_NO = 64
+# A paper form's number as printed: a positive whole number (leading zeros are the
+# printer's: 002 is form 2), at most nine digits (a longer one is a typo).
+_FORM_NO = re.compile(r"0*([1-9]\d{0,8})(?:\.0+)?")
 _SEPARATORS = re.compile(r"[;,\s]+")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 EARLIEST = date(2000, 1, 1)  # no paper form of these surveys is older; a typo is likelier
@@ -38,7 +44,7 @@ class Paper:
     """A row that passed: one paper form (or call), ready to become an answer."""
 
     row: int
-    form_no: str
+    form_no: int
     day: date | None
     counter: str
     answers: dict[str, Answer]  # in the form's order
@@ -48,27 +54,49 @@ class Paper:
 @dataclass(frozen=True)
 class Rules:
     """What a row is checked against: the form, where its columns are, the unit's
-    counters, and today (no form is filled in tomorrow)."""
+    counters (by their code casefolded, as the portal spells them), today (no form is
+    filled in tomorrow), and the form numbers that are on more than one row."""
 
     layout: Layout
     header: list[str]
     questions: tuple[Question, ...]
     unit: str
-    counters: frozenset[str]
+    counters: Mapping[str, str]
     today: date
+    repeated: Mapping[int, list[int]] = field(default_factory=dict)
+
+
+def form_number(text: str) -> int | None:
+    """A cell's form number, or None when it is not a positive whole number."""
+    found = _FORM_NO.fullmatch(text.strip())
+    return int(found.group(1)) if found else None
+
+
+def repeated_numbers(rows: list[SheetRow], column: int) -> dict[int, list[int]]:
+    """The form numbers on more than one row, each with its rows: the clerk decides which
+    paper form is the one with that number, so none of them is imported meanwhile."""
+    where: dict[int, list[int]] = {}
+    for row in rows:
+        number = form_number(row.cells[column])
+        if number is not None:
+            where.setdefault(number, []).append(row.number)
+    return {number: found for number, found in where.items() if len(found) > 1}
 
 
 class RowChecker:
-    """Checks rows one after another (a form number may appear once in a file)."""
+    """Checks a sheet's rows one by one against the same rules."""
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.seen: dict[str, int] = {}  # form number → the row it was first on
+        self.by_id = {q.id: q for q in rules.questions}
 
     def check(self, row: SheetRow) -> tuple[Paper | None, list[Issue]]:
         """The row as a Paper, or None and every problem found in it."""
-        work = _Row(self.rules, row)
-        form_no = work.form_no(self.seen)
+        overflow = _overflow(self.rules, row)
+        if overflow is not None:  # its cells are shifted: what they would say is noise
+            return None, [overflow]
+        work = _Row(self.rules, row, self.by_id)
+        form_no = work.form_no()
         day = work.day()
         counter = work.counter()
         for question in self.rules.questions:
@@ -79,10 +107,22 @@ class RowChecker:
         return Paper(row.number, form_no, day, counter, work.answers, work.complete), []
 
 
+def _overflow(rules: Rules, row: SheetRow) -> Issue | None:
+    """A row with cells beyond the last heading: most often a list of choices ("1;3;7") not
+    in quotes in a file whose cells that separator divides."""
+    width, errors = rules.layout.width, rules.layout.errors
+    written = (i + 1 for i, cell in enumerate(row.cells) if cell.strip() and i not in errors)
+    filled = max(written, default=0)
+    if filled <= width:
+        return None
+    return Issue(row.number, None, "", "import.too_many_cells", {"count": filled, "width": width})
+
+
 @dataclass
 class _Row:
     rules: Rules
     row: SheetRow
+    by_id: dict[str, Question]
     issues: list[Issue] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)
     values: dict[str, AnswerValue] = field(default_factory=dict)
@@ -102,20 +142,20 @@ class _Row:
     def cell(self, column: int | None) -> str:
         return "" if column is None else self.row.cells[column].strip()
 
-    def form_no(self, seen: dict[str, int]) -> str:
+    def form_no(self) -> int:
         column = self.rules.layout.form_no
-        number = self.cell(column)
+        text = self.cell(column)
         if column in self.broken:
-            return number
-        if not number:
+            return 0
+        number = form_number(text)
+        if not text:
             self.problem(column, "import.form_no_empty")
-        elif len(number) > MAX_FORM_NO:
-            self.problem(column, "import.form_no_too_long", limit=MAX_FORM_NO)
-        elif number in seen:
-            self.problem(column, "import.form_no_twice", form_no=number, first=seen[number])
-        else:
-            seen[number] = self.row.number
-        return number
+        elif number is None:
+            self.problem(column, "import.form_no_not_number", value=text)
+        elif number in self.rules.repeated:
+            rows = ", ".join(str(r) for r in self.rules.repeated[number])
+            self.problem(column, "import.form_no_twice", form_no=number, rows=rows)
+        return number or 0
 
     def day(self) -> date | None:
         column = self.rules.layout.date
@@ -130,11 +170,15 @@ class _Row:
         return found
 
     def counter(self) -> str:
+        """The counter as the portal knows it ("q1" is Q1): reports group by the code."""
         column = self.rules.layout.counter
         code = self.cell(column)
-        if code and column not in self.broken and code not in self.rules.counters:
+        if not code or column in self.broken:
+            return code
+        known = self.rules.counters.get(code.casefold())
+        if known is None:
             self.problem(column, "import.unknown_counter", unit=self.rules.unit, value=code)
-        return code
+        return known or code
 
     def question(self, question: Question) -> None:
         column = self.rules.layout.questions[question.id]
@@ -151,7 +195,7 @@ class _Row:
         elif text == BLANK:
             self.complete = self.complete and not (question.required and asked)
         elif not asked and not unsure:
-            condition = _condition(question)
+            condition = condition_words(question, self.by_id)
             self.problem(
                 column, "import.not_asked", question=question.id, condition=condition, value=text
             )
@@ -166,17 +210,10 @@ class _Row:
         if not question.choices:
             return text
         items = [item for item in _SEPARATORS.split(text.strip()) if item]
-        ids = [_choice_id(question, item) for item in items]
+        ids = [choice_id(question, item) for item in items]
         unknown = [item for item, cid in zip(items, ids, strict=True) if cid is None]
         if unknown:
-            choices = _choices_text(question)
-            self.problem(
-                column,
-                "import.unknown_choice",
-                value=unknown[0],
-                question=question.id,
-                choices=choices,
-            )
+            self.unknown_choice(question, column, text, unknown)
             return None
         picked = [cid for cid in ids if cid is not None]
         if question.type != "multi_choice":
@@ -191,6 +228,18 @@ class _Row:
         order = [c.id for c in question.choices]
         return sorted(picked, key=order.index)
 
+    def unknown_choice(
+        self, question: Question, column: int, text: str, unknown: list[str]
+    ) -> None:
+        """The whole cell quoted ("Trễ hẹn", a label typed for its number), or, when some
+        of its choices are right, the cell and the wrong ones."""
+        params = {"question": question.id, "choices": choices_text(question)}
+        if len(unknown) == len([i for i in _SEPARATORS.split(text) if i]):
+            self.problem(column, "import.unknown_choice", value=text, **params)
+        else:
+            wrong = ", ".join(f"“{item}”" for item in unknown)
+            self.problem(column, "import.unknown_choice_in", value=text, wrong=wrong, **params)
+
     def given(self, question: Question, column: int, value: str | list[str]) -> bool:
         """The form engine's answer rule on the value (and its "other" text), as on a kiosk;
         whether it was accepted (and kept)."""
@@ -204,7 +253,7 @@ class _Row:
         picked = value if isinstance(value, list) else [value]
         asking = [c for c in question.choices if c.other_prompt and c.id in picked]
         if other.strip() and not asking and other_column is not None:
-            label = _other_label(question)
+            label = other_label(question)
             self.problem(other_column, "import.other_unticked", question=question.id, label=label)
             return False
         self.values[question.id] = kind.clean(value)
@@ -241,7 +290,7 @@ class _Row:
         elif code == "answer.other_required":
             heading = f"{qid}.other"
             self.problem(
-                column, "import.other_required", label=_other_label(question), column=heading
+                column, "import.other_required", label=other_label(question), column=heading
             )
         elif code in ("answer.text_required", "answer.not_text"):
             self.problem(column, "import.required_empty", question=qid)
@@ -256,50 +305,8 @@ class _Row:
                 question = next(q for q in self.rules.questions if q.id == qid)
                 known = any(i.column == column for i in self.issues)
                 if not known:
-                    label = _other_label(question)
+                    label = other_label(question)
                     self.problem(column, "import.other_unticked", question=qid, label=label)
-
-
-def _choice_id(question: Question, item: str) -> str | None:
-    """A typed choice as the form's id: "3", also "03" or "3.0" as a spreadsheet writes it;
-    for a form whose ids are words (the quick form's "satisfied"), the id itself or the
-    choice's printed number, counted from 1."""
-    if question.choice(item) is not None:
-        return item
-    number = re.fullmatch(r"0*(\d+)(?:\.0+)?", item)
-    if number is None:
-        return None
-    if question.choice(number.group(1)) is not None:
-        return number.group(1)
-    position = int(number.group(1))
-    if _by_position(question) and 1 <= position <= len(question.choices):
-        return question.choices[position - 1].id
-    return None
-
-
-def _by_position(question: Question) -> bool:
-    """Whether its choices are typed by printed number: their ids are not numbers."""
-    return not any(c.id.isdigit() for c in question.choices)
-
-
-def _choices_text(question: Question) -> str:
-    """The choices a cell may hold, for an error: "1, 2, 3" or "1 = satisfied, 2 = …"."""
-    if _by_position(question):
-        return ", ".join(f"{n} = {c.id}" for n, c in enumerate(question.choices, start=1))
-    return ", ".join(c.id for c in question.choices)
-
-
-def _other_label(question: Question) -> str:
-    return next((localized(c.label, "vi") for c in question.choices if c.other_prompt), "")
-
-
-def _condition(question: Question) -> str:
-    """The question's `when`, in words: "câu Q7 chọn 3"."""
-    either = f" {translate('vi', 'import.or')} "
-    return "; ".join(
-        translate("vi", "import.condition", question=other, choices=either.join(accepted))
-        for other, accepted in question.when.items()
-    )
 
 
 def _parse_date(text: str) -> date | None:

@@ -6,16 +6,20 @@ own in every report. Every row is checked before anything is stored; unless ever
 passes, nothing is stored and every problem is listed at once, or, with --skip-invalid,
 the rows that pass are stored and the others written beside the file with their errors.
 
-Storing goes through the portal's intake (store_channel_answers): once per uuid, a row
-imported before is a duplicate (nothing added), a changed one a conflict (reported, never
-overwritten). It stores in batches of the contract's size; if the database fails midway,
-what was stored stays and running the same import again stores the rest.
+A row imported before is a duplicate (nothing added); one changed since is a conflict,
+never written over. Conflicts are found before anything is stored (by the stored
+answers' content hashes), so that --skip-invalid sets them aside with the rows in error,
+their reason beside them; without it they are told and the other rows stored.
+
+Storing goes through the portal's intake (store_channel_answers), once per uuid, in
+batches of the contract's size; if the database fails midway, what was stored stays and
+running the same import again stores the rest.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -26,17 +30,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from contract.api import MAX_ANSWERS
 from kiosk.domain.forms import Form
 from kiosk.locale import Translator
-from portal.imports.answers import ZONE, answer_for, dated_before, noon_of, paper_uuid
+from portal.imports.answers import (
+    ZONE,
+    answer_for,
+    changed_since,
+    dated_before,
+    hashes_before,
+    noon_of,
+    paper_uuid,
+)
 from portal.imports.forms import find_form
 from portal.imports.layout import Issue, read_layout
-from portal.imports.rejects import Translate, error_lines, rejects_path, write_rejects
-from portal.imports.rows import Paper, RowChecker, Rules
+from portal.imports.rejects import Translate, error_lines, rejects_names, write_rejects
+from portal.imports.report import ImportReport, sheet_notes, summarize
+from portal.imports.rows import Paper, RowChecker, Rules, repeated_numbers
 from portal.imports.sheet import Sheet, SheetRefused, SheetRow, read_sheet
 from portal.intake import store_channel_answers
 from portal.schemas import AnswerIn
 from portal.store.devices import unit_counters
 
 SOURCES = ("paper", "phone")  # contract.wire's PAPER and PHONE: the channels a clerk types
+
+Bad = list[tuple[SheetRow, list[Issue]]]
 
 
 @dataclass(frozen=True)
@@ -49,22 +64,13 @@ class ImportRequest:
     skip_invalid: bool = False
 
 
-@dataclass
-class ImportReport:
-    """What an import did, and what to tell the clerk (out: the summary; err: problems)."""
+@dataclass(frozen=True)
+class _Made:
+    """A row that passed, as the answer to store."""
 
-    out: list[str] = field(default_factory=list)
-    err: list[str] = field(default_factory=list)
-    stored: int = 0
-    duplicate: int = 0
-    conflict: int = 0
-    rejected: int = 0
-    skipped: int = 0
-
-    @property
-    def code(self) -> int:
-        """The command's exit status: 0 when everything asked for was done."""
-        return 1 if self.err else 0
+    row: SheetRow
+    paper: Paper
+    answer: AnswerIn
 
 
 def run_import(engine: Engine, request: ImportRequest, tr: Translate | None = None) -> ImportReport:
@@ -86,35 +92,50 @@ def run_import(engine: Engine, request: ImportRequest, tr: Translate | None = No
     except SheetRefused as refused:
         report.err.append(tr(refused.key, **refused.params))
         return report
-    checked = _check(sheet, form, request, frozenset(counters))
-    if checked.header:
-        _refuse(report, request.path, checked.header, tr)
-        return report
-    bad = checked.bad
-    answers = _answers(engine, checked.papers, form, request, bad)
-    if bad and not request.skip_invalid:
-        _refuse(report, request.path, [i for _, issues in bad for i in issues], tr)
-        return report
-    if bad and not _set_aside(report, request.path, sheet, bad, tr):
-        return report
-    _store(engine, report, answers, form, tr)
-    _summarize(report, tr)
+    report.notes += sheet_notes(sheet, request.path, tr)
+    report.rows = len(sheet.rows)
+    _check_and_store(engine, request, form, sheet, {c.casefold(): c for c in counters}, report, tr)
     return report
 
 
-@dataclass
-class _Checked:
-    header: list[Issue]
-    papers: list[tuple[SheetRow, Paper]]
-    bad: list[tuple[SheetRow, list[Issue]]]
-
-
-def _check(sheet: Sheet, form: Form, request: ImportRequest, counters: frozenset) -> _Checked:
+def _check_and_store(
+    engine: Engine,
+    request: ImportRequest,
+    form: Form,
+    sheet: Sheet,
+    counters: dict[str, str],
+    report: ImportReport,
+    tr: Translate,
+) -> None:
     layout, header_issues = read_layout(form, sheet)
     if layout is None:
-        return _Checked(header_issues, [], [])
+        _refuse(report, request.path, header_issues, tr, "import.fix_header")
+        return
+    repeated = repeated_numbers(sheet.rows, layout.form_no)
     today = datetime.now(ZONE).date()
-    rules = Rules(layout, sheet.header, form.questions, request.unit, counters, today)
+    rules = Rules(layout, sheet.header, form.questions, request.unit, counters, today, repeated)
+    papers, bad = _check(sheet, rules)
+    made = _answers(engine, papers, form, request, bad)
+    before = hashes_before(engine, (m.answer.uuid for m in made))
+    changed = [m for m in made if changed_since(m.answer, before)]
+    fresh = [m for m in made if not changed_since(m.answer, before)]
+    conflicts: Bad = [(m.row, [_conflict(m.paper)]) for m in changed]
+    if bad and not request.skip_invalid:
+        issues = [i for _, issues in bad + conflicts for i in issues]
+        _refuse(report, request.path, issues, tr, "import.fix_or_skip")
+        return
+    report.invalid, report.conflict = len(bad), len(changed)
+    if request.skip_invalid and (bad or conflicts):
+        if not _set_aside(report, request.path, sheet, bad + conflicts, tr):
+            return
+        report.notes += [tr(i.key, **i.params) for _, issues in conflicts for i in issues]
+    else:
+        report.err += [tr(i.key, **i.params) for _, issues in conflicts for i in issues]
+    _store(engine, report, fresh, form, tr)
+    summarize(report, tr, layout.date is not None)
+
+
+def _check(sheet: Sheet, rules: Rules) -> tuple[list[tuple[SheetRow, Paper]], Bad]:
     checker = RowChecker(rules)
     papers, bad = [], []
     for row in sheet.rows:
@@ -123,7 +144,7 @@ def _check(sheet: Sheet, form: Form, request: ImportRequest, counters: frozenset
             papers.append((row, paper))
         else:
             bad.append((row, issues))
-    return _Checked([], papers, bad)
+    return papers, bad
 
 
 def _answers(
@@ -131,8 +152,8 @@ def _answers(
     papers: list[tuple[SheetRow, Paper]],
     form: Form,
     request: ImportRequest,
-    bad: list[tuple[SheetRow, list[Issue]]],
-) -> list[tuple[Paper, AnswerIn]]:
+    bad: Bad,
+) -> list[_Made]:
     """The answers for the rows that passed; one the contract refuses joins the bad rows."""
     undated = {
         paper_uuid(form.id, request.unit, request.source, p.form_no): p
@@ -146,70 +167,70 @@ def _answers(
         key = paper_uuid(form.id, request.unit, request.source, paper.form_no)
         moment = noon_of(paper.day) if paper.day else before.get(key, today)
         try:
-            made.append((paper, answer_for(paper, form, request.unit, request.source, moment)))
+            answer = answer_for(paper, form, request.unit, request.source, moment)
         except ValidationError as exc:
             first = exc.errors()[0]
             reason = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
             params = {"row": paper.row, "form_no": paper.form_no, "reason": reason}
             bad.append((row, [Issue(paper.row, None, "", "import.rejected", params)]))
+            continue
+        made.append(_Made(row, paper, answer))
     return made
 
 
-def _refuse(report: ImportReport, path: Path, issues: list[Issue], tr: Translate) -> None:
+def _conflict(paper: Paper) -> Issue:
+    params: dict[str, object] = {"row": paper.row, "form_no": paper.form_no}
+    return Issue(paper.row, None, "", "import.conflict", params)
+
+
+def _refuse(
+    report: ImportReport, path: Path, issues: list[Issue], tr: Translate, advice: str
+) -> None:
     report.err.append(tr("import.errors", path=path, count=len(issues)))
     report.err += error_lines(issues, tr)
-    report.err.append(tr("import.fix_or_skip"))
+    report.err.append(tr(advice))
 
 
-def _set_aside(
-    report: ImportReport,
-    path: Path,
-    sheet: Sheet,
-    bad: list[tuple[SheetRow, list[Issue]]],
-    tr: Translate,
-) -> bool:
-    """Write the rows in error beside the file; False (nothing imported) if it cannot."""
-    target = rejects_path(path, sheet)
+def _set_aside(report: ImportReport, path: Path, sheet: Sheet, bad: Bad, tr: Translate) -> bool:
+    """Write the rows refused beside the file; False (nothing imported) if it cannot."""
     bad.sort(key=lambda item: item[0].number)
     try:
-        write_rejects(target, sheet, bad, tr)
+        report.written = write_rejects(path, sheet, bad, tr)
     except OSError as exc:
         error = exc.strerror or type(exc).__name__
+        target = next(rejects_names(path, sheet))
         report.err.append(tr("import.write_failed", path=target, error=error))
         return False
-    report.skipped = len(bad)
-    column = tr("import.error_column")
-    report.out.append(tr("import.skipped_file", count=len(bad), path=target, column=column))
     return True
 
 
 def _store(
-    engine: Engine,
-    report: ImportReport,
-    answers: list[tuple[Paper, AnswerIn]],
-    form: Form,
-    tr: Translate,
+    engine: Engine, report: ImportReport, made: list[_Made], form: Form, tr: Translate
 ) -> None:
     """Store in batches of the contract's size, telling each conflict and refusal."""
     batch_id = str(uuid.uuid4())
     known = {(form.id, form.version)}
-    for start in range(0, len(answers), MAX_ANSWERS):
-        chunk = answers[start : start + MAX_ANSWERS]
+    for start in range(0, len(made), MAX_ANSWERS):
+        chunk = made[start : start + MAX_ANSWERS]
         try:
-            fates = store_channel_answers(engine, [a for _, a in chunk], batch_id, known)
+            fates = store_channel_answers(engine, [m.answer for m in chunk], batch_id, known)
         except SQLAlchemyError as exc:
             report.err.append(tr("import.store_failed", error=type(exc).__name__))
             return
-        for (paper, _), fate in zip(chunk, fates, strict=True):
-            _count(report, paper, fate.status, fate.reason or "", tr)
+        for item, fate in zip(chunk, fates, strict=True):
+            _count(report, item, fate.status, fate.reason or "", tr)
 
 
-def _count(report: ImportReport, paper: Paper, status: str, reason: str, tr: Translate) -> None:
+def _count(report: ImportReport, item: _Made, status: str, reason: str, tr: Translate) -> None:
+    paper = item.paper
     if status == "stored":
         report.stored += 1
+        if paper.day is None:
+            report.undated += 1
+            report.dated = item.answer.finished_at.astimezone(ZONE).date()
     elif status == "duplicate":
         report.duplicate += 1
-    elif status == "conflict":
+    elif status == "conflict":  # stored by another import since this one looked
         report.conflict += 1
         report.err.append(tr("import.conflict", row=paper.row, form_no=paper.form_no))
     else:
@@ -217,12 +238,3 @@ def _count(report: ImportReport, paper: Paper, status: str, reason: str, tr: Tra
         report.err.append(
             tr("import.rejected", row=paper.row, form_no=paper.form_no, reason=reason)
         )
-
-
-def _summarize(report: ImportReport, tr: Translate) -> None:
-    if report.duplicate and not (report.stored or report.conflict or report.rejected):
-        report.out.append(tr("import.all_there"))
-    skipped = report.skipped + report.conflict + report.rejected
-    report.out.append(
-        tr("import.summary", stored=report.stored, duplicate=report.duplicate, skipped=skipped)
-    )

@@ -1,5 +1,6 @@
 """A clerk's spreadsheet read as text: a CSV (UTF-8, with or without a byte-order mark; "," or
-";" or tab between cells, as Excel writes it) or an XLSX workbook's first sheet.
+";" or tab between cells, as Excel writes it) or an XLSX workbook's first sheet (the names
+of its other sheets are kept: the clerk is told they were not read).
 
 Every cell comes out as the text the clerk sees; what cannot be trusted is refused in
 words the clerk can act on: a file too large (never read past the limit), one that is no
@@ -60,25 +61,34 @@ class Sheet:
     rows: list[SheetRow]  # the rows with something in them
     kind: str  # "csv" or "xlsx"
     delimiter: str = ","  # a CSV's, so that its error file opens the same way
+    sheet_name: str = ""  # a workbook's: the sheet read (its first)
+    ignored_sheets: tuple[str, ...] = ()  # a workbook's other sheets, not read
 
 
 def read_sheet(path: Path) -> Sheet:
     """The file's heading and rows; SheetRefused when it cannot be used at all."""
     kind = _kind(path)
     header, rows = _read_xlsx(path) if kind == "xlsx" else _read_csv(path)
-    if header is None or not any(cell.strip() for cell in header.cells):
+    titled = header is not None and any(cell.strip() for cell in header.cells)
+    if header is not None and header.ignored and not (titled and rows):
+        others = ", ".join(f"“{name}”" for name in header.ignored)
+        raise SheetRefused("import.first_sheet_empty", path=path, sheet=header.sheet, others=others)
+    if header is None or not titled:
         raise SheetRefused("import.empty_file", path=path)
     if not rows:
         raise SheetRefused("import.header_only", path=path)
     width = max(len(header.cells), *(len(row.cells) for row in rows))
     padded = [SheetRow(r.number, _pad(r.cells, width), r.issues) for r in rows]
-    return Sheet(_pad([c.strip() for c in header.cells], width), padded, kind, header.delimiter)
+    heading = _pad([c.strip() for c in header.cells], width)
+    return Sheet(heading, padded, kind, header.delimiter, header.sheet, header.ignored)
 
 
 @dataclass(frozen=True)
 class _Header:
     cells: list[str]
     delimiter: str = ","
+    sheet: str = ""
+    ignored: tuple[str, ...] = ()
 
 
 def _pad(cells: list[str], width: int) -> list[str]:
@@ -196,7 +206,9 @@ def _read_xlsx(path: Path) -> tuple[_Header | None, list[SheetRow]]:
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(path, read_only=True, data_only=False)
             try:
-                return _xlsx_rows(path, book.worksheets[0])
+                first = book.worksheets[0]
+                others = tuple(name for name in book.sheetnames if name != first.title)
+                return _xlsx_rows(path, first, others)
             finally:
                 book.close()
     except SheetRefused:
@@ -216,7 +228,9 @@ def _unpacked_size(path: Path) -> int:
         raise SheetRefused("import.bad_xlsx", path=path, error=_why(exc)) from None
 
 
-def _xlsx_rows(path: Path, sheet: Any) -> tuple[_Header | None, list[SheetRow]]:
+def _xlsx_rows(
+    path: Path, sheet: Any, others: tuple[str, ...]
+) -> tuple[_Header | None, list[SheetRow]]:
     header: _Header | None = None
     rows: list[SheetRow] = []
     for number, cells in enumerate(sheet.iter_rows(), start=1):
@@ -229,10 +243,10 @@ def _xlsx_rows(path: Path, sheet: Any) -> tuple[_Header | None, list[SheetRow]]:
                 issues[column] = CellIssue(column, "import.formula", {"formula": formula})
             texts.append(_text(cell.value))
         if header is None:
-            header = _Header(texts)
+            header = _Header(texts, sheet=sheet.title, ignored=others)
         else:
             _keep(path, rows, number, texts, issues)
-    return header, rows
+    return header or _Header([], sheet=sheet.title, ignored=others), rows
 
 
 def _text(value: object) -> str:
