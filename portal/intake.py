@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from pydantic import ValidationError
@@ -263,7 +264,11 @@ def store_audit(engine: Engine, device_id: str, entries: list[AuditEntryIn], now
 
 
 def store_channel_answers(
-    engine: Engine, answers: list[AnswerIn], batch_id: str, known_forms: set[tuple[str, int]]
+    engine: Engine,
+    answers: list[AnswerIn],
+    batch_id: str,
+    known_forms: set[tuple[str, int]],
+    check: Callable[[Connection], str] | None = None,
 ) -> list[ItemResult]:
     """Store answers that came by another channel than a tablet: the web survey's, a clerk's
     import of paper forms or calls. Their fates, in order, as for a tablet's batch: stored;
@@ -274,6 +279,11 @@ def store_channel_answers(
     The caller has checked the unit and counter; the answers are already AnswerIn, so
     nothing here is a schema error. No intake events: there is no device to log them for,
     and the caller tells its user each fate.
+
+    `check`, when given, runs first in the insert's transaction, so that what it checks
+    and the insert are one step (a lock it takes is held to the commit): a reason it
+    returns rejects every answer not refused already, '' lets them in (the web survey's
+    one verdict per dossier, portal/web/storing.py).
     """
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     with engine.connect() as connection:
@@ -287,6 +297,12 @@ def store_channel_answers(
         elif answer.uuid not in rows:
             rows[answer.uuid] = (index, _channel_row(answer, batch_id, now))
     with engine.begin() as connection:
+        barred = check(connection) if check is not None else ""
+        if barred:
+            return [
+                fate or ItemResult(uuid=answer.uuid, status="rejected", reason=barred)
+                for fate, answer in zip(fates, answers, strict=True)
+            ]
         stored = insert_answers(engine, connection, [row for _, row in rows.values()])
         earlier = [uuid for uuid in rows if uuid not in stored]
         query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(earlier))

@@ -1,18 +1,38 @@
 """The web survey's parts without a server: its words in both languages, the signed state,
-the rate limits' windows, and the kiosk's survey resumed from a state."""
+the rate limits' windows, the kiosk's survey resumed from a state, and what an outside
+attacker found in them (over HTTP: test_web_survey_probe.py)."""
 
 from __future__ import annotations
 
+import logging
 import re
+import string
 import time
+import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import func, select
 
+from contract.api import SURVEY_PATH
+from kiosk.domain.flow import Survey
+from kiosk.domain.forms import Choice, Question
+from kiosk.domain.questions import QUESTION_TYPES
+from kiosk.domain.questions.summary import quick_summary
 from kiosk.locale import table
-from portal.web.limits import Finishes, Limit, WebLimits, Windows, client_key
-from portal.web.replay import LONG_FORM, answers_of, form, long_uuid, resume
+from portal.store.engine import make_portal_engine
+from portal.store.models import Answer
+from portal.web.limits import Finishes, Guards, Limit, WebLimits, Windows, client_key
+from portal.web.replay import (
+    LONG_FORM,
+    NO_IDENTIFICATION,
+    QUICK_FORM,
+    answers_of,
+    form,
+    long_uuid,
+    resume,
+)
 from portal.web.state import LONG, QUICK, BadState, SurveyState, sign, verify
 from portal.web.storing import web_flags
 from portal.web.words import WORDS_DIR, web_table, word
@@ -136,3 +156,99 @@ def test_the_kiosks_survey_resumes_from_a_state_with_its_conditions():
     finished = resume(replace(state, stage=QUICK, answers={"verdict": ["satisfied", ""]}))
     assert finished.current == "verdict"
     assert abs(finished.finish().duration_ms - 42_000) < 5_000  # from the first page's time
+
+
+def test_a_state_with_anything_added_or_spelled_otherwise_is_not_ours():
+    token = sign(SurveyState("DNG-HC", "Q1", stage=QUICK, uuid="u"), SECRET)
+    payload, mac = token.split(".")
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    # The last character of the signature carries bits no byte uses: another letter
+    # differing only there decodes to the same bytes, and is still not what we signed.
+    respelled = alphabet[alphabet.index(mac[-1]) ^ 1]
+    for tampered in (
+        f"{token}!!!",
+        f"{token}==",
+        f" {token}",
+        f"{token}\n",
+        f"{token}.x",
+        f"{payload}=.{mac}",
+        f"{payload[:5]}!{payload[5:]}.{mac}",
+        f"{payload}.{mac[:-1]}{respelled}",
+    ):
+        with pytest.raises(BadState) as refused:
+            verify(tampered, SECRET)
+        assert not refused.value.stale, tampered
+    assert verify(token, SECRET).uuid == "u"
+
+
+def test_an_ipv4_client_is_counted_as_itself_when_it_comes_mapped_into_ipv6():
+    assert client_key("::ffff:203.0.113.7") == "203.0.113.7" == client_key("203.0.113.7")
+    assert client_key("::ffff:203.0.113.8") != client_key("::ffff:203.0.113.7")
+    assert client_key("::1") == "::/64"  # a real IPv6 address: its /64
+
+
+def test_the_form_engine_keeps_other_text_only_where_a_choice_asks_for_it():
+    quick = form(QUICK_FORM)
+    survey = Survey(quick, NO_IDENTIFICATION)
+    assert survey.answer("verdict", "not_satisfied", "A" * 6000) == ""
+    assert survey.answers["verdict"].other_text == ""
+    assert survey.answer("reasons", ["progress"], "hidden") == ""  # "Lý do khác" not ticked
+    assert survey.answers["reasons"].other_text == ""
+    assert survey.answer("reasons", ["other"], "B" * 1001) == "answer.too_long"
+    assert survey.answer("reasons", ["progress", "other"], " Phải chờ lâu ") == ""
+    assert survey.answers["reasons"].other_text == "Phải chờ lâu"
+    assert quick_summary(quick, survey.answers).comment == "Phải chờ lâu"
+    pleased = Survey(quick, NO_IDENTIFICATION)
+    assert pleased.answer("verdict", "satisfied", "C") == ""
+    assert pleased.answer("comment", "Rất tốt", "D") == ""  # a text question: no other box
+    assert quick_summary(quick, pleased.answers).comment == "Rất tốt"
+    long = Survey(form(LONG_FORM), NO_IDENTIFICATION)
+    assert long.answer("Q1", "1", "E" * 6000) == "" and long.answers["Q1"].other_text == ""
+    asks = Question(
+        "q",
+        "single_choice",
+        {"vi": "Câu hỏi", "en": "Question"},
+        (Choice("a", {"vi": "A", "en": "A"}), Choice("b", {"vi": "B", "en": "B"}, {"vi": "?"})),
+        max_length=10,
+    )
+    rule = QUESTION_TYPES["single_choice"].problem
+    assert rule(asks, "b", "x" * 11) == "answer.too_long"  # a text a choice asks: capped
+    assert rule(asks, "b", "x" * 10) == ""
+
+
+def test_an_answer_the_contract_refuses_is_a_kind_page_and_stores_nothing(tmp_path, caplog):
+    from portal.web.steps import Turn, finish
+
+    engine = make_portal_engine(f"sqlite:///{tmp_path / 'portal.db'}")
+    quick = form(QUICK_FORM)
+    turn = Turn(engine, {(quick.id, quick.version)}, Guards(WebLimits()), "203.0.113.9")
+    written = "X" * 70  # longer than the contract's dossier code
+    state = SurveyState(
+        "DNG-HC",
+        "Q1",
+        stage=QUICK,
+        uuid=str(uuid.uuid4()),
+        started=time.time(),
+        dossier=written,
+        answers={"verdict": ["satisfied", ""], "comment": ["", ""]},
+        position=1,
+    )
+    try:
+        with caplog.at_level(logging.ERROR, logger="portal"):
+            page, _ = finish(turn, resume(state), state)
+        assert page.status == 422 and page.template == "message.html"
+        assert page.context["title"] == "web.not_saved_title"
+        assert str(page.context["restart_url"]).startswith(SURVEY_PATH)
+        assert "dossier_code" in caplog.text and written not in caplog.text
+        with engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(Answer)).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_fields_text_comes_out_plain():
+    from portal.web.survey import plain_text
+
+    sent = "Chờ\x1b[2J\x07 lâu\r\nquá\rlâu\x7f\x85\x9b\u202e ngược\u2066\u2069\tthật\x0c"
+    assert plain_text(sent) == "Chờ[2J lâu\nquá\nlâu ngược thật"
+    assert plain_text("Rất tốt\nCảm ơn") == "Rất tốt\nCảm ơn"  # Vietnamese and breaks kept

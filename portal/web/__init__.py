@@ -5,7 +5,7 @@ steps.py    what each page does: identification, a question, the offer of the lo
 replay.py   the kiosk's survey (kiosk.domain.flow) resumed on each page from its state
 state.py    that state, signed (HMAC, the portal's web secret) and kept by the browser
 storing.py  the answer as the contract carries it, sealed phone, one verdict per dossier
-limits.py   rate limits per client and per dossier, each client's recent answers (flags)
+limits.py   rate limits per client and per client and dossier, recent answers (flags)
 pages.py    Jinja2 templates (templates/) to HTML with the pages' headers; static/ the CSS
 words.py    the kiosk's words and the web's own (words/<lang>.yaml)
 

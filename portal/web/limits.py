@@ -1,5 +1,5 @@
-"""How often one client (its IP address) and one dossier may use the web survey, and what
-each client finished lately (for the integrity flags that apply on a phone).
+"""How often one client (its IP address) may use the web survey, and try one dossier code,
+and what each client finished lately (for the integrity flags that apply on a phone).
 
 In memory, per portal process: a restart forgets them, and with several workers each
 counts on its own (a client may get as many tries as there are workers). That is enough
@@ -11,6 +11,9 @@ A client is its IPv4 address, or its IPv6 /64 (one subscriber's network: a phone
 any address in it). Behind a reverse proxy, the client is the address the proxy forwards
 (uvicorn believes X-Forwarded-For from the addresses in FORWARDED_ALLOW_IPS, 127.0.0.1
 by default).
+
+A dossier's tries are counted per client: counted from anyone, a few tries of someone
+else's code (printed on a receipt others may see) would lock its owner out for an hour.
 """
 
 from __future__ import annotations
@@ -28,14 +31,22 @@ from kiosk.domain.integrity import History, IntegrityPolicy
 
 
 def client_key(host: str) -> str:
-    """Who is counted for an address: an IPv4 address itself, an IPv6 address by its /64."""
+    """Who is counted for an address: an IPv4 address itself (mapped into IPv6 too), an
+    IPv6 address by its /64."""
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
         return host
-    if address.version == 6:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d, as a dual-stack socket sees IPv4
+            return str(address.ipv4_mapped)
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def dossier_key(client: str, dossier: str) -> str:
+    """Whose tries of a dossier are counted together: one client's of one code."""
+    return f"{client} {dossier}"
 
 
 @dataclass(frozen=True)
@@ -53,9 +64,10 @@ class WebLimits:
     # Every page a client opens or sends: a long form is about 35 of them, and a mobile
     # carrier's NAT may put several citizens at one counter behind one address.
     pages_per_client: Limit = Limit(300, 600)
-    # Surveys a client begins (dossier codes accepted): a family may share one phone.
+    # Dossier codes a client tries, found rated or begun: a family may share one phone.
     surveys_per_client: Limit = Limit(20, 3600)
-    # Tries of one dossier code, from anyone: a citizen mistypes, a script probes.
+    # Tries of one dossier code by one client (dossier_key): a citizen mistypes, a script
+    # probes; never from anyone, or anyone could lock a dossier out.
     tries_per_dossier: Limit = Limit(5, 3600)
     # The integrity rules of a kiosk, per client: no opening hours (a phone answers from
     # home, in the evening too), and no ID number on the web (portal/web/storing.py).

@@ -19,10 +19,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from contract.api import SURVEY_COUNTER_PARAM, SURVEY_PATH, SURVEY_UNIT_PARAM
 from kiosk.domain.forms import localized
-from portal.api.replies import RETRY_AFTER_S
 from portal.web.words import LANGUAGES, word
 
 HERE = Path(__file__).resolve().parent
+# A busy page's Retry-After, as the API's replies say it (portal/api/replies.py): its own
+# here, as the API mounts these pages and importing the API from them was a cycle.
+RETRY_AFTER_S = 5
 STYLE_FILE = HERE / "static" / "survey.css"
 STYLE_PATH = f"{SURVEY_PATH}/survey.css"
 HEADERS = {

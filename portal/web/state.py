@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -61,8 +62,19 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+# A token is two parts of unpadded base64url and a dot between them, nothing else: the
+# decoder alone would skip characters outside the alphabet and read junk after the
+# signature as nothing.
+_TOKEN = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)", re.ASCII)
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Unpadded base64url decoded strictly: one spelling per byte string (the unused low
+    bits of the last character must be zero, as _b64 writes them)."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not the canonical spelling")
+    return data
 
 
 def _mac(secret: bytes, payload: bytes) -> bytes:
@@ -79,9 +91,11 @@ def sign(state: SurveyState, secret: bytes, now: float | None = None) -> str:
 def verify(token: str, secret: bytes, now: float | None = None) -> SurveyState:
     """The state a page sent back; BadState when it is not signed by this portal, or stale."""
     moment = now if now is not None else time.time()
-    payload, _, given = token.partition(".")
+    parts = _TOKEN.fullmatch(token)
+    if parts is None:
+        raise BadState(stale=False)
     try:
-        raw, mac = _unb64(payload), _unb64(given)
+        raw, mac = _unb64(parts[1]), _unb64(parts[2])
     except (binascii.Error, ValueError):
         raise BadState(stale=False) from None
     if not hmac.compare_digest(mac, _mac(secret, raw)):

@@ -16,19 +16,22 @@ import uuid as uuid_module
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from contract.wire import canonical_dossier
 from kiosk.domain.flow import Answer, Survey
 from kiosk.domain.forms import Question, localized
 from kiosk.domain.identification import IdentificationPolicy
 from kiosk.domain.questions import screen_name
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN, Check
 from portal.store.settings import public_key
-from portal.web.limits import Guards
+from portal.web.limits import Guards, dossier_key
 from portal.web.pages import Page, message, start_url, with_headers
 from portal.web.replay import LONG_FORM, answers_of, form, form_of, long_uuid, resume
 from portal.web.state import DONE, IDENT, LONG, OFFER, QUICK, SurveyState
 from portal.web.storing import (
+    RATED,
     already_rated,
     is_stored,
     seal_phone,
@@ -41,6 +44,10 @@ from portal.web.words import language_of, word
 log = logging.getLogger("portal")
 
 Sent = dict[str, list[str]]  # the form fields a page posted
+# The national system's dossier codes are ASCII: \d of the shared pattern would take any
+# script's digits, and one receipt could be rated once per way of writing its digits.
+# The code is made canonical (contract.wire.canonical_dossier) before it is checked.
+DOSSIER_PATTERN = f"(?a){DEFAULT_DOSSIER_PATTERN}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ def identification_policy(with_phone: bool) -> IdentificationPolicy:
         fields=("dossier_code", "phone") if with_phone else ("dossier_code",),
         required=("dossier_code",),
         one_of=(),
-        dossier_pattern=DEFAULT_DOSSIER_PATTERN,
+        dossier_pattern=DOSSIER_PATTERN,
     )
 
 
@@ -127,21 +134,22 @@ def identify(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveySt
     key = public_key(turn.engine)
     policy = identification_policy(bool(key))
     typed = {name: first(sent, name) for name in policy.fields}
+    canonical = typed | {"dossier_code": canonical_dossier(typed["dossier_code"]) or ""}
     year = datetime.now(timezone.utc).year
-    problems = policy.check_all(typed, year)
+    problems = policy.check_all(canonical, year)
     if problems:
         return ident_page(turn, state, problems, typed), state
-    given = policy.normalized(typed, year)
+    given = policy.normalized(canonical, year)
     dossier = given["dossier_code"]
-    wait = turn.guards.dossiers.hit(dossier)
+    # The client's tries first, then its tries of this code: a try refused is counted
+    # against this client alone, never against the dossier's owner (limits.py).
+    guards = turn.guards
+    wait = guards.surveys.hit(turn.client) or guards.dossiers.hit(dossier_key(turn.client, dossier))
     if wait:
         return too_many(wait), state
     state = replace(state, dossier=dossier)
     if already_rated(turn.engine, dossier):
         return Page("rated.html", status=409), state
-    wait = turn.guards.surveys.hit(turn.client)
-    if wait:
-        return too_many(wait), state
     state = replace(
         state,
         stage=QUICK,
@@ -197,7 +205,7 @@ def _given(question: Question, sent: Sent) -> str | list[str]:
     values = [v for v in sent.get("value", []) if v]
     if screen_name(question.type) == "multi_choice":
         return values
-    return first(sent, "value").replace("\r\n", "\n")
+    return first(sent, "value")
 
 
 def step(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveyState]:
@@ -206,7 +214,7 @@ def step(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveyState]
         return _back(turn, survey, state)
     question = survey.current_question
     assert question is not None
-    value, other = _given(question, sent), first(sent, "other").replace("\r\n", "\n")
+    value, other = _given(question, sent), first(sent, "other")
     problem = survey.answer(question.id, value, other)
     if problem:
         return question_page(survey, state, problem, Answer(value, other)), state
@@ -235,22 +243,34 @@ def finish(turn: Turn, survey: Survey, state: SurveyState) -> tuple[Page, Survey
     """Store the answer (once: a page sent again finds it stored), then offer the long
     form after a quick answer, or thank."""
     if not is_stored(turn.engine, state.uuid):
-        if state.stage == QUICK and already_rated(turn.engine, state.dossier):
-            state = replace(state, stage=IDENT, uuid="", answers={}, position=0, sealed=None)
-            return Page("rated.html", status=409), state  # rated elsewhere meanwhile
         finished = survey.finish()
         history = turn.guards.finishes.history(turn.client, finished.finished_at)
         flags = web_flags(finished.finished_at, history, turn.guards.limits.integrity)
-        answer = wire_answer(finished, form_of(state), state, flags)
+        try:
+            answer = wire_answer(finished, form_of(state), state, flags)
+        except ValidationError as error:  # the form engine let through what the contract
+            return _not_built(state, error), state  # refuses: a kind page, never a 500
         fate = store(turn.engine, answer, turn.forms)
-        if fate.startswith("rejected"):  # a form version the portal refuses: its set-up
-            log.error("web survey answer %s not stored: %s", answer.uuid, fate)
+        if fate.reason == RATED:  # rated elsewhere meanwhile
+            state = replace(state, stage=IDENT, uuid="", answers={}, position=0, sealed=None)
+            return Page("rated.html", status=409), state
+        if fate.status == "rejected":  # a form version the portal refuses: its set-up
+            log.error("web survey answer %s not stored: %s", answer.uuid, fate.reason)
             return message("web.busy_title", "web.busy_body", 503), state
         turn.guards.finishes.record(turn.client, finished.finished_at)
     if state.stage == QUICK:
         state = replace(state, stage=OFFER, follows=state.uuid, answers={}, position=0)
         return offer_page(), state
     return Page("thanks.html"), replace(state, stage=DONE, answers={}, position=0)
+
+
+def _not_built(state: SurveyState, error: ValidationError) -> Page:
+    """Nothing is stored from an answer the contract refuses; the log says which fields,
+    never what was written in them."""
+    fields = sorted({".".join(str(part) for part in e["loc"]) for e in error.errors()})
+    log.error("web survey answer %s not built: %s", state.uuid, ", ".join(fields))
+    restart = start_url(state.unit, state.counter, state.language)
+    return message("web.not_saved_title", "web.not_saved_body", 422, restart_url=restart)
 
 
 # --- the offer of the long form ------------------------------------------------------------

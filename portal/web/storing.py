@@ -16,17 +16,22 @@ What applies of a tablet's rules on a phone, and why:
   unidentified cannot happen (the dossier code is required); repeat_id and officer_self
   need the ID number the web does not ask.
 - one verdict per dossier: a dossier already rated at the portal, by any channel, is
-  refused before a survey begins and again before its verdict is stored.
+  refused before a survey begins and again as its verdict is stored, in the insert's own
+  transaction (`one_verdict`): two phones finishing one dossier at once store one verdict.
+  A tablet's answer is never refused for it (it was given at the counter; the portal
+  flags duplicate_dossier at report time), so there is no unique index on the dossier.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from nacl.public import PublicKey, SealedBox
-from sqlalchemy import Engine, select
+from sqlalchemy import BigInteger, Connection, Engine, cast, func, select
 
 from contract.wire import WEB, sealed_text, stamp
 from kiosk.domain.flow import FinishedAnswer
@@ -35,11 +40,13 @@ from kiosk.domain.integrity import AnswerFacts, History, IntegrityPolicy, flags_
 from kiosk.domain.questions.summary import quick_summary
 from portal import __version__
 from portal.intake import store_channel_answers
-from portal.schemas import AnswerIn
+from portal.schemas import AnswerIn, ItemResult
 from portal.store.models import Answer
 from portal.web.state import SurveyState
 
 WEB_DEVICE = "web"  # the device_id of every web answer: there is no tablet
+RATED = "dossier_rated: another answer gave this dossier its verdict"
+_LOCK_DOMAIN = b"kiosk-hai-long one verdict per dossier\n"
 
 
 def seal_phone(public_key: str, phone: str) -> str | None:
@@ -55,9 +62,35 @@ def seal_phone(public_key: str, phone: str) -> str | None:
 
 def already_rated(engine: Engine, dossier: str) -> bool:
     """Whether any answer at the portal, of any channel and unit, gave a verdict on it."""
-    query = select(Answer.id).where(Answer.dossier_code == dossier, Answer.verdict.is_not(None))
     with engine.connect() as connection:
-        return connection.execute(query.limit(1)).first() is not None
+        return _rated(connection, dossier, besides="")
+
+
+def _rated(connection: Connection, dossier: str, besides: str) -> bool:
+    """Whether an answer other than `besides` (a UUID) gave a verdict on the dossier (its
+    canonical code: the portal's dossier column holds that)."""
+    query = select(Answer.id).where(Answer.dossier_code == dossier, Answer.verdict.is_not(None))
+    query = query.where(Answer.uuid != besides) if besides else query
+    return connection.execute(query.limit(1)).first() is not None
+
+
+def one_verdict(dossier: str, uuid: str) -> Callable[[Connection], str]:
+    """The check `store_channel_answers` runs in its insert's transaction for an answer
+    with a verdict: RATED when another answer rated the dossier. Check and insert are one
+    step: on PostgreSQL under an advisory lock on the dossier (held to the commit), on
+    SQLite under the database's write lock, taken before the check (BEGIN IMMEDIATE; a
+    plain BEGIN would let two requests read "not rated" and then both write)."""
+
+    def check(connection: Connection) -> str:
+        if connection.dialect.name == "postgresql":
+            digest = hashlib.sha256(_LOCK_DOMAIN + dossier.encode()).digest()
+            key = int.from_bytes(digest[:8], "big", signed=True)  # PostgreSQL's bigint
+            connection.execute(select(func.pg_advisory_xact_lock(cast(key, BigInteger))))
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return RATED if _rated(connection, dossier, besides=uuid) else ""
+
+    return check
 
 
 def is_stored(engine: Engine, uuid: str) -> bool:
@@ -118,7 +151,12 @@ def wire_answer(
     return AnswerIn.model_validate(body)
 
 
-def store(engine: Engine, answer: AnswerIn, forms: set[tuple[str, int]]) -> str:
-    """Store one web answer; its fate (stored, duplicate, conflict, rejected) and reason."""
-    [fate] = store_channel_answers(engine, [answer], answer.uuid, forms)
-    return fate.status if fate.status != "rejected" else f"rejected: {fate.reason}"
+def store(engine: Engine, answer: AnswerIn, forms: set[tuple[str, int]]) -> ItemResult:
+    """Store one web answer; its fate (stored, duplicate, conflict, rejected: RATED when
+    its verdict would be the dossier's second). A long answer follows its quick one, which
+    holds the verdict: nothing to check."""
+    check = None
+    if answer.follows is None and answer.verdict is not None and answer.dossier_code:
+        check = one_verdict(answer.dossier_code, answer.uuid)
+    [fate] = store_channel_answers(engine, [answer], answer.uuid, forms, check)
+    return fate

@@ -8,13 +8,15 @@ counters, `portal counter add`) gets a kind page in Vietnamese, 404. A client th
 pages too fast, a dossier tried too often: 429 (portal/web/limits.py). A body is read by
 hand, application/x-www-form-urlencoded only and at most MAX_FORM_BYTES: the forms are a
 few fields, so a larger body is refused by its Content-Length before any of it is read
-(no multipart parser is needed, nor wanted: no page uploads a file).
+(no multipart parser is needed, nor wanted: no page uploads a file). Every field's text
+comes out plain (`plain_text`): nothing a citizen types needs a control character.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, Request
@@ -41,6 +43,10 @@ log = logging.getLogger("portal")
 MAX_FORM_BYTES = 32 * 1024
 FORM_DEADLINE_S = 20.0  # a form of a few KB that takes longer is a client holding a socket
 MAX_FIELDS = 64
+# What no one types into a survey, and what a terminal, a spreadsheet or a report showing
+# an export would obey: C0 controls but the line break, DEL, C1 controls, and the bidi
+# embeddings, overrides and isolates (a comment shown backwards, a code shown as another).
+_UNSEEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 router = APIRouter(include_in_schema=False)  # pages for people, not the kiosks' contract
 
@@ -171,4 +177,11 @@ async def _read_form(request: Request) -> dict[str, list[str]]:
         raise Refused(message("web.bad_request_title", "web.bad_request_body", 400)) from None
     if any("\x00" in value for values in sent.values() for value in values):
         raise Refused(message("web.bad_request_title", "web.bad_request_body", 400))
-    return sent
+    return {name: [plain_text(value) for value in values] for name, values in sent.items()}
+
+
+def plain_text(value: str) -> str:
+    """A field's text as it is kept: line breaks as "\n", a tab as a space, and none of
+    the characters in _UNSEEN (dropped, not refused: a pasted text may carry them)."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSEEN.sub("", value)
