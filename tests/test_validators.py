@@ -101,6 +101,18 @@ def test_the_prefix_alone_is_nothing_typed():
     assert policy.normalized(typed, YEAR)["dossier_code"] == "000.00.12.H17-251126-0001"
 
 
+def test_a_dossier_code_in_other_digits_is_kept_in_ascii_digits():
+    """A keyboard or scanner may type full-width or other scripts' digits: the tablet keeps
+    the code as the portal does (one spelling per receipt), and a unit's `\\d` means 0-9."""
+    full_width = "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in "251023-0001")
+    check = check_dossier_code("000.00.12.H17-" + full_width, DEFAULT_DOSSIER_PATTERN, True)
+    assert check.normalized == "000.00.12.H17-251023-0001"
+    arabic = "".join(chr(0x0660 + int(c)) for c in "2511260001")
+    typed = check_dossier_code(PREFIX + arabic, DEFAULT_DOSSIER_PATTERN, True, PREFIX)
+    assert typed.normalized == "000.00.12.H17-251126-0001"
+    assert check_dossier_code("HS-" + full_width[:4] + "-77", r"HS-\d{4}-\d+", True).ok
+
+
 def test_dossier_pattern_is_configurable():
     assert check_dossier_code("HS-2025-77", r"HS-\d{4}-\d+", final=True).ok
     assert not check_dossier_code("000.00.12.H17-251023-0001", r"HS-\d{4}-\d+", final=True).ok

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
+from contract.wire import canonical_dossier
 from kiosk.domain.provinces import PROVINCE_CODES
 
 MOBILE_PREFIXES = ("03", "05", "07", "08", "09")
@@ -102,13 +103,16 @@ def check_dossier_code(text: str, pattern: str, final: bool = False, prefix: str
     With the unit's usual `prefix` (the agency part, "000.00.12.H17-"), the date and serial
     may be typed without their dash: "2511260001" stands for "…-251126-0001".
     """
-    code = re.sub(r"\s", "", text).upper()
+    # One spelling per receipt: a keyboard or scanner typing full-width or other scripts'
+    # digits gives the code the portal keeps (contract.wire.canonical_dossier), matched
+    # with ASCII rules, so `\d` in a unit's pattern means 0-9 only.
+    code = re.sub(r"\s", "", canonical_dossier(text) or "")
     if code == "" or code == prefix.upper():
         return Check(Status.INVALID if final else Status.INCOMPLETE, "dossier_code.empty")
     if len(code) > 64:
         return Check(Status.INVALID, "dossier_code.too_long")
     for candidate in (code, _with_date_and_serial(code, prefix.upper())):
-        if candidate and re.fullmatch(pattern, candidate):
+        if candidate and re.fullmatch(pattern, candidate, flags=re.ASCII):
             return _valid(candidate)
     status = Status.INVALID if final else Status.INCOMPLETE
     return Check(status, "dossier_code.bad_format")
@@ -120,7 +124,7 @@ def _with_date_and_serial(code: str, prefix: str) -> str:
     if not prefix or not code.startswith(prefix):
         return ""
     digits = code[len(prefix) :].replace("-", "").replace(".", "")
-    if len(digits) != 10 or not digits.isdigit():
+    if len(digits) != 10 or not (digits.isascii() and digits.isdigit()):
         return ""
     return f"{prefix.rstrip('-')}-{digits[:6]}-{digits[6:]}"
 
