@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from portal.devices import add_counters
 from portal.store.engine import make_portal_engine
+from tests.conftest import ROOT
 from tests.portal_support import run
 from tests.test_portal_import import (
     COLUMNS,
@@ -306,3 +309,17 @@ def test_forms_without_a_date_column_are_dated_and_told_once(db, tmp_path):
     result = clerk(db, path)
     assert result.returncode == 0, result.stderr
     assert f"1 phiếu không ghi ngày: được ghi ngày {today} (ngày nhập lần đầu)." in result.stdout
+
+
+def test_every_word_the_import_and_export_ask_for_is_in_both_languages():
+    """A key missing from the locale would show the clerk its name instead of words."""
+    sources = [*(ROOT / "portal" / "imports").glob("*.py"), ROOT / "portal" / "exports.py"]
+    sources.append(ROOT / "portal" / "cli.py")
+    asked = set()
+    for path in sources:
+        asked |= set(re.findall(r'"((?:import|export)\.[a-z_]+)"', path.read_text("utf-8")))
+    assert len(asked) > 40, "the pattern found too few keys to be looking right"
+    for language in ("vi", "en"):
+        path = ROOT / "assets" / "locale" / f"{language}.yaml"
+        words = yaml.safe_load(path.read_text("utf-8"))
+        assert sorted(asked - words.keys()) == [], language

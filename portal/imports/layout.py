@@ -75,31 +75,10 @@ def _skipped(name: str) -> bool:
 
 def read_layout(form: Form, sheet: Sheet) -> tuple[Layout | None, list[Issue]]:
     """The columns of the form's questions and of the extras; or None and the problems."""
-    names = {q.id.casefold(): q.id for q in form.questions}
-    names |= {f"{q.id}{OTHER}".casefold(): q.id + OTHER for q in form.questions if _asks(q)}
-    names |= {extra: extra for extra in (FORM_NO, DATE, COUNTER)}
-    found: dict[str, int] = {}
-    issues: list[Issue] = []
     errors = error_columns(sheet.header)
     titled = (i for i, heading in enumerate(sheet.header) if heading.strip() and i not in errors)
     width = max(titled, default=-1) + 1
-    for index, heading in enumerate(sheet.header[:width]):
-        name = _name(heading)
-        if _skipped(name):
-            continue
-        if not name:
-            if any(row.cells[index].strip() for row in sheet.rows):
-                issues.append(Issue(1, index, "", "import.untitled_column"))
-            continue
-        if name not in names:
-            params: dict[str, object] = {"name": heading, "form": form.id}
-            issues.append(Issue(1, index, heading, "import.unknown_column", params))
-        elif names[name] in found:
-            letter = column_letter(found[names[name]])
-            params = {"name": names[name], "letter": letter}
-            issues.append(Issue(1, index, heading, "import.duplicate_column", params))
-        else:
-            found[names[name]] = index
+    found, issues = _headings(form, sheet, width)
     if FORM_NO not in found:
         issues.append(Issue(1, None, "", "import.no_form_no"))
     for question in form.questions:
@@ -117,6 +96,33 @@ def read_layout(form: Form, sheet: Sheet) -> tuple[Layout | None, list[Issue]]:
         errors=frozenset(errors),
     )
     return layout, []
+
+
+def _headings(form: Form, sheet: Sheet, width: int) -> tuple[dict[str, int], list[Issue]]:
+    """Each known heading's column, and the headings in error (unknown, twice, missing over
+    a column that holds data)."""
+    names = {q.id.casefold(): q.id for q in form.questions}
+    names |= {f"{q.id}{OTHER}".casefold(): q.id + OTHER for q in form.questions if _asks(q)}
+    names |= {extra: extra for extra in (FORM_NO, DATE, COUNTER)}
+    found: dict[str, int] = {}
+    issues: list[Issue] = []
+    for index, heading in enumerate(sheet.header[:width]):
+        name = _name(heading)
+        if _skipped(name):
+            continue
+        if not name:
+            if any(row.cells[index].strip() for row in sheet.rows):
+                issues.append(Issue(1, index, "", "import.untitled_column"))
+        elif name not in names:
+            params: dict[str, object] = {"name": heading, "form": form.id}
+            issues.append(Issue(1, index, heading, "import.unknown_column", params))
+        elif names[name] in found:
+            letter = column_letter(found[names[name]])
+            params = {"name": names[name], "letter": letter}
+            issues.append(Issue(1, index, heading, "import.duplicate_column", params))
+        else:
+            found[names[name]] = index
+    return found, issues
 
 
 def _asks(question: Question) -> bool:

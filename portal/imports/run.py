@@ -116,9 +116,7 @@ def _check_and_store(
     rules = Rules(layout, sheet.header, form.questions, request.unit, counters, today, repeated)
     papers, bad = _check(sheet, rules)
     made = _answers(engine, papers, form, request, bad)
-    before = hashes_before(engine, (m.answer.uuid for m in made))
-    changed = [m for m in made if changed_since(m.answer, before)]
-    fresh = [m for m in made if not changed_since(m.answer, before)]
+    fresh, changed = _split_changed(engine, made)
     conflicts: Bad = [(m.row, [_conflict(m.paper)]) for m in changed]
     if bad and not request.skip_invalid:
         issues = [i for _, issues in bad + conflicts for i in issues]
@@ -176,6 +174,16 @@ def _answers(
             continue
         made.append(_Made(row, paper, answer))
     return made
+
+
+def _split_changed(engine: Engine, made: list[_Made]) -> tuple[list[_Made], list[_Made]]:
+    """The answers to store, and those stored before with other content (conflicts)."""
+    before = hashes_before(engine, (m.answer.uuid for m in made))
+    fresh: list[_Made] = []
+    changed: list[_Made] = []
+    for item in made:
+        (changed if changed_since(item.answer, before) else fresh).append(item)
+    return fresh, changed
 
 
 def _conflict(paper: Paper) -> Issue:
