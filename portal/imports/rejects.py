@@ -6,7 +6,8 @@ corrected and imported in turn.
 The error file is the input's kind (F.loi.csv beside F.csv, with its separator; F.loi.xlsx
 beside F.xlsx), every cell as text (a formula refused in the input stays text), the
 columns where they were (the error column comes last, so letters still match), and it is
-written whole or not at all. It never replaces a file: the clerk may be correcting the
+written whole or not at all. A row changed since its first import is refused too, with
+that reason. It never replaces a file: the clerk may be correcting the
 last one; the next free name is taken (F.loi-2.csv, F.loi-3.csv, …). A corrected error
 file imported in turn (F.loi.csv) keeps its name's root (its errors go to F.loi-2.csv, not
 F.loi.loi.csv) and its error column, which gets the new errors in place of the old.
