@@ -61,6 +61,8 @@ COLUMNS = (
     "verdict",
     "language",
     "dossier_code",
+    "drawn",
+    "follows",
     "flags",
 )
 PERSONAL = ("personal_sealed", "phone_hash", "citizen_id_hash")  # never in an export
@@ -174,9 +176,15 @@ def _cells(stored: _Stored, form: Form) -> list[object]:
         "verdict": shown_answer(form.verdict, verdict) if form.verdict else verdict or "",
         "language": payload.get("language") or "",
         "dossier_code": payload.get("dossier_code") or "",
+        "drawn": _yes_no(payload.get("drawn")),  # a quick answer: drawn for the long form?
+        "follows": payload.get("follows") or "",  # the quick answer a long one follows
         "flags": "; ".join(payload.get("flags") or ()),
     }
     return [record[column] for column in COLUMNS]
+
+
+def _yes_no(value: object) -> str:
+    return "" if value is None else "Có" if value else "Không"
 
 
 def _inert(cell: object) -> object:

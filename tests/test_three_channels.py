@@ -105,6 +105,8 @@ def test_the_long_form_from_kiosk_web_and_paper_arrives_alike(kiosk, tmp_path): 
         assert line["answers"] == expected, line["channel"]
         assert line["status"] == "complete" and line["form_id"] == LONG
     assert len(table) == 3
+    quick = next(line for line in lines if line["channel"] == "kiosk")["follows"]
+    assert quick and any(row["Tiếp theo phiếu"] == quick for row in table)  # linked in Excel
     question_columns = [name for name in table[0] if re.match(r"Q\d", name)]
     assert len(question_columns) == len(form.questions)
     for name in question_columns:  # the same labels in each channel's row
