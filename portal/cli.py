@@ -317,7 +317,7 @@ def _form_add(engine: Engine, path: Path) -> int:
     try:
         result = add_form(engine, path)
     except FileProblems as problems:
-        print(problems.describe(Translator("vi")), file=sys.stderr)
+        print(problems.describe(Translator("vi"), "cli.form_bad"), file=sys.stderr)
         return 1
     except ValueError as exc:
         print(str(exc), file=sys.stderr)

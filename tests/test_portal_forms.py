@@ -86,6 +86,7 @@ def test_an_invalid_form_is_refused_with_the_engines_problems_in_vietnamese(db, 
     bad.write_text("id: hỏng\nversion: 1\nquestions: []\nfoo: 1\n", encoding="utf-8")
     refused = portal(db, "form", "add", str(bad))
     assert refused.returncode == 1
+    assert refused.stderr.startswith("Mẫu phiếu có 3 lỗi:")  # a form, not the configuration
     assert "dòng 4" in refused.stderr and "“foo”" in refused.stderr
     assert "thiếu khóa “title”" in refused.stderr
     assert "“questions” không được để trống" in refused.stderr

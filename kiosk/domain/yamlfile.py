@@ -58,9 +58,10 @@ class FileProblems(Exception):
         super().__init__("; ".join(f"{p.file}:{p.line}: {p.key}: {p.code}" for p in problems))
         self.problems = problems
 
-    def describe(self, translate: Callable[..., str]) -> str:
-        """A heading and one line per problem: the one wording for the screen and every tool."""
-        lines = [translate("cli.config_bad", count=len(self.problems))]
+    def describe(self, translate: Callable[..., str], heading: str = "cli.config_bad") -> str:
+        """A heading and one line per problem: the one wording for the screen and every tool
+        (`heading`: the locale key that names the file's kind, a config.yaml by default)."""
+        lines = [translate(heading, count=len(self.problems))]
         return "\n".join(lines + ["  " + p.describe(translate) for p in self.problems])
 
 
