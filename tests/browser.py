@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -95,13 +95,25 @@ def button(driver: WebDriver, words: str) -> WebElement:
 
 
 def tap(driver: WebDriver, element: WebElement) -> None:
-    """Tap what sends the page, and wait for the next one."""
-    page = driver.find_element(By.TAG_NAME, "html")
+    """Tap what sends the page, and wait for the next one.
+
+    The page in hand is marked, and the wait is for a complete document without the mark.
+    Asking whether the old page's element went stale raced the navigation: Chromium may
+    answer "Node with given id does not belong to the document" instead of "stale"
+    (seen once in CI), so a question asked between two documents is simply asked again.
+    """
+    driver.execute_script("window.leftBehind = true")
     element.click()
-    WebDriverWait(driver, 15, poll_frequency=0.02).until(expected_conditions.staleness_of(page))
-    WebDriverWait(driver, 15, poll_frequency=0.02).until(
-        lambda d: d.execute_script("return document.readyState") == "complete"
-    )
+    WebDriverWait(driver, 15, poll_frequency=0.02).until(_arrived)
+
+
+def _arrived(driver: WebDriver) -> bool:
+    try:
+        return bool(
+            driver.execute_script("return !window.leftBehind && document.readyState === 'complete'")
+        )
+    except WebDriverException:  # between two documents
+        return False
 
 
 def choice(driver: WebDriver, choice_id: str) -> WebElement:

@@ -10,6 +10,7 @@ newest already: a command's start pays one SELECT.
 from __future__ import annotations
 
 import fcntl
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -96,7 +97,8 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
     # closing any descriptor of a database file drops every POSIX lock this process holds
     # on it, SQLite's own included, and another process may then reset the WAL under the
     # pooled connections (tried: a portal lost every answer it had just acknowledged).
-    with open(f"{database}-schema-lock", "a") as lock:
+    descriptor = os.open(f"{database}-schema-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+") as lock:  # 0600, as the database and its -wal
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
