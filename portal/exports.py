@@ -37,8 +37,8 @@ from kiosk.domain.answer_columns import CHANNELS, HEADERS, ID_METHODS, STATUSES,
 from kiosk.domain.answer_columns import shown as shown_answer
 from kiosk.domain.clock import local_text
 from kiosk.domain.forms import Form
+from portal.forms import find_form
 from portal.imports.answers import ZONE
-from portal.imports.forms import find_form
 from portal.store.models import Answer
 
 # The columns every answer has, whatever its form; then come its answers.

@@ -1,24 +1,32 @@
-"""The forms the portal knows beyond the ones it ships: `portal form add` and `form list`.
+"""The forms the portal knows: the shipped ones (assets/forms) and the versions registered
+with `portal form add` (`form list`), and THE lookup of one by id and version
+(`find_form`), used by the web survey, the import of paper forms and the export.
 
 A form is checked by the kiosk's own engine (kiosk.domain.forms) before it is kept, and
 every version is kept as given. Adding a version again with the same text changes
 nothing; with another text it is refused: answers name a form by id and version, so
-what a version means must never change once answers may carry it.
+what a version means must never change once answers may carry it (and a registered
+version, once read, may be remembered: `_from_text`).
 """
 
 from __future__ import annotations
 
 import getpass
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
+from functools import cache, lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from kiosk.domain.forms import load_form, localized
+from kiosk.domain.forms import Form, load_form, localized
+from kiosk.resources import ASSETS
 from portal.store.forms import keep_form, list_registered
+
+SHIPPED = ASSETS / "forms"
 
 MAX_ID = 64  # the store's column, as for answers' form_id
 MAX_VERSION = 2**31 - 1  # PostgreSQL's INTEGER
@@ -88,3 +96,65 @@ def form_rows(engine: Engine) -> list[dict[str, object]]:
         }
         for form in list_registered(engine)
     ]
+
+
+def form_versions(engine: Engine, form_id: str) -> list[int]:
+    """Every version of the form the portal knows, shipped or registered, in order."""
+    shipped = {form.version for form in _shipped() if form.id == form_id}
+    registered = {row.version for row in list_registered(engine) if row.form_id == form_id}
+    return sorted(shipped | registered)
+
+
+def find_form(engine: Engine, form_id: str, version: int | None = None) -> Form | None:
+    """The form at that version (None: its latest); None when the portal does not know it.
+
+    A shipped form wins over a registered text of the same version: the version is the
+    same form either way (`form add` refuses another text for a version it has). A shipped
+    version asked for by number is found without the store (the web survey asks on every
+    page).
+    """
+    if version is not None:
+        shipped = _shipped_form(form_id, version)
+        if shipped is not None:
+            return shipped
+    versions = form_versions(engine, form_id)
+    wanted = version if version is not None else (versions[-1] if versions else None)
+    if wanted is None or wanted not in versions:
+        return None
+    shipped = _shipped_form(form_id, wanted)
+    if shipped is not None:
+        return shipped
+    text = next(
+        row.text
+        for row in list_registered(engine)
+        if (row.form_id, row.version) == (form_id, wanted)
+    )
+    return _from_text(text, f"{form_id}-v{wanted}")
+
+
+def known_form_ids(engine: Engine) -> list[str]:
+    """The ids of every form the portal knows, shipped or registered (to name them when an
+    id is not one of them)."""
+    registered = {row.form_id for row in list_registered(engine)}
+    return sorted({form.id for form in _shipped()} | registered)
+
+
+@cache
+def _shipped() -> tuple[Form, ...]:
+    """Read once a process: a command asks for them more than once, and they never change."""
+    return tuple(load_form(path) for path in sorted(SHIPPED.glob("*.yaml")))
+
+
+def _shipped_form(form_id: str, version: int) -> Form | None:
+    return next((f for f in _shipped() if (f.id, f.version) == (form_id, version)), None)
+
+
+@lru_cache(maxsize=32)
+def _from_text(text: str, name: str) -> Form:
+    """A registered form's text read by the engine, which reads files: one made for it.
+    Remembered by its text: a version's text never changes, and the web survey reads its
+    form on every page."""
+    with tempfile.TemporaryDirectory(prefix="portal-form-") as folder:
+        path = Path(folder) / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_form(path)

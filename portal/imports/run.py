@@ -30,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from contract.api import MAX_ANSWERS
 from kiosk.domain.forms import Form
 from kiosk.locale import Translator
+from portal.forms import find_form
 from portal.imports.answers import (
     ZONE,
     answer_for,
@@ -39,7 +40,6 @@ from portal.imports.answers import (
     noon_of,
     paper_uuid,
 )
-from portal.imports.forms import find_form
 from portal.imports.layout import Issue, read_layout
 from portal.imports.rejects import Translate, error_lines, rejects_names, write_rejects
 from portal.imports.report import ImportReport, sheet_notes, summarize
