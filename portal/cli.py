@@ -20,11 +20,9 @@ from sqlalchemy import Engine
 
 from contract.enrolment import Enrolment
 from contract.wire import CHANNELS
-from kiosk.domain.shifts import yearly_target
 from portal.reports import collect
 from portal.store.devices import list_devices, unit_counters
 from portal.store.engine import DEFAULT_DB, make_portal_engine
-from portal.store.settings import set_yearly_dossiers
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,9 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     counter_sub.add_parser("list")
     keys = sub.add_parser("keys", help="the keypair that seals personal data")
     keys.add_argument("--private-out", type=Path, required=True)
-    unit = sub.add_parser("unit", help="a unit's yearly dossier count (for its target)")
+    unit = sub.add_parser(
+        "unit", help="a unit's yearly dossier count, name and web survey forms (each optional)"
+    )
     unit.add_argument("unit_code")
-    unit.add_argument("--yearly-dossiers", type=int, required=True)
+    unit.add_argument("--yearly-dossiers", type=int, default=None, help="(for its target)")
+    unit.add_argument("--name", default=None, help='shown on the web survey ("": the code)')
+    unit.add_argument(
+        "--web-form", default=None, metavar="FORM_ID", help="the quick form (danang-2223)"
+    )
+    unit.add_argument(
+        "--web-long-form",
+        default=None,
+        metavar="FORM_ID|none",
+        help="offered after it (sipas-dak-song-2023); none: no long form",
+    )
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     form = sub.add_parser("form", help="the form versions whose answers are accepted")
@@ -177,12 +187,16 @@ def _keys(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _unit(args: argparse.Namespace, engine: Engine) -> int:
-    if args.yearly_dossiers < 0:
-        print("the dossier count cannot be negative", file=sys.stderr)
+    from portal.units import UnitChange, UnitRefused, change_unit, describe_unit  # form engine
+
+    change = UnitChange(args.yearly_dossiers, args.name, args.web_form, args.web_long_form)
+    try:
+        change_unit(engine, args.unit_code, change)
+    except UnitRefused as refused:
+        print(f"refused, nothing changed: {refused}", file=sys.stderr)
         return 2
-    set_yearly_dossiers(engine, args.unit_code, args.yearly_dossiers)
-    target = yearly_target(args.yearly_dossiers)
-    print(f"{args.unit_code}: {args.yearly_dossiers} dossiers a year → at least {target} answers")
+    for line in describe_unit(engine, args.unit_code):
+        print(line)
     return 0
 
 

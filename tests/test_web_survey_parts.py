@@ -17,22 +17,15 @@ from sqlalchemy import func, select
 
 from contract.api import SURVEY_PATH
 from kiosk.domain.flow import Survey
-from kiosk.domain.forms import Choice, Question
+from kiosk.domain.forms import Choice, Form, Question
 from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.domain.questions.summary import quick_summary
 from kiosk.locale import table
+from portal.forms import find_form
 from portal.store.engine import make_portal_engine
 from portal.store.models import Answer
 from portal.web.limits import Finishes, Guards, Limit, WebLimits, Windows, client_key
-from portal.web.replay import (
-    LONG_FORM,
-    NO_IDENTIFICATION,
-    QUICK_FORM,
-    answers_of,
-    form,
-    long_uuid,
-    resume,
-)
+from portal.web.replay import NO_IDENTIFICATION, answers_of, long_uuid, resume
 from portal.web.state import LONG, QUICK, BadState, SurveyState, sign, verify
 from portal.web.storing import web_flags
 from portal.web.words import WORDS_DIR, web_table, word
@@ -40,6 +33,18 @@ from tests.conftest import ROOT
 
 WEB = ROOT / "portal" / "web"
 SECRET = b"s" * 32
+QUICK_FORM, LONG_FORM = "danang-2223", "sipas-dak-song-2023"  # the shipped defaults
+# A state's forms as a survey of a unit with the defaults begins it.
+SHIPPED = {"quick_form": QUICK_FORM, "quick_version": 1, "long_form": LONG_FORM, "long_version": 1}
+# A portal that knows no more than it ships: a shipped version is found without the store.
+BARE = make_portal_engine("sqlite://")
+
+
+def form(form_id: str) -> Form:
+    """A shipped form at its latest version, found as the web survey finds it."""
+    found = find_form(BARE, form_id)
+    assert found is not None, form_id
+    return found
 
 
 def used_words() -> set[str]:
@@ -138,22 +143,22 @@ def test_a_clients_answers_seconds_apart_are_flagged_as_a_tablets_are():
 
 def test_the_kiosks_survey_resumes_from_a_state_with_its_conditions():
     started = time.time() - 42
-    state = SurveyState("DNG-HC", "Q1", stage=LONG, uuid=long_uuid("q"), started=started)
-    survey = resume(state)
+    state = SurveyState("DNG-HC", "Q1", stage=LONG, uuid=long_uuid("q"), started=started, **SHIPPED)
+    survey = resume(BARE, state)
     assert survey.current == "Q1" and survey.progress().total == 26
     answers = {"Q1": ["1", ""], "Q2": ["1", ""], "Q3": ["1", ""], "Q4": ["1", ""]}
     answers |= {"Q5": ["2", ""], "Q6": ["2", ""], "Q7": ["3", ""]}
-    survey = resume(replace(state, answers=answers, position=7))
+    survey = resume(BARE, replace(state, answers=answers, position=7))
     assert survey.current == "Q8" and survey.progress().total == 27  # "Trễ hẹn": Q8 asked
     assert answers_of(survey) == answers
     assert survey.answer("Q8", "9") == "answer.unknown_choice"  # each type's answer rule
     with pytest.raises(BadState):
-        resume(replace(state, answers={"Q1": ["7", ""]}))  # not a choice of Q1
+        resume(BARE, replace(state, answers={"Q1": ["7", ""]}))  # not a choice of Q1
     with pytest.raises(BadState):
-        resume(replace(state, answers={}, position=3))  # steps not answered
+        resume(BARE, replace(state, answers={}, position=3))  # steps not answered
     assert long_uuid("q") == long_uuid("q") != long_uuid("r")
     assert form(LONG_FORM).id == "sipas-dak-song-2023"
-    finished = resume(replace(state, stage=QUICK, answers={"verdict": ["satisfied", ""]}))
+    finished = resume(BARE, replace(state, stage=QUICK, answers={"verdict": ["satisfied", ""]}))
     assert finished.current == "verdict"
     assert abs(finished.finish().duration_ms - 42_000) < 5_000  # from the first page's time
 
@@ -232,10 +237,11 @@ def test_an_answer_the_contract_refuses_is_a_kind_page_and_stores_nothing(tmp_pa
         dossier=written,
         answers={"verdict": ["satisfied", ""], "comment": ["", ""]},
         position=1,
+        **SHIPPED,
     )
     try:
         with caplog.at_level(logging.ERROR, logger="portal"):
-            page, _ = finish(turn, resume(state), state)
+            page, _ = finish(turn, resume(engine, state), state)
         assert page.status == 422 and page.template == "message.html"
         assert page.context["title"] == "web.not_saved_title"
         assert str(page.context["restart_url"]).startswith(SURVEY_PATH)

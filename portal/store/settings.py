@@ -1,9 +1,11 @@
 """The portal's settings: its public key for sealed personal data, each unit's yearly
-dossier count (for its sample target), the secret its web pages sign their state with."""
+dossier count (for its sample target), name and web survey forms (`portal unit`), the
+secret its web pages sign their state with."""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -12,8 +14,32 @@ from portal.store.engine import insert_ignoring_duplicates
 from portal.store.models import Setting
 
 PUBLIC_KEY = "public_key"
-YEARLY_DOSSIERS = "yearly_dossiers:"  # then the unit's code
+YEARLY_DOSSIERS = "yearly_dossiers:"  # then the unit's code, as the three below
+UNIT_NAME = "unit_name:"
+WEB_FORM = "web_form:"
+WEB_LONG_FORM = "web_long_form:"  # "": the unit's web survey offers no long form
 WEB_SECRET = "web_secret"
+# The web survey's forms when a unit chose none: decision 2223's quick form, then the long
+# SIPAS form (the kiosk's defaults, config.yaml), each at its latest version.
+DEFAULT_WEB_FORM = "danang-2223"
+DEFAULT_WEB_LONG_FORM = "sipas-dak-song-2023"
+MAX_KEY = 64  # the settings table's key column
+MAX_UNIT = MAX_KEY - len(WEB_LONG_FORM)  # the longest unit code every unit key fits
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    """What the portal keeps about a unit beyond its devices: `portal unit`."""
+
+    unit: str
+    name: str = ""  # "": the pages show the unit's code
+    yearly_dossiers: int | None = None
+    web_form: str = DEFAULT_WEB_FORM
+    web_long_form: str | None = DEFAULT_WEB_LONG_FORM  # None: none offered on the web
+
+    @property
+    def shown_name(self) -> str:
+        return self.name or self.unit
 
 
 def public_key(engine: Engine) -> str:
@@ -28,18 +54,54 @@ def set_public_key(engine: Engine, public: str) -> None:
         session.merge(Setting(key=PUBLIC_KEY, value=public))
 
 
-def set_yearly_dossiers(engine: Engine, unit: str, dossiers: int) -> None:
-    """Keep a unit's yearly dossier count."""
-    with Session(engine) as session, session.begin():
-        session.merge(Setting(key=f"{YEARLY_DOSSIERS}{unit}", value=str(dossiers)))
-
-
 def yearly_dossiers(engine: Engine) -> dict[str, int]:
     """Per unit with a dossier count: the count."""
     query = select(Setting).where(Setting.key.startswith(YEARLY_DOSSIERS))
     with Session(engine) as session:
         settings = session.scalars(query)
         return {s.key.removeprefix(YEARLY_DOSSIERS): int(s.value) for s in settings}
+
+
+def unit_settings(engine: Engine, unit: str) -> UnitSettings:
+    """A unit's settings, its defaults where it has none (one query)."""
+    keys = [prefix + unit for prefix in (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM)]
+    with Session(engine) as session:
+        found = {
+            s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.in_(keys)))
+        }
+    dossiers = found.get(YEARLY_DOSSIERS + unit)
+    return UnitSettings(
+        unit,
+        name=found.get(UNIT_NAME + unit, ""),
+        yearly_dossiers=int(dossiers) if dossiers is not None else None,
+        web_form=found.get(WEB_FORM + unit, DEFAULT_WEB_FORM),
+        web_long_form=found.get(WEB_LONG_FORM + unit, DEFAULT_WEB_LONG_FORM) or None,
+    )
+
+
+def set_unit_settings(
+    engine: Engine,
+    unit: str,
+    yearly_dossiers: int | None = None,
+    name: str | None = None,
+    web_form: str | None = None,
+    web_long_form: str | None = None,
+) -> None:
+    """Keep what is given of a unit's settings (None: left as it is; a name of "" shows the
+    code again, a long form of "" offers none), in one transaction."""
+    if len(unit) > MAX_UNIT:
+        raise ValueError(f"a unit code kept with its settings has at most {MAX_UNIT} characters")
+    dossiers = str(yearly_dossiers) if yearly_dossiers is not None else None
+    given = {
+        YEARLY_DOSSIERS: dossiers,
+        UNIT_NAME: name,
+        WEB_FORM: web_form,
+        WEB_LONG_FORM: web_long_form,
+    }
+    with Session(engine) as session, session.begin():
+        for prefix, value in given.items():
+            if value is not None:
+                session.merge(Setting(key=prefix + unit, value=value))
 
 
 def web_secret(engine: Engine) -> bytes:

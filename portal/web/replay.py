@@ -2,6 +2,12 @@
 state: the same form engine as on a tablet decides which questions apply, whether an
 answer is accepted (each question type's answer rule), where Back goes, and what is kept
 at the end. Nothing of a survey lives on the server between two pages.
+
+The forms are the unit's (`portal unit U --web-form F --web-long-form L`; by default
+decision 2223's quick form, then, for whoever agrees, the long SIPAS form), each at the
+latest version the portal knows when the survey begins (portal/forms.py's find_form,
+shipped or registered). The state names the versions it began with, so a version
+registered meanwhile changes no survey under way.
 """
 
 from __future__ import annotations
@@ -9,20 +15,19 @@ from __future__ import annotations
 import time
 import uuid as uuid_module
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from functools import cache
 from typing import Generic, TypeVar
 
+from sqlalchemy import Engine
+
 from kiosk.domain.flow import Survey
-from kiosk.domain.forms import Form, load_form
+from kiosk.domain.forms import Form
 from kiosk.domain.identification import IdentificationPolicy
-from kiosk.resources import ASSETS
+from portal.forms import find_form
+from portal.store.settings import unit_settings
 from portal.web.state import LONG, BadState, Given, SurveyState
 
-# The forms of the web survey: decision 2223's quick form, then, for whoever agrees, the
-# long SIPAS form (the same files the kiosk reads).
-QUICK_FORM = "danang-2223"
-LONG_FORM = "sipas-dak-song-2023"
 # The first page asks for the dossier code (portal/web/steps.py); the survey itself asks
 # nothing more of who the citizen is.
 NO_IDENTIFICATION = IdentificationPolicy(fields=(), required=(), one_of=())
@@ -33,14 +38,46 @@ LONG_ANSWERS = uuid_module.UUID("6f1c3a52-6a0e-4d4b-9d83-2a7c25d0b6e1")
 T = TypeVar("T")
 
 
-@cache
-def form(form_id: str) -> Form:
-    """A shipped form, read once per process by the kiosk's form engine."""
-    return load_form(ASSETS / "forms" / f"{form_id}.yaml")
+@dataclass(frozen=True)
+class UnitForms:
+    """The forms a unit's web survey begins with: its quick form, and the long one offered
+    after it (None: none)."""
+
+    quick: Form
+    long: Form | None
 
 
-def form_of(state: SurveyState) -> Form:
-    return form(LONG_FORM if state.stage == LONG else QUICK_FORM)
+def unit_forms(engine: Engine, unit: str) -> UnitForms | None:
+    """The unit's forms at their latest versions now; None when the portal knows one of
+    them no more (a release without a shipped form the unit chose: its set-up to mend)."""
+    settings = unit_settings(engine, unit)
+    quick = find_form(engine, settings.web_form)
+    long = find_form(engine, settings.web_long_form) if settings.web_long_form else None
+    if quick is None or (settings.web_long_form and long is None):
+        return None
+    return UnitForms(quick, long)
+
+
+def with_forms(state: SurveyState, forms: UnitForms) -> SurveyState:
+    """The state of a survey that begins with these forms."""
+    long = forms.long
+    return replace(
+        state,
+        quick_form=forms.quick.id,
+        quick_version=forms.quick.version,
+        long_form=long.id if long else "",
+        long_version=long.version if long else 0,
+    )
+
+
+def form_of(engine: Engine, state: SurveyState, long: bool | None = None) -> Form:
+    """The form the state's survey began with for its stage (or, `long` given, its quick
+    or long one); BadState (stale) when the portal knows that version no more."""
+    form_id, version = state.form_key(state.stage == LONG if long is None else long)
+    found = find_form(engine, form_id, version) if form_id else None
+    if found is None:
+        raise BadState(stale=True, state=state)
+    return found
 
 
 def long_uuid(quick_uuid: str) -> str:
@@ -67,13 +104,13 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def resume(state: SurveyState) -> Survey:
+def resume(engine: Engine, state: SurveyState) -> Survey:
     """The survey as the state left it: its answers given again (each checked again by its
     question's rule) and the steps walked again. BadState (stale) when the form no longer
-    takes them: the state was made by another release of the forms."""
+    takes them, or is no longer known."""
     started = datetime.fromtimestamp(state.started, timezone.utc)
     survey = Survey(
-        form_of(state),
+        form_of(engine, state),
         NO_IDENTIFICATION,
         language=state.language,
         now=_SinceEarlierPage(started, _utc_now),

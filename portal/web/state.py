@@ -21,7 +21,10 @@ import re
 import time
 from dataclasses import asdict, dataclass, field
 
-STATE_TTL_S = 3600  # between two pages; the long form takes about 3 minutes
+# Between two pages. A first-time reader takes about 5 minutes over the whole long form
+# (279-301 s by the kiosk's reading model, kiosk/domain/reading.py, in benchmarks/long_form.py;
+# its longest page, Q16, ~51 s): an hour spares one called to the counter meanwhile.
+STATE_TTL_S = 3600
 CLOCK_SLACK_S = 300  # workers' clocks may differ a little
 _DOMAIN = b"kiosk-hai-long web survey state v1\n"  # a signature for this use only
 
@@ -43,7 +46,9 @@ class BadState(Exception):
 @dataclass(frozen=True)
 class SurveyState:
     """One citizen's survey as far as it went: where, in which language, at which stage,
-    the answer being given (its UUID, start, answers so far, the step shown)."""
+    the answer being given (its UUID, start, answers so far, the step shown), and the forms
+    it began with (id and version: a version registered meanwhile changes no survey under
+    way; "" before the survey begins)."""
 
     unit: str
     counter: str
@@ -56,6 +61,16 @@ class SurveyState:
     answers: dict[str, Given] = field(default_factory=dict)
     position: int = 0  # the step shown, in the form's applicable steps
     follows: str | None = None  # in the long form: the stored quick answer's UUID
+    quick_form: str = ""
+    quick_version: int = 0
+    long_form: str = ""  # "": the unit's web survey offers no long form
+    long_version: int = 0
+
+    def form_key(self, long: bool) -> tuple[str, int]:
+        """The (id, version) of its quick or long form."""
+        if long:
+            return self.long_form, self.long_version
+        return self.quick_form, self.quick_version
 
 
 def _b64(data: bytes) -> str:

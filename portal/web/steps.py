@@ -5,7 +5,8 @@ long one (one per page), the offer of the long form between them. The routes
 
 The flow is the kiosk's: identification, the verdict, then the reasons (or a comment);
 the quick answer is stored, then the long form is offered kindly; every citizen on the web
-is offered it, where a tablet draws a few (see `offer_page`).
+is offered it, where a tablet draws a few (see `offer_page`). The forms are the unit's,
+fixed when the survey begins (portal/web/replay.py).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from kiosk.domain.forms import Question, localized
 from kiosk.domain.identification import IdentificationPolicy
 from kiosk.domain.questions import screen_name
 from kiosk.domain.validators import DEFAULT_DOSSIER_PATTERN, Check
-from portal.store.settings import public_key
+from portal.store.settings import public_key, unit_settings
 from portal.web.limits import Guards, dossier_key
 from portal.web.pages import Page, message, start_url, with_headers
-from portal.web.replay import LONG_FORM, answers_of, form, form_of, long_uuid, resume
+from portal.web.replay import answers_of, form_of, long_uuid, resume, unit_forms, with_forms
 from portal.web.state import DONE, IDENT, LONG, OFFER, QUICK, SurveyState
 from portal.web.storing import (
     RATED,
@@ -89,10 +90,10 @@ def current_page(turn: Turn, state: SurveyState) -> Page:
     if state.stage == IDENT:
         return ident_page(turn, state)
     if state.stage == OFFER:
-        return offer_page()
+        return offer_page(turn, state)
     if state.stage == DONE:
         return Page("thanks.html")
-    return question_page(resume(state), state)
+    return question_page(resume(turn.engine, state), state)
 
 
 def thanked(_turn: Turn, state: SurveyState, _sent: Sent) -> tuple[Page, SurveyState]:
@@ -106,8 +107,9 @@ def ident_page(
     problems: dict[str, Check] | None = None,
     typed: dict[str, str] | None = None,
 ) -> Page:
-    """The first page: the dossier code (as typed before, if any) and the phone number;
-    what was wrong with them, in the citizen's language."""
+    """The first page: where (the unit's name, else its code, and the counter), the dossier
+    code (as typed before, if any) and the phone number; what was wrong with them, in the
+    citizen's language."""
     language, typed = state.language, typed or {}
     messages = {
         name: word(language, check.problem, **check.params)
@@ -117,6 +119,7 @@ def ident_page(
         "start.html",
         {
             "unit": state.unit,
+            "unit_name": unit_settings(turn.engine, state.unit).name,
             "counter": state.counter,
             "with_phone": bool(public_key(turn.engine)),
             "dossier": typed.get("dossier_code", state.dossier),
@@ -150,8 +153,12 @@ def identify(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveySt
     state = replace(state, dossier=dossier)
     if already_rated(turn.engine, dossier):
         return Page("rated.html", status=409), state
+    forms = unit_forms(turn.engine, state.unit)
+    if forms is None:
+        log.error("web survey of unit %s: a form it names is unknown (portal unit)", state.unit)
+        return message("web.busy_title", "web.busy_body", 503), state
     state = replace(
-        state,
+        with_forms(state, forms),
         stage=QUICK,
         uuid=str(uuid_module.uuid4()),
         started=time.time(),
@@ -159,7 +166,7 @@ def identify(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveySt
         answers={},
         position=0,
     )
-    return question_page(resume(state), state), state
+    return question_page(resume(turn.engine, state), state), state
 
 
 def too_many(wait_s: int) -> Page:
@@ -209,7 +216,7 @@ def _given(question: Question, sent: Sent) -> str | list[str]:
 
 
 def step(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveyState]:
-    survey = resume(state)
+    survey = resume(turn.engine, state)
     if first(sent, "go") == "back":
         return _back(turn, survey, state)
     question = survey.current_question
@@ -235,7 +242,7 @@ def _back(turn: Turn, survey: Survey, state: SurveyState) -> tuple[Page, SurveyS
     if state.stage == QUICK:
         state = replace(state, stage=IDENT, uuid="", answers={}, sealed=None)
         return ident_page(turn, state), state
-    return offer_page(), replace(state, stage=OFFER, uuid="", answers={}, position=0)
+    return offer_page(turn, state), replace(state, stage=OFFER, uuid="", answers={}, position=0)
 
 
 # --- the end of a form ---------------------------------------------------------------------
@@ -247,7 +254,7 @@ def finish(turn: Turn, survey: Survey, state: SurveyState) -> tuple[Page, Survey
         history = turn.guards.finishes.history(turn.client, finished.finished_at)
         flags = web_flags(finished.finished_at, history, turn.guards.limits.integrity)
         try:
-            answer = wire_answer(finished, form_of(state), state, flags)
+            answer = wire_answer(finished, form_of(turn.engine, state), state, flags)
         except ValidationError as error:  # the form engine let through what the contract
             return _not_built(state, error), state  # refuses: a kind page, never a 500
         fate = store(turn.engine, answer, turn.forms)
@@ -259,8 +266,10 @@ def finish(turn: Turn, survey: Survey, state: SurveyState) -> tuple[Page, Survey
             return message("web.busy_title", "web.busy_body", 503), state
         turn.guards.finishes.record(turn.client, finished.finished_at)
     if state.stage == QUICK:
-        state = replace(state, stage=OFFER, follows=state.uuid, answers={}, position=0)
-        return offer_page(), state
+        state = replace(state, follows=state.uuid, answers={}, position=0)
+        if not state.long_form:  # the unit offers none on the web
+            return Page("thanks.html"), replace(state, stage=DONE)
+        return offer_page(turn, state), replace(state, stage=OFFER)
     return Page("thanks.html"), replace(state, stage=DONE, answers={}, position=0)
 
 
@@ -274,11 +283,11 @@ def _not_built(state: SurveyState, error: ValidationError) -> Page:
 
 
 # --- the offer of the long form ------------------------------------------------------------
-def offer_page() -> Page:
+def offer_page(turn: Turn, state: SurveyState) -> Page:
     """Everyone on the web is asked: a tablet draws one citizen in ten so that the queue
     at the counter is not held up, but a phone holds up no one, and the answer it would
     cost is one tap ("No, thank you"). The quick answer is stored already."""
-    long_form = form(LONG_FORM)
+    long_form = form_of(turn.engine, state, long=True)
     count = sum(1 for q in long_form.questions if not q.when)
     return Page("offer.html", {"count": count})
 
@@ -295,4 +304,4 @@ def offer(turn: Turn, state: SurveyState, sent: Sent) -> tuple[Page, SurveyState
         answers={},
         position=0,
     )
-    return question_page(resume(state), state), state
+    return question_page(resume(turn.engine, state), state), state

@@ -112,7 +112,8 @@ def wire_answer(
     finished: FinishedAnswer, form: Form, state: SurveyState, flags: list[str]
 ) -> AnswerIn:
     """The answer as the contract carries it; a quick answer says its citizen was offered
-    the long form (on the web everyone is), a long one names the quick one it follows."""
+    the long form (on the web everyone is, where the unit has one; no draw took place
+    where it has none), a long one names the quick one it follows."""
     summary = quick_summary(form, finished.answers)
     quick = state.follows is None
     body = {
@@ -145,7 +146,7 @@ def wire_answer(
         "app_version": __version__,
         "flags": flags,
         "channel": WEB,
-        "drawn": True if quick else None,
+        "drawn": (True if state.long_form else None) if quick else None,
         "follows": state.follows,
     }
     return AnswerIn.model_validate(body)

@@ -31,6 +31,7 @@ from portal.api.replies import PortalError
 from portal.store.devices import known_counters
 from portal.store.settings import web_secret
 from portal.web import steps
+from portal.web.expired import expired_page
 from portal.web.limits import Guards, WebLimits, client_key
 from portal.web.pages import STYLE_PATH, Page, message, render, start_url, stylesheet, with_headers
 from portal.web.state import BadState, SurveyState, sign, verify
@@ -134,7 +135,8 @@ async def send(request: Request) -> Response:
         state = verify(steps.first(sent, "state"), await _secret(request))
         page, state = await run_in_threadpool(steps.handle, _turn(request), state, sent)
     except BadState as bad:
-        return render(_expired(bad), bad.state.language if bad.state else "vi")
+        page = await run_in_threadpool(expired_page, request.app.state.engine, bad)
+        return render(page, bad.state.language if bad.state else "vi")
     except SQLAlchemyError:
         log.exception("web survey: the store failed")
         return render(message("web.busy_title", "web.busy_body", 503), "vi")
@@ -145,13 +147,6 @@ def _wrong_link(unit: str, counter: str, language: str) -> Page:
     """A link the portal does not know: what to do, in Vietnamese (or English)."""
     switch = start_url(unit, counter, "en" if language == "vi" else "vi")
     return message("web.wrong_link_title", "web.wrong_link_body", 404, switch_url=switch)
-
-
-def _expired(bad: BadState) -> Page:
-    """Nothing is stored from a state that is not ours or too old; a stale one still says
-    which counter's survey to begin again."""
-    restart = start_url(bad.state.unit, bad.state.counter, bad.state.language) if bad.state else ""
-    return message("web.expired_title", "web.expired_body", 400, restart_url=restart)
 
 
 async def _read_form(request: Request) -> dict[str, list[str]]:
