@@ -3,9 +3,10 @@
 
 The quick form answered; the long form answered end to end, every question with its
 conditions, Back and the "at most 4" rule, arriving at the portal with channel "web" and
-every per-question answer; English. Every page is looked at for what a phone shows badly
-(a page wider than the screen, a target smaller than a thumb), and the screenshots of
-docs/screenshots/web-*.png are taken here.
+every per-question answer; English; the unit's name at the top of the first page, and
+what a page left open too long says was kept. Every page is looked at for what a phone
+shows badly (a page wider than the screen, a target smaller than a thumb), and the
+screenshots of docs/screenshots/web-*.png are taken here.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from selenium.webdriver.common.by import By
 from portal.web.words import word
 from tests import browser
 from tests.test_web_survey import UNIT, WebPortal, dossier, start_web_portal
+from tests.test_web_survey_units import HAI_CHAU, TWO_HOURS, signed_again
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +35,8 @@ MIN_TARGET_PX = 48  # CSS pixels: Android's smallest touch target
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     server = start_web_portal(tmp_path_factory.mktemp("web-browser"))
+    named = server.portal.portal("unit", UNIT, "--name", HAI_CHAU)  # as a unit names itself
+    assert named.returncode == 0, named.stderr
     yield server
     server.portal.stop()
 
@@ -256,3 +260,24 @@ def test_a_wrong_link_on_a_phone(web, phone, shots):
     looks_right(phone)
     assert browser.heading(phone) == "Đường dẫn khảo sát chưa đúng"
     snap(phone, shots, "web-wrong-link.png")
+
+
+def test_the_units_name_shows_and_a_page_left_open_says_the_verdict_was_kept(web, phone, shots):
+    walk, code = Walk(phone), dossier()
+    phone.get(survey_url(web, "Q2"))
+    where = phone.find_element(By.CLASS_NAME, "where").text
+    assert where == f"{HAI_CHAU} · Quầy Q2" and "DNG-HC" not in browser.text(phone)
+    walk.identify(code)
+    walk.choose("satisfied")
+    walk.button("nav.done")
+    assert word("vi", "offer.question") in browser.text(phone)
+    field = phone.find_element(By.CSS_SELECTOR, "main input[name=state]")
+    aged = signed_again(web, field.get_attribute("value"), TWO_HOURS)  # left open 2 hours
+    phone.execute_script("arguments[0].value = arguments[1]", field, aged)
+    browser.tap(phone, browser.button(phone, word("vi", "offer.yes")))
+    assert browser.heading(phone) == word("vi", "web.expired_title")
+    assert browser.text(phone).endswith(word("vi", "web.verdict_kept_body"))
+    assert not browser.overflows(phone)  # nothing to tap: the verdict is kept, no again
+    snap(phone, shots, "web-expired-verdict-kept.png")
+    [row] = web.rows(code)
+    assert row["payload"]["verdict"] == "satisfied"
