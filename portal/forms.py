@@ -98,38 +98,27 @@ def form_rows(engine: Engine) -> list[dict[str, object]]:
     ]
 
 
-def form_versions(engine: Engine, form_id: str) -> list[int]:
-    """Every version of the form the portal knows, shipped or registered, in order."""
-    shipped = {form.version for form in _shipped() if form.id == form_id}
-    registered = {row.version for row in list_registered(engine) if row.form_id == form_id}
-    return sorted(shipped | registered)
-
-
 def find_form(engine: Engine, form_id: str, version: int | None = None) -> Form | None:
     """The form at that version (None: its latest); None when the portal does not know it.
 
     A shipped form wins over a registered text of the same version: the version is the
     same form either way (`form add` refuses another text for a version it has). A shipped
     version asked for by number is found without the store (the web survey asks on every
-    page).
+    page); any other in one query.
     """
     if version is not None:
         shipped = _shipped_form(form_id, version)
         if shipped is not None:
             return shipped
-    versions = form_versions(engine, form_id)
-    wanted = version if version is not None else (versions[-1] if versions else None)
+    texts = {row.version: row.text for row in list_registered(engine) if row.form_id == form_id}
+    versions = {form.version for form in _shipped() if form.id == form_id} | texts.keys()
+    wanted = version if version is not None else max(versions, default=None)
     if wanted is None or wanted not in versions:
         return None
     shipped = _shipped_form(form_id, wanted)
     if shipped is not None:
         return shipped
-    text = next(
-        row.text
-        for row in list_registered(engine)
-        if (row.form_id, row.version) == (form_id, wanted)
-    )
-    return _from_text(text, f"{form_id}-v{wanted}")
+    return _from_text(texts[wanted], f"{form_id}-v{wanted}")
 
 
 def known_form_ids(engine: Engine) -> list[str]:
