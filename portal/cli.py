@@ -75,21 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     counter_sub.add_parser("list")
     keys = sub.add_parser("keys", help="the keypair that seals personal data")
     keys.add_argument("--private-out", type=Path, required=True)
-    unit = sub.add_parser(
-        "unit", help="a unit's yearly dossier count, name and web survey forms (each optional)"
-    )
+    unit = sub.add_parser("unit", help="a unit's yearly dossier count, name, web survey forms")
     unit.add_argument("unit_code")
-    unit.add_argument("--yearly-dossiers", type=int, default=None, help="(for its target)")
-    unit.add_argument("--name", default=None, help='shown on the web survey ("": the code)')
-    unit.add_argument(
-        "--web-form", default=None, metavar="FORM_ID", help="the quick form (danang-2223)"
-    )
-    unit.add_argument(
-        "--web-long-form",
-        default=None,
-        metavar="FORM_ID|none",
-        help="offered after it (sipas-dak-song-2023); none: no long form",
-    )
+    unit.add_argument("--yearly-dossiers", type=int, help="(for its target)")
+    unit.add_argument("--name", help='shown on the web survey ("": its code)')
+    unit.add_argument("--web-form", metavar="FORM_ID", help="its quick form (danang-2223)")
+    long_help = "offered after it (sipas-dak-song-2023; none: no long form)"
+    unit.add_argument("--web-long-form", metavar="FORM_ID|none", help=long_help)
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     form = sub.add_parser("form", help="the form versions whose answers are accepted")
