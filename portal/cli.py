@@ -308,9 +308,10 @@ def _form(args: argparse.Namespace, engine: Engine) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     for row in rows:
+        origin = "shipped" if row["shipped"] else f"added {row['added_at']} by {row['added_by']}"
         print(
             f"{row['form_id']:24} v{row['version']:<4} {row['questions']:3} questions  "
-            f"added {row['added_at']} by {row['added_by']}  {row['title']}"
+            f"{origin}  {row['title']}"
         )
     return 0
 
@@ -336,6 +337,9 @@ def _form_add(engine: Engine, path: Path) -> int:
             file=sys.stderr,
         )
         return 1
+    if result.outcome is Added.SHIPPED:
+        print(f"{name} is shipped with the portal, with this very text: accepted already")
+        return 0
     if result.outcome is Added.SAME:
         print(f"{name} is registered already with this very text: nothing to do")
         return 0

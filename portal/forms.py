@@ -37,7 +37,8 @@ class Added(Enum):
 
     NEW = "new"
     SAME = "same"  # there already, with this very text: nothing to do
-    DIFFERENT = "different"  # there already with another text: refused
+    SHIPPED = "shipped"  # shipped with the portal, this very text: accepted already
+    DIFFERENT = "different"  # there already (registered or shipped) with another text: refused
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ def add_form(engine: Engine, path: Path, added_by: str | None = None) -> AddResu
         )
     text = path.read_text(encoding="utf-8")  # load_form read it: readable, UTF-8, small
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    shipped = _shipped_digest(form.id, form.version)
+    if shipped is not None:  # the portal accepts it already; its meaning is the shipped one's
+        outcome = Added.SHIPPED if shipped == digest else Added.DIFFERENT
+        return AddResult(outcome, form.id, form.version)
     row = {
         "form_id": form.id,
         "version": form.version,
@@ -82,20 +87,36 @@ def _who() -> str:
 
 
 def form_rows(engine: Engine) -> list[dict[str, object]]:
-    """Every registered version for `form list`: id, version, title (vi), questions, when
-    added and by whom, the text's SHA-256."""
-    return [
+    """Every version the portal accepts, for `form list`: the shipped ones first (`shipped`
+    true, never added by anyone), then the registered ones: id, version, title (vi),
+    questions, when added and by whom, the text's SHA-256."""
+    shipped: list[dict[str, object]] = [
+        {
+            "form_id": form.id,
+            "version": form.version,
+            "title": localized(form.title, "vi"),
+            "questions": len(form.questions),
+            "shipped": True,
+            "added_at": None,
+            "added_by": None,
+            "sha256": _shipped_digest(form.id, form.version),
+        }
+        for form in _shipped()
+    ]
+    registered: list[dict[str, object]] = [
         {
             "form_id": form.form_id,
             "version": form.version,
             "title": form.title,
             "questions": form.questions,
+            "shipped": False,
             "added_at": form.added_at.isoformat(timespec="seconds") + "Z",
             "added_by": form.added_by,
             "sha256": form.sha256,
         }
         for form in list_registered(engine)
     ]
+    return shipped + registered
 
 
 def find_form(engine: Engine, form_id: str, version: int | None = None) -> Form | None:
@@ -132,6 +153,17 @@ def known_form_ids(engine: Engine) -> list[str]:
 def _shipped() -> tuple[Form, ...]:
     """Read once a process: a command asks for them more than once, and they never change."""
     return tuple(load_form(path) for path in sorted(SHIPPED.glob("*.yaml")))
+
+
+@cache
+def _shipped_digest(form_id: str, version: int) -> str | None:
+    """The SHA-256 of a shipped form's text; None when no shipped file is that version."""
+    for path in sorted(SHIPPED.glob("*.yaml")):
+        form = load_form(path)
+        if (form.id, form.version) == (form_id, version):
+            text = path.read_text(encoding="utf-8")  # as add_form reads a file
+            return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return None
 
 
 def _shipped_form(form_id: str, version: int) -> Form | None:

@@ -43,10 +43,11 @@ def version_of_shipped(tmp_path: Path, version: int, note: str = "") -> Path:
     return path
 
 
-def listed(db: str) -> list[dict]:
+def listed(db: str, shipped: bool = False) -> list[dict]:
+    """The registered versions `form list --json` shows (with the shipped ones if asked)."""
     result = portal(db, "form", "list", "--json")
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return [row for row in json.loads(result.stdout) if shipped or not row["shipped"]]
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def test_forms_are_added_and_listed_through_the_cli(db, tmp_path):
     assert len(rows[0]["sha256"]) == 64
     plain = portal(db, "form", "list")
     assert plain.returncode == 0, plain.stderr
-    lines = plain.stdout.splitlines()
+    lines = [line for line in plain.stdout.splitlines() if " shipped " not in line]
     assert len(lines) == 2
     assert "danang-2223" in lines[0] and "v2" in lines[0]
     assert f"{len(SHIPPED_FORM.questions)} questions" in lines[0]
@@ -194,3 +195,21 @@ def test_a_form_added_while_the_portal_runs_is_accepted_and_others_refused(serve
     assert [r["status"] for r in results] == ["stored", "stored", "rejected"]
     assert results[2]["reason"] == "unknown_form_version: danang-2223/3"
     assert served.uuids() == [shipped["uuid"], registered["uuid"]]
+
+
+def test_the_shipped_forms_are_listed_and_adding_one_again_changes_nothing(db, tmp_path):
+    shipped = listed(db, shipped=True)
+    assert {(row["form_id"], row["version"]) for row in shipped} >= {
+        ("danang-2223", 1),
+        ("sipas-dak-song-2023", 1),
+    }
+    assert all(row["shipped"] and row["added_by"] is None for row in shipped)
+    plain = portal(db, "form", "list").stdout
+    assert "danang-2223" in plain and " shipped " in plain
+    again = portal(db, "form", "add", str(SHIPPED))
+    assert again.returncode == 0, again.stderr
+    assert "shipped with the portal" in again.stdout and "accepted already" in again.stdout
+    edited = version_of_shipped(tmp_path, 1, note="một bản sửa khác")  # version 1, other text
+    refused = portal(db, "form", "add", str(edited))
+    assert refused.returncode == 1 and "another text" in refused.stderr
+    assert listed(db) == []  # neither was registered
