@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime, time, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
@@ -52,29 +53,31 @@ def noon_of(day: date) -> datetime:
 
 
 def dated_before(engine: Engine, uuids: Iterable[str]) -> dict[str, str]:
-    """When each of these answers is dated, for those stored already (read in chunks)."""
-    wanted = list(uuids)
-    found: dict[str, str] = {}
-    with engine.connect() as connection:
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            query = select(Answer.uuid, Answer.payload).where(Answer.uuid.in_(chunk))
-            for answer_uuid, payload in connection.execute(query):
-                if isinstance(payload, dict) and payload.get("finished_at"):
-                    found[answer_uuid] = str(payload["finished_at"])
-    return found
+    """When each of these answers is dated, for those stored already."""
+    payloads = _stored(engine, uuids, Answer.payload)
+    return {
+        answer_uuid: str(payload["finished_at"])
+        for answer_uuid, payload in payloads.items()
+        if isinstance(payload, dict) and payload.get("finished_at")
+    }
 
 
 def hashes_before(engine: Engine, uuids: Iterable[str]) -> dict[str, str]:
-    """The content hash of each of these answers stored already (read in chunks)."""
+    """The content hash of each of these answers stored already."""
+    return {
+        uuid: str(digest) for uuid, digest in _stored(engine, uuids, Answer.content_hash).items()
+    }
+
+
+def _stored(engine: Engine, uuids: Iterable[str], column: Any) -> dict[str, Any]:
+    """One column of each of these answers stored already, read CHUNK uuids at a time."""
     wanted = list(uuids)
-    found: dict[str, str] = {}
+    found: dict[str, Any] = {}
     with engine.connect() as connection:
         for start in range(0, len(wanted), CHUNK):
             chunk = wanted[start : start + CHUNK]
-            query = select(Answer.uuid, Answer.content_hash).where(Answer.uuid.in_(chunk))
-            for answer_uuid, digest in connection.execute(query):
-                found[answer_uuid] = digest
+            query = select(Answer.uuid, column).where(Answer.uuid.in_(chunk))
+            found.update({answer_uuid: value for answer_uuid, value in connection.execute(query)})
     return found
 
 
