@@ -20,7 +20,7 @@ from enum import Enum
 from functools import cache, lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from kiosk.domain.forms import Form, load_form, localized
 from kiosk.resources import ASSETS
@@ -119,7 +119,7 @@ def form_rows(engine: Engine) -> list[dict[str, object]]:
     return shipped + registered
 
 
-def find_form(engine: Engine, form_id: str, version: int | None = None) -> Form | None:
+def find_form(engine: Engine | Connection, form_id: str, version: int | None = None) -> Form | None:
     """The form at that version (None: its latest); None when the portal does not know it.
 
     A shipped form wins over a registered text of the same version: the version is the

@@ -25,7 +25,10 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.orm import Session
 
 from contract.wire import KIOSK, canonical_dossier
+from kiosk.domain.forms import Form
+from portal.forms import find_form
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
+from portal.store.answer_facts import add_facts, answer_facts, settle_dossiers
 from portal.store.devices import known_counters
 from portal.store.engine import dialect_insert, insert_ignoring_duplicates
 from portal.store.forms import registered_forms
@@ -72,6 +75,7 @@ def store_batch(
         forms = known_forms | registered_forms(connection)  # added while it runs, too
     for index, raw in enumerate(raw_answers):
         batch.sort(index, raw, counters, forms)
+    batch.forms = forms_of(engine, [answer for _, answer, _, _ in batch.candidates.values()])
     with engine.begin() as connection:
         stored = batch.insert(engine, connection)
         existing = batch.stored_before(connection, stored)
@@ -94,6 +98,7 @@ class _Batch:
         self.events: list[dict[str, object]] = []
         self.candidates: dict[str, tuple[int, AnswerIn, dict, str]] = {}
         self.repeats: list[tuple[int, AnswerIn, str]] = []  # a UUID twice in one batch
+        self.forms: dict[tuple[str, int], Form | None] = {}
 
     def refuse(
         self, index: int, uuid: str, kind: Fate, reason: str, answer: AnswerIn | None
@@ -149,21 +154,25 @@ class _Batch:
         return insert_answers(engine, connection, rows)
 
     def _row(self, answer: AnswerIn, payload: dict, digest: str) -> dict[str, object]:
-        return {
-            "uuid": answer.uuid,
-            "content_hash": digest,
-            "received_from": self.device.id,
-            "channel": answer.channel,
-            "unit_code": answer.unit_code,
-            "form_id": answer.form_id,
-            "form_version": answer.form_version,
-            "finished_at": _naive(answer.finished_at),
-            "received_at": self.now,
-            "batch_id": self.batch_id,
-            "dossier_code": canonical_dossier(answer.dossier_code),
-            "verdict": answer.verdict,
-            "payload": payload,
-        }
+        form = self.forms.get((answer.form_id, answer.form_version))
+        return with_facts(
+            form,
+            {
+                "uuid": answer.uuid,
+                "content_hash": digest,
+                "received_from": self.device.id,
+                "channel": answer.channel,
+                "unit_code": answer.unit_code,
+                "form_id": answer.form_id,
+                "form_version": answer.form_version,
+                "finished_at": _naive(answer.finished_at),
+                "received_at": self.now,
+                "batch_id": self.batch_id,
+                "dossier_code": canonical_dossier(answer.dossier_code),
+                "verdict": answer.verdict,
+                "payload": payload,
+            },
+        )
 
     def stored_before(self, connection: Connection, stored: set[str]) -> dict[str, str]:
         """The content hash of every UUID of the batch that was stored before."""
@@ -290,12 +299,14 @@ def store_channel_answers(
         forms = known_forms | registered_forms(connection)
     fates: list[ItemResult | None] = [None] * len(answers)
     rows: dict[str, tuple[int, dict[str, object]]] = {}
+    found = forms_of(engine, answers)
     for index, answer in enumerate(answers):
         refusal = _refusal(answer, forms)
         if refusal:
             fates[index] = ItemResult(uuid=answer.uuid, status="rejected", reason=refusal)
         elif answer.uuid not in rows:
-            rows[answer.uuid] = (index, _channel_row(answer, batch_id, now))
+            form = found.get((answer.form_id, answer.form_version))
+            rows[answer.uuid] = (index, with_facts(form, _channel_row(answer, batch_id, now)))
     with engine.begin() as connection:
         barred = check(connection) if check is not None else ""
         if barred:
@@ -349,16 +360,38 @@ def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, ob
 def insert_answers(
     engine: Engine, connection: Connection, rows: list[dict[str, object]]
 ) -> set[str]:
-    """Insert answer rows, skipping UUIDs already stored; the UUIDs stored now."""
+    """Insert answer rows (`with_facts`'s), skipping UUIDs already stored, with the report
+    rows of those stored now and one verdict per dossier decided again; the UUIDs stored now."""
     if not rows:
         return set()
+    columns = [{key: value for key, value in row.items() if key != "_facts"} for row in rows]
     statement = (
         dialect_insert(engine)(Answer)
-        .values(rows)
+        .values(columns)
         .on_conflict_do_nothing(index_elements=["uuid"])
-        .returning(Answer.uuid)
+        .returning(Answer.id, Answer.uuid)
     )
-    return set(connection.execute(statement).scalars())
+    by_uuid = {str(row["uuid"]): row for row in rows}
+    stored = {answer_id: by_uuid[uuid] for answer_id, uuid in connection.execute(statement)}
+    add_facts(connection, stored)
+    settle_dossiers(
+        connection, [str(row["dossier_code"]) for row in stored.values() if row["verdict"]]
+    )
+    return {str(row["uuid"]) for row in stored.values()}
+
+
+def with_facts(form: Form | None, row: dict[str, object]) -> dict[str, object]:
+    """An answer row with its report columns, and its facts under "_facts" for
+    insert_answers (portal/store/answer_facts.py)."""
+    facts = answer_facts(row["payload"], row["finished_at"], form)  # type: ignore[arg-type]
+    return row | facts.columns | {"_facts": facts}
+
+
+def forms_of(engine: Engine, answers: list[AnswerIn]) -> dict[tuple[str, int], Form | None]:
+    """The forms of these answers, found before the insert's transaction opens (finding one
+    reads the registered forms)."""
+    keys = {(answer.form_id, answer.form_version) for answer in answers}
+    return {key: find_form(engine, *key) for key in keys}
 
 
 def _same_or_conflict(uuid: str, same: bool) -> ItemResult:

@@ -39,8 +39,9 @@ def keep_form(engine: Engine, row: dict[str, object]) -> str | None:
         return kept
 
 
-def list_registered(engine: Engine) -> list[RegisteredForm]:
-    """Every registered form version, by id then version."""
+def list_registered(engine: Engine | Connection) -> list[RegisteredForm]:
+    """Every registered form version, by id then version (a migration reads them on its
+    connection)."""
     query = select(RegisteredForm).order_by(RegisteredForm.form_id, RegisteredForm.version)
     with Session(engine) as session:
         return list(session.scalars(query))

@@ -6,11 +6,12 @@ none (create_all makes it), though a migration may make it too.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     ForeignKey,
     Index,
     MetaData,
@@ -107,6 +108,50 @@ class Answer(Base):
     dossier_code: Mapped[str | None] = mapped_column(String(64), index=True)
     verdict: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON)
+    # What the reports filter and group by, from the payload at intake
+    # (portal/store/answer_facts.py): never read back out of the JSON, which every database
+    # would scan row by row. `flags` is the tablet's integrity flags and the portal's
+    # duplicate_dossier, comma-joined, "" for an answer that counts.
+    counter: Mapped[str | None] = mapped_column(String(64))
+    officer: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(16))
+    local_day: Mapped[date | None]  # the finishing day in the unit's local time
+    local_month: Mapped[str | None] = mapped_column(String(7))  # "2026-11"
+    flags: Mapped[str] = mapped_column(String(200), server_default="")
+
+    __table_args__ = (Index("ix_answers_form_id_local_day", "form_id", "local_day"),)
+
+
+class AnswerChoice(Base):
+    """One choice an answer gave to one question: the rows a report's tables are counted
+    from with GROUP BY. The answer's filter columns are repeated here so that a table is
+    counted without a join; `flagged` follows the answer's flags (portal/store/answer_facts.py
+    keeps the two in step)."""
+
+    __tablename__ = "answer_choices"
+    __table_args__ = (Index("ix_answer_choices_form_id_local_day", "form_id", "local_day"),)
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(8))
+    counter: Mapped[str | None] = mapped_column(String(64))
+    officer: Mapped[str | None] = mapped_column(String(64))
+    local_day: Mapped[date | None]
+    flagged: Mapped[bool] = mapped_column(Boolean)
+
+
+class AnswerText(Base):
+    """A text an answer wrote (a comment, "Lý do khác"'s words): the report's comments,
+    read without opening payloads."""
+
+    __tablename__ = "answer_texts"
+
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
 
 
 class IntakeEvent(Base):

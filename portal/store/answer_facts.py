@@ -1,0 +1,168 @@
+"""What the reports count, taken out of an answer's payload once, at intake.
+
+An answer is stored with its payload (JSON, as it came) and, beside it, what a report
+filters and groups by: the counter, officer, status, the finishing day and month in the
+unit's local time, its integrity flags (columns of `answers`); each choice it gave (rows of
+`answer_choices`) and each text it wrote (rows of `answer_texts`). The reports then count
+with GROUP BY and never open a payload (portal/reports/queries.py).
+
+One verdict per dossier: of the answers giving a verdict on one dossier (its canonical
+code), the one finished first counts and the others carry duplicate_dossier, whichever
+unit or channel they came by. A tablet that was offline may deliver the earlier verdict
+last, so the flag can move: `settle_dossiers` decides it again for every dossier a
+transaction touched, under a lock per dossier on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from contract.wire import DUPLICATE_DOSSIER
+from kiosk.domain.forms import Form
+from portal.store.models import Answer, AnswerChoice, AnswerText
+
+# Vietnam keeps one time zone, without summer time: a unit's local day is this one's.
+LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+CHOICE_TYPES = ("single_choice", "multi_choice", "scale")
+_MAX_CODE = 64  # answer_choices.choice's length: a longer "choice" is no form's
+
+
+@dataclass(frozen=True)
+class AnswerFacts:
+    """An answer's report columns and the rows it adds to answer_choices and answer_texts."""
+
+    columns: dict[str, object]
+    choices: tuple[tuple[str, str], ...]  # (question id, choice id)
+    texts: tuple[tuple[str, str], ...]  # (question id, text)
+
+
+def local_day(finished_at: datetime) -> date:
+    """The day an answer finished, in the unit's local time (a naive time is UTC)."""
+    moment = finished_at if finished_at.tzinfo else finished_at.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_ZONE).date()
+
+
+def answer_facts(
+    payload: Mapping[str, object], finished_at: datetime, form: Form | None
+) -> AnswerFacts:
+    """The facts of one answer as the portal keeps it (`payload` as stored)."""
+    day = local_day(finished_at)
+    flags = sorted({str(flag) for flag in _list(payload.get("flags"))})
+    columns: dict[str, object] = {
+        "counter": _short(payload.get("counter")),
+        "officer": _short(payload.get("officer")),
+        "status": _short(payload.get("status")),
+        "local_day": day,
+        "local_month": day.strftime("%Y-%m"),
+        "flags": ",".join(flags),
+    }
+    return AnswerFacts(columns, tuple(_choices(payload, form)), tuple(_texts(payload, form)))
+
+
+def _choices(payload: Mapping[str, object], form: Form | None) -> Iterable[tuple[str, str]]:
+    given = _given(payload)
+    kinds = {q.id: q.type for q in form.questions} if form else {}
+    seen: set[tuple[str, str]] = set()
+    for qid, value in given.items():
+        if kinds.get(qid, "single_choice" if form is None else "") not in CHOICE_TYPES:
+            continue
+        for choice in value if isinstance(value, list) else [value]:
+            pair = (qid, str(choice))
+            if choice not in (None, "") and len(pair[1]) <= _MAX_CODE and pair not in seen:
+                seen.add(pair)
+                yield pair
+
+
+def _texts(payload: Mapping[str, object], form: Form | None) -> Iterable[tuple[str, str]]:
+    kinds = {q.id: q.type for q in form.questions} if form else {}
+    answers = payload.get("answers")
+    for qid, entry in (answers if isinstance(answers, dict) else {}).items():
+        value, other = _value(entry), entry.get("other_text", "") if isinstance(entry, dict) else ""
+        text = value if kinds.get(qid) == "text" and isinstance(value, str) else other
+        if isinstance(text, str) and text.strip():
+            yield str(qid), text.strip()
+
+
+def _given(payload: Mapping[str, object]) -> dict[str, object]:
+    """Each question's value; a first-slice answer with no `answers` gives its verdict and
+    reasons under the quick form's question ids."""
+    answers = payload.get("answers")
+    given = {str(q): _value(e) for q, e in answers.items()} if isinstance(answers, dict) else {}
+    if not given and payload.get("verdict"):
+        given = {"verdict": payload.get("verdict"), "reasons": _list(payload.get("reasons"))}
+    return given
+
+
+def _value(entry: object) -> object:
+    return entry.get("value") if isinstance(entry, dict) else entry
+
+
+def _list(value: object) -> list:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _short(value: object) -> str | None:
+    return str(value)[:64] if value not in (None, "") else None
+
+
+def add_facts(connection: Connection, stored: Mapping[int, dict[str, object]]) -> None:
+    """Write the answer_choices and answer_texts rows of answers just stored (by id; each
+    row as inserted, its AnswerFacts under "_facts")."""
+    choices: list[dict[str, object]] = []
+    texts: list[dict[str, object]] = []
+    for answer_id, row in stored.items():
+        facts: AnswerFacts = row["_facts"]  # type: ignore[assignment]
+        shared = _choice_columns(row) | {"answer_id": answer_id}
+        choices += [shared | {"question_id": q, "choice": c} for q, c in facts.choices]
+        texts += [{"answer_id": answer_id, "question_id": q, "text": t} for q, t in facts.texts]
+    if choices:
+        connection.execute(insert(AnswerChoice), choices)
+    if texts:
+        connection.execute(insert(AnswerText), texts)
+
+
+def _choice_columns(row: Mapping[str, object]) -> dict[str, object]:
+    keys = ("form_id", "unit_code", "channel", "counter", "officer", "local_day")
+    return {key: row.get(key) for key in keys} | {"flagged": bool(row.get("flags"))}
+
+
+def settle_dossiers(connection: Connection, codes: Iterable[str | None]) -> None:
+    """Decide again, for each dossier code, which verdict counts (the first finished) and
+    flag the others duplicate_dossier; a change reaches answer_choices too."""
+    wanted = sorted({code for code in codes if code})
+    if not wanted:
+        return
+    if connection.dialect.name == "postgresql":  # two batches with one dossier: one at a time
+        for code in wanted:
+            connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(code))))
+    query = (
+        select(Answer.id, Answer.dossier_code, Answer.flags)
+        .where(Answer.dossier_code.in_(wanted), Answer.verdict.is_not(None))
+        .order_by(Answer.dossier_code, Answer.finished_at, Answer.uuid)
+    )
+    first_seen: set[str | None] = set()
+    for answer_id, dossier, flags in connection.execute(query).all():
+        duplicate = dossier in first_seen
+        first_seen.add(dossier)
+        new = _with_flag(flags or "", DUPLICATE_DOSSIER, duplicate)
+        if new != (flags or ""):
+            set_flags(connection, answer_id, new)
+
+
+def _with_flag(flags: str, flag: str, present: bool) -> str:
+    names = {name for name in flags.split(",") if name}
+    names = names | {flag} if present else names - {flag}
+    return ",".join(sorted(names))
+
+
+def set_flags(connection: Connection, answer_id: int, flags: str) -> None:
+    """An answer's flags, in `answers` and in its answer_choices rows."""
+    connection.execute(update(Answer).where(Answer.id == answer_id).values(flags=flags))
+    connection.execute(
+        update(AnswerChoice).where(AnswerChoice.answer_id == answer_id).values(flagged=bool(flags))
+    )
