@@ -54,7 +54,7 @@ MEANING = {
     "choice": "lựa chọn",
     "count": "số phiếu",
     "percent": "tỷ lệ",
-    "base": "cơ sở, số phiếu trả lời câu",
+    "base": "cơ sở: số phiếu trả lời câu",
     "multiple": "câu nhiều lựa chọn: yes/no",
 }
 YES = {"yes", "y", "có", "co", "x", "1", "true"}
@@ -155,10 +155,19 @@ def _row(
         if not cells[column]:
             problem(column, f"thiếu {MEANING[column]}")
     count, base = _integer(cells["count"]), _integer(cells["base"])
-    if count is None:
-        problem("count", f"“{cells['count']}” không phải số phiếu: cần một số nguyên, ví dụ 30")
-    if base is None:
-        problem("base", f"“{cells['base']}” không phải số phiếu: cần một số nguyên, ví dụ 100")
+    for column, value, example in (("count", count, 30), ("base", base, 100)):
+        if not cells[column]:
+            problem(column, f"thiếu {MEANING[column]}")
+        elif value is None:
+            what = f"cần một số nguyên, ví dụ {example}"
+            problem(column, f"“{cells[column]}” không phải số phiếu: {what}")
+    width = max((i for i, heading in enumerate(header) if heading.strip()), default=-1) + 1
+    if any(cell.strip() for cell in row.cells[width:]):
+        problems.append(
+            f"dòng {row.number}: có ô nằm ngoài các cột có tiêu đề: một tỷ lệ viết với dấu phẩy "
+            '(72,21) phải đặt trong dấu ngoặc kép ("72,21"), hoặc dùng dấu chấm phẩy (;) giữa '
+            "các ô"
+        )
     share, decimals = _percent(cells["percent"])
     if decimals < 0:
         problem("percent", f"“{cells['percent']}” không phải tỷ lệ: ví dụ 30%, 01%, 72,21")

@@ -11,7 +11,7 @@ or as a published table gives them (portal/reports/check_table.py reads a CSV). 
 - no count is negative, no base is negative;
 - each published percentage follows from its count and base: it may differ from the exact
   share by at most half a unit of its last published decimal ("01%" for 1 of 100 passes,
-  "72,21" for 226 of 313 passes), so any honest rounding passes and a wrong figure fails.
+  "72,21" for 1.733 of 2.400 passes), so any honest rounding passes and a wrong figure fails.
 
 A problem is one Vietnamese sentence naming the question and the figures; [] means the
 figures add up ("Số liệu khớp").
@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.reports.numbers import DECIMALS, percent, vi_count, vi_percent
+from portal.reports.numbers import DECIMALS, mean_percent, percent, vi_count, vi_percent
 
 CHECKS_OK = "Số liệu khớp"
 GROUP_NAMES = {
@@ -271,11 +271,11 @@ def _indices(report: dict) -> list[str]:
         return problems
     values = [i["percent"] for i in dimensions if i["percent"] is not None]
     if values and overall["percent"] is not None:
-        mean = sum(Decimal(repr(v)) for v in values) / len(values)
+        mean = sum((Decimal(repr(v)) for v in values), Decimal(0)) / len(values)
         if abs(Decimal(repr(overall["percent"])) - mean) > Decimal("0.005"):
             problems.append(
                 f"Chỉ số chung ghi {vi_percent(overall['percent'])}, nhưng trung bình chỉ số "
-                f"của {len(values)} khía cạnh là {vi_percent(float(round(mean, DECIMALS)))}."
+                f"của {len(values)} khía cạnh là {vi_percent(mean_percent(values))}."
             )
     return problems
 
