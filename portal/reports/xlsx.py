@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from portal.reports import wording
@@ -23,6 +24,7 @@ from portal.reports.numbers import vi_count
 PERCENT_FORMAT = "0.00"
 COUNT_FORMAT = "#,##0"
 MAX_WIDTH = 70  # characters; wider text wraps
+LINE_HEIGHT = 15  # points, a line of 11-point text
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F0")
 TITLE_FONT = Font(bold=True, size=13)
@@ -368,6 +370,11 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
                 cell.number_format = COUNT_FORMAT
     sheet.freeze_panes = "A2"
     fit_columns(sheet)
+    # Printed: landscape, as wide as the page, the header row on every page.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_title_rows = "1:1"
 
 
 def fit_columns(sheet: Worksheet) -> None:
@@ -384,3 +391,17 @@ def fit_columns(sheet: Worksheet) -> None:
         longest_word = max((len(word) for word in title.split()), default=4)
         width = max(longest_word, content, min(len(title), 14)) + 2
         sheet.column_dimensions[get_column_letter(number)].width = min(width, MAX_WIDTH)
+    fit_rows(sheet)
+
+
+def fit_rows(sheet: Worksheet) -> None:
+    """Rows with wrapped text as tall as their lines (LibreOffice keeps a row one line
+    high unless told)."""
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        lines = 1
+        for cell in row:
+            if cell.value is not None and cell.alignment.wrap_text:
+                width = sheet.column_dimensions[cell.column_letter].width or MAX_WIDTH
+                lines = max(lines, -(-len(str(cell.value)) // max(int(width) - 2, 1)))
+        if lines > 1:
+            sheet.row_dimensions[number].height = LINE_HEIGHT * lines
