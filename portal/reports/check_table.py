@@ -230,7 +230,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "check-table",
         help="check a published table: counts against the base, each percentage (CSV/XLSX)",
-        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        description=(
+            "Reads a CSV (UTF-8, ',' or ';') or XLSX with the columns question, choice, count, "
+            "percent, base and optionally multiple (yes: a several-choice question). Prints "
+            "'Số liệu khớp' (exit 0) or what does not add up (exit 1); a file it cannot read: "
+            "exit 2, each problem with its row and column."
+        ),
     )
     parser.add_argument("file", type=Path, metavar="FILE")
     parser.add_argument(
@@ -244,7 +249,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Check the file; 0: it adds up, 1: it does not, 2: it cannot be read."""
-    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+    if hasattr(sys.stdout, "reconfigure"):  # a console that is not UTF-8 (Windows)
+        sys.stdout.reconfigure(encoding="utf-8")
     try:
         table = read_table(args.file)
     except TableUnreadable as unreadable:
