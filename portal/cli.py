@@ -21,6 +21,10 @@ from sqlalchemy import Engine
 from contract.enrolment import Enrolment
 from contract.wire import CHANNELS
 from portal.reports import collect
+from portal.reports.check_table import add_parser as add_check_table_parser
+from portal.reports.check_table import run as run_check_table
+from portal.reports.command import add_parsers as add_report_parsers
+from portal.reports.command import run_quota, run_report
 from portal.store.devices import list_devices, unit_counters
 from portal.store.engine import DEFAULT_DB, make_portal_engine
 
@@ -82,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     unit.add_argument("--web-form", metavar="FORM_ID", help="its quick form (danang-2223)")
     long_help = "offered after it (sipas-dak-song-2023; none: no long form)"
     unit.add_argument("--web-long-form", metavar="FORM_ID|none", help=long_help)
+    unit.add_argument(
+        "--state-applicants",
+        type=int,
+        metavar="N",
+        help="its only applicants are N state bodies: one answer each per half-year (0: not so)",
+    )
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     form = sub.add_parser("form", help="the form versions whose answers are accepted")
@@ -91,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     form_list = form_sub.add_parser("list", help="the registered forms (shipped ones aside)")
     form_list.add_argument("--json", action="store_true")
     _add_import_export(sub)
+    add_report_parsers(sub)
+    add_check_table_parser(sub)
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
 
@@ -131,6 +143,8 @@ def _add_import_export(sub: argparse._SubParsersAction) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = getattr(args, "db_serve", None) or args.db
+    if args.command == "check-table":  # a file, no database
+        return run_check_table(args)
     if args.command == "openapi":
         from portal.api import openapi_document  # FastAPI and pydantic: ~0.8 s
 
@@ -150,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         "form": _form,
         "import": _import,
         "export": _export,
+        "report": run_report,
+        "quota": run_quota,
     }
     return commands[args.command](args, engine)
 
@@ -181,7 +197,9 @@ def _keys(args: argparse.Namespace, engine: Engine) -> int:
 def _unit(args: argparse.Namespace, engine: Engine) -> int:
     from portal.units import UnitChange, UnitRefused, change_unit, describe_unit  # form engine
 
-    change = UnitChange(args.yearly_dossiers, args.name, args.web_form, args.web_long_form)
+    change = UnitChange(
+        args.yearly_dossiers, args.name, args.web_form, args.web_long_form, args.state_applicants
+    )
     try:
         change_unit(engine, args.unit_code, change)
     except UnitRefused as refused:

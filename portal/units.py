@@ -42,6 +42,7 @@ class UnitChange:
     name: str | None = None  # "": the pages show the unit's code again
     web_form: str | None = None
     web_long_form: str | None = None  # NO_LONG_FORM: none offered
+    state_applicants: int | None = None  # 0: not a unit under the half-year rule
 
 
 def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
@@ -51,9 +52,19 @@ def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
         raise UnitRefused(f"a unit code has 1 to {MAX_UNIT} characters")
     if change.yearly_dossiers is not None and change.yearly_dossiers < 0:
         raise UnitRefused("the dossier count cannot be negative")
+    if change.state_applicants is not None and change.state_applicants < 0:
+        raise UnitRefused("the number of state applicants cannot be negative")
     name = _checked_name(change.name) if change.name is not None else None
     web_form, web_long_form = _checked_forms(engine, unit_settings(engine, unit), change)
-    set_unit_settings(engine, unit, change.yearly_dossiers, name, web_form, web_long_form)
+    set_unit_settings(
+        engine,
+        unit,
+        change.yearly_dossiers,
+        name,
+        web_form,
+        web_long_form,
+        change.state_applicants,
+    )
 
 
 def _checked_name(name: str) -> str:
@@ -118,6 +129,11 @@ def describe_unit(engine: Engine, unit: str) -> list[str]:
     else:
         lines.append(f"  name on the web survey: none set, the pages show {unit} (--name)")
     lines.append(f"  web survey: {_web_forms(engine, settings)}")
+    if settings.state_applicants:
+        lines.append(
+            f"  half-year rule (state bodies): {settings.state_applicants} applicants → "
+            f"at least {settings.state_applicants} answers each half-year"
+        )
     if unit not in unit_counters(engine):
         lines.append(
             f"  note: the portal knows no device or counter of {unit}: its survey links are "

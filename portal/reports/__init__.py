@@ -1,19 +1,25 @@
-"""The portal's reports: read once from the store (queries), computed by pure functions
-(summary). The CLI, the JSON API, XLSX/PDF exports and the web pages all print the same
-results; none of them computes a figure itself (the one exception today: `portal unit`
-prints the decision's yearly minimum for the count it is given, kiosk.domain.targets).
+"""The portal's reports, computed in one place: `build_report` (compute.py) makes a report
+of the database's counts (counting.py: GROUP BY over the columns intake keeps, never a
+payload read) and the form's questions, as a JSON-ready dict; text.py, checks.py's CSV,
+xlsx.py and pdf.py print it, the API returns it, the dashboard will show it. None of them
+computes a figure itself. request.py says what a report is asked for; targets.py counts
+progress against the decision's minimums and a plan's quotas; checks.py checks the
+arithmetic of a report, or of a table published elsewhere (`portal check-table`).
 
-Today: `portal stats` (answers per unit and form, counted and flagged; devices). The
-reports of the next issues (tables, indices, targets, checks) go here, each a query
-module's reads and a pure computation over them.
+`portal stats` (collect) counts answers per unit, form and channel with their flags, and
+the devices (queries.py, summary.py).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from portal.reports.compute import ReportError, build_report
 from portal.reports.queries import read_facts
+from portal.reports.request import ReportRequest
 from portal.reports.summary import summarise
+
+__all__ = ["ReportError", "ReportRequest", "build_report", "collect"]
 
 
 def collect(engine: Engine) -> dict:

@@ -223,3 +223,20 @@ class RegisteredForm(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime]
+
+
+class Quota(Base):
+    """A number of answers a survey plan sets for a unit, or one counter of it, over a period
+    of local days (`portal quota add`; the Krông Nô plan: 120 at the district's one-stop
+    unit, 40 at each commune's). Reports count progress against it."""
+
+    __tablename__ = "quotas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    counter: Mapped[str | None] = mapped_column(String(64))  # None: the whole unit
+    start: Mapped[date]
+    end: Mapped[date]
+    count: Mapped[int]
+    label: Mapped[str] = mapped_column(Text)  # the plan it comes from, in Vietnamese
+    added_at: Mapped[datetime]

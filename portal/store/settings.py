@@ -18,6 +18,9 @@ YEARLY_DOSSIERS = "yearly_dossiers:"  # then the unit's code, as the three below
 UNIT_NAME = "unit_name:"
 WEB_FORM = "web_form:"
 WEB_LONG_FORM = "web_long_form:"  # "": the unit's web survey offers no long form
+# A unit whose only applicants are other state bodies filing the same dossier again and
+# again: how many there are (decision 2223, III.2.c: one answer each per half-year).
+HALF_YEAR = "half_year:"
 WEB_SECRET = "web_secret"
 # The web survey's forms when a unit chose none: decision 2223's quick form, then the long
 # SIPAS form (the kiosk's defaults, config.yaml), each at its latest version.
@@ -36,6 +39,7 @@ class UnitSettings:
     yearly_dossiers: int | None = None
     web_form: str = DEFAULT_WEB_FORM
     web_long_form: str | None = DEFAULT_WEB_LONG_FORM  # None: none offered on the web
+    state_applicants: int | None = None  # the half-year rule's applicants (None: not such a unit)
 
     @property
     def shown_name(self) -> str:
@@ -62,9 +66,17 @@ def yearly_dossiers(engine: Engine) -> dict[str, int]:
         return {s.key.removeprefix(YEARLY_DOSSIERS): int(s.value) for s in settings}
 
 
+def unit_values(engine: Engine, prefix: str) -> dict[str, str]:
+    """One setting of every unit that has it: {unit: value} (names, half-year applicants)."""
+    query = select(Setting).where(Setting.key.startswith(prefix))
+    with Session(engine) as session:
+        return {s.key.removeprefix(prefix): s.value for s in session.scalars(query)}
+
+
 def unit_settings(engine: Engine, unit: str) -> UnitSettings:
     """A unit's settings, its defaults where it has none (one query)."""
-    keys = [prefix + unit for prefix in (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM)]
+    prefixes = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR)
+    keys = [prefix + unit for prefix in prefixes]
     with Session(engine) as session:
         found = {
             s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.in_(keys)))
@@ -76,6 +88,7 @@ def unit_settings(engine: Engine, unit: str) -> UnitSettings:
         yearly_dossiers=int(dossiers) if dossiers is not None else None,
         web_form=found.get(WEB_FORM + unit, DEFAULT_WEB_FORM),
         web_long_form=found.get(WEB_LONG_FORM + unit, DEFAULT_WEB_LONG_FORM) or None,
+        state_applicants=int(found[HALF_YEAR + unit]) if found.get(HALF_YEAR + unit) else None,
     )
 
 
@@ -86,9 +99,11 @@ def set_unit_settings(
     name: str | None = None,
     web_form: str | None = None,
     web_long_form: str | None = None,
+    state_applicants: int | None = None,
 ) -> None:
     """Keep what is given of a unit's settings (None: left as it is; a name of "" shows the
-    code again, a long form of "" offers none), in one transaction."""
+    code again, a long form of "" offers none, 0 state applicants ends the half-year rule),
+    in one transaction."""
     if len(unit) > MAX_UNIT:
         raise ValueError(f"a unit code kept with its settings has at most {MAX_UNIT} characters")
     dossiers = str(yearly_dossiers) if yearly_dossiers is not None else None
@@ -97,6 +112,7 @@ def set_unit_settings(
         UNIT_NAME: name,
         WEB_FORM: web_form,
         WEB_LONG_FORM: web_long_form,
+        HALF_YEAR: None if state_applicants is None else str(state_applicants or ""),
     }
     with Session(engine) as session, session.begin():
         for prefix, value in given.items():

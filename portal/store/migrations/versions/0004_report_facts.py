@@ -1,6 +1,7 @@
 """What the reports count, out of the payloads: answers' counter, officer, status, local
 day and month and flags as columns; the choices and texts each answer gave as rows of
-answer_choices and answer_texts (portal/store/answer_facts.py). Reports then count with
+answer_choices and answer_texts (portal/store/answer_facts.py); and the quotas a survey plan
+sets (`portal quota add`). Reports then count with
 GROUP BY in the database instead of reading every payload into Python.
 
 Answers stored before are filled from their payloads in chunks, and one verdict per
@@ -45,7 +46,24 @@ def upgrade() -> None:
             sa.Column("question_id", sa.String(64), primary_key=True),
             sa.Column("text", sa.Text, nullable=False),
         )
+    if not inspector.has_table("quotas"):
+        _create_quotas()
     _fill(connection)
+
+
+def _create_quotas() -> None:
+    op.create_table(
+        "quotas",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("unit_code", sa.String(64), nullable=False),
+        sa.Column("counter", sa.String(64), nullable=True),
+        sa.Column("start", sa.Date, nullable=False),
+        sa.Column("end", sa.Date, nullable=False),
+        sa.Column("count", sa.Integer, nullable=False),
+        sa.Column("label", sa.Text, nullable=False),
+        sa.Column("added_at", sa.DateTime, nullable=False),
+    )
+    op.create_index("ix_quotas_unit_code", "quotas", ["unit_code"])
 
 
 def _create_answer_choices() -> None:
@@ -121,6 +139,7 @@ def _update_columns(connection: sa.Connection, stored: dict) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("quotas")
     op.drop_table("answer_texts")
     op.drop_table("answer_choices")
     with op.batch_alter_table("answers") as batch:

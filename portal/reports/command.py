@@ -1,0 +1,175 @@
+"""`python -m portal report` (a report as text, JSON, CSV, XLSX or PDF) and `python -m
+portal quota` (the quotas of a survey plan): their options, read into a ReportRequest, and
+the printing. The figures are build_report's; this module only asks and prints."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from contract.wire import CHANNELS
+from portal.reports.request import (
+    DEFAULT_FORM,
+    PeriodError,
+    ReportRequest,
+    parse_day,
+    parse_period,
+    span,
+)
+
+FORMATS = ("text", "json", "csv", "xlsx", "pdf")
+BINARY = ("xlsx", "pdf")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """`report` and `quota`, on the portal's command line."""
+    report = sub.add_parser("report", help="results: satisfaction, tables, indices, targets")
+    report.add_argument(
+        "--form", default=DEFAULT_FORM, help=f"the form reported on ({DEFAULT_FORM})"
+    )
+    report.add_argument(
+        "--unit", action="append", default=[], metavar="UNIT", help="(repeat; all units)"
+    )
+    report.add_argument("--counter", action="append", default=[], help="(repeat; all counters)")
+    report.add_argument("--officer", action="append", default=[], help="(repeat; all officers)")
+    report.add_argument(
+        "--channel", action="append", default=[], choices=CHANNELS, help="(repeat; every channel)"
+    )
+    report.add_argument("--period", help="2026, 2026-H1, 2026-Q3 or 2026-11 (local days)")
+    report.add_argument("--from", dest="start", metavar="DAY", help="first day (2026-11-03)")
+    report.add_argument("--to", dest="end", metavar="DAY", help="last day, included")
+    report.add_argument(
+        "--include-flagged", action="store_true", help="show flagged answers in their own column"
+    )
+    report.add_argument("--comments", type=int, default=200, metavar="N", help="newest N (200)")
+    report.add_argument("--today", metavar="DAY", help="count targets as of this day (today)")
+    report.add_argument("--format", choices=FORMATS, default="text")
+    report.add_argument("--out", type=Path, help="(standard output; xlsx and pdf need it)")
+    quota = sub.add_parser("quota", help="a survey plan's quotas: answers per unit or counter")
+    quota_sub = quota.add_subparsers(dest="action", required=True)
+    add = quota_sub.add_parser("add")
+    add.add_argument("--unit", required=True)
+    add.add_argument("--counter", help="(the whole unit)")
+    add.add_argument("--period", help="2026, 2026-H1, 2026-Q3 or 2026-11")
+    add.add_argument("--from", dest="start", metavar="DAY")
+    add.add_argument("--to", dest="end", metavar="DAY")
+    add.add_argument("--count", type=int, required=True)
+    add.add_argument(
+        "--label", default="Chỉ tiêu kế hoạch khảo sát", help="the plan, in Vietnamese"
+    )
+    quota_sub.add_parser("list")
+
+
+def request_of(args: argparse.Namespace) -> ReportRequest:
+    """The report asked for on the command line; PeriodError with words for the user."""
+    if args.period and (args.start or args.end):
+        raise PeriodError("Chọn --period hoặc --from/--to, không dùng cả hai.")
+    if args.period:
+        period = parse_period(args.period)
+    else:
+        start = parse_day(args.start, "--from") if args.start else None
+        period = span(start, parse_day(args.end, "--to") if args.end else None)
+    return ReportRequest(
+        form_id=args.form,
+        units=tuple(args.unit),
+        counters=tuple(args.counter),
+        officers=tuple(args.officer),
+        channels=tuple(dict.fromkeys(args.channel)),
+        start=period.start,
+        end=period.end,
+        period_label=period.label,
+        include_flagged=args.include_flagged,
+        today=parse_day(args.today, "--today") if args.today else None,
+        comments_limit=max(args.comments, 0),
+    )
+
+
+def run_report(args: argparse.Namespace, engine: Engine) -> int:
+    from portal.reports import ReportError, build_report
+
+    if args.format in BINARY and args.out is None:
+        print(
+            f"--format {args.format} cần --out TỆP (tệp nhị phân, không in ra màn hình).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        report = build_report(engine, request_of(args))
+    except (PeriodError, ReportError) as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
+    _write(report, args.format, args.out)
+    return 0 if report["checks"]["ok"] else 1
+
+
+def _write(report: dict, form: str, out: Path | None) -> None:
+    if form in BINARY:
+        assert out is not None
+        buffer = io.BytesIO()
+        if form == "xlsx":
+            from portal.reports.xlsx import write_xlsx
+
+            write_xlsx(report, buffer)
+        else:
+            from portal.reports.pdf import write_pdf
+
+            write_pdf(report, buffer)
+        out.write_bytes(buffer.getvalue())  # whole or nothing: no half-written file
+        print(f"đã ghi {out}", file=sys.stderr)
+        return
+    text = _text(report, form)
+    if out is None:
+        sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def _text(report: dict, form: str) -> str:
+    if form == "json":
+        return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    if form == "csv":
+        from portal.reports.check_table import write_table
+
+        buffer = io.StringIO()
+        write_table(report, buffer)
+        return buffer.getvalue()
+    from portal.reports.text import report_text
+
+    return report_text(report)
+
+
+def run_quota(args: argparse.Namespace, engine: Engine) -> int:
+    from portal.reports.targets import add_quota, list_quotas
+
+    if args.action == "list":
+        for quota in list_quotas(engine):
+            where = quota.unit_code + (f" quầy {quota.counter}" if quota.counter else "")
+            days = f"{quota.start:%d/%m/%Y}–{quota.end:%d/%m/%Y}"
+            print(f"{where}: {quota.count} phiếu, {days} ({quota.label})")
+        return 0
+    try:
+        period = (
+            parse_period(args.period)
+            if args.period
+            else span(
+                parse_day(args.start, "--from") if args.start else None,
+                parse_day(args.end, "--to") if args.end else None,
+            )
+        )
+        if period.start is None or period.end is None:
+            raise PeriodError("Chỉ tiêu cần một kỳ: --period, hoặc cả --from và --to.")
+        if args.count <= 0:
+            raise PeriodError("--count: số phiếu của chỉ tiêu phải lớn hơn 0.")
+    except PeriodError as refused:
+        print(str(refused), file=sys.stderr)
+        return 2
+    add_quota(engine, args.unit, args.counter, period.start, period.end, args.count, args.label)
+    where = args.unit + (f" quầy {args.counter}" if args.counter else "")
+    print(f"đã thêm chỉ tiêu: {where}, {args.count} phiếu, {period.label}")
+    return 0

@@ -1,0 +1,168 @@
+"""A report's counts, each one GROUP BY in the database over the report columns intake
+keeps (portal/store/answer_facts.py): no payload is read and no answer is loaded into
+Python, whatever the number of answers. Plain tuples out; portal/reports/compute.py makes
+the report of them.
+
+Every count is split by `flagged` (the answer carries an integrity flag), so that flagged
+answers are left out of the figures and still counted apart.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Connection, case, distinct, func, select
+
+from portal.reports.request import ReportRequest
+from portal.store.models import Answer, AnswerChoice, AnswerText
+
+GROUPS = ("unit", "counter", "officer", "month", "day")
+_GROUP_COLUMNS = {
+    "unit": Answer.unit_code,
+    "counter": Answer.counter,
+    "officer": Answer.officer,
+    "month": Answer.local_month,
+    "day": Answer.local_day,
+}
+
+
+def answer_filter(
+    request: ReportRequest, table: type[Answer] | type[AnswerChoice] = Answer
+) -> list[ColumnElement[bool]]:
+    """The WHERE of a report's answers, on `answers` or on the columns answer_choices repeats."""
+    conditions: list[ColumnElement[bool]] = [table.form_id == request.form_id]
+    if request.start is not None:
+        conditions.append(table.local_day >= request.start)
+    if request.end is not None:
+        conditions.append(table.local_day <= request.end)
+    for column, wanted in (
+        (table.unit_code, request.units),
+        (table.counter, request.counters),
+        (table.officer, request.officers),
+        (table.channel, request.channels),
+    ):
+        if wanted:
+            conditions.append(column.in_(wanted))
+    return conditions
+
+
+def _flagged() -> ColumnElement[bool]:
+    return Answer.flags != ""
+
+
+def answer_counts(
+    connection: Connection, request: ReportRequest
+) -> list[tuple[str, str, str | None, bool, int]]:
+    """(channel, status, verdict, flagged, answers)."""
+    flagged = _flagged().label("flagged")
+    columns = (Answer.channel, Answer.status, Answer.verdict, flagged)
+    query = select(*columns, func.count()).where(*answer_filter(request)).group_by(*columns)
+    return [(c, s or "", v, bool(f), n) for c, s, v, f, n in connection.execute(query)]
+
+
+def flag_counts(connection: Connection, request: ReportRequest) -> list[tuple[str, int]]:
+    """(the flags string, answers) for flagged answers: few distinct strings."""
+    query = (
+        select(Answer.flags, func.count())
+        .where(*answer_filter(request), _flagged())
+        .group_by(Answer.flags)
+    )
+    return [(flags, n) for flags, n in connection.execute(query)]
+
+
+def choice_counts(
+    connection: Connection, request: ReportRequest
+) -> list[tuple[str, str, bool, int]]:
+    """(question, choice, flagged, answers that gave it)."""
+    columns = (AnswerChoice.question_id, AnswerChoice.choice, AnswerChoice.flagged)
+    query = (
+        select(*columns, func.count())
+        .where(*answer_filter(request, AnswerChoice))
+        .group_by(*columns)
+    )
+    return [(q, c, bool(f), n) for q, c, f, n in connection.execute(query)]
+
+
+def respondent_counts(
+    connection: Connection, request: ReportRequest, questions: list[str]
+) -> list[tuple[str, bool, int]]:
+    """(question, flagged, answers that gave it at least one choice): the base of a
+    several-choice question, where choices do not add up to it."""
+    if not questions:
+        return []
+    columns = (AnswerChoice.question_id, AnswerChoice.flagged)
+    query = (
+        select(*columns, func.count(distinct(AnswerChoice.answer_id)))
+        .where(*answer_filter(request, AnswerChoice), AnswerChoice.question_id.in_(questions))
+        .group_by(*columns)
+    )
+    return [(q, bool(f), n) for q, f, n in connection.execute(query)]
+
+
+def group_counts(
+    connection: Connection, request: ReportRequest, group: str, satisfied: tuple[str, ...]
+) -> list[tuple[object, bool, int, int, int]]:
+    """(key, flagged, answers, with a verdict, satisfied) per key of one grouping."""
+    key = _GROUP_COLUMNS[group]
+    flagged = _flagged().label("flagged")
+    with_verdict = func.count(Answer.verdict)
+    pleased = func.sum(case((Answer.verdict.in_(satisfied or ("",)), 1), else_=0))
+    query = (
+        select(key, flagged, func.count(), with_verdict, pleased)
+        .where(*answer_filter(request))
+        .group_by(key, flagged)
+    )
+    return [(k, bool(f), n, v, int(s or 0)) for k, f, n, v, s in connection.execute(query)]
+
+
+def unit_year_counts(
+    connection: Connection,
+    form_id: str,
+    start: date,
+    end: date,
+    units: list[str],
+    counter: str | None = None,
+) -> dict[str, int]:
+    """Counted answers per unit between two local days (targets count all channels)."""
+    query = (
+        select(Answer.unit_code, func.count())
+        .where(
+            Answer.form_id == form_id,
+            Answer.local_day >= start,
+            Answer.local_day <= end,
+            Answer.flags == "",
+            Answer.unit_code.in_(units),
+        )
+        .group_by(Answer.unit_code)
+    )
+    if counter is not None:
+        query = query.where(Answer.counter == counter)
+    return {unit: n for unit, n in connection.execute(query)}
+
+
+def comment_count(connection: Connection, request: ReportRequest) -> int:
+    query = (
+        select(func.count()).select_from(AnswerText).join(Answer, Answer.id == AnswerText.answer_id)
+    )
+    query = query.where(*answer_filter(request), Answer.flags == "")
+    return int(connection.execute(query).scalar() or 0)
+
+
+def comments(
+    connection: Connection, request: ReportRequest, limit: int
+) -> list[tuple[datetime, str, str, str, str]]:
+    """The newest texts of counted answers: (finished, unit, channel, question, text)."""
+    query = (
+        select(
+            Answer.finished_at,
+            Answer.unit_code,
+            Answer.channel,
+            AnswerText.question_id,
+            AnswerText.text,
+        )
+        .join(Answer, Answer.id == AnswerText.answer_id)
+        .where(*answer_filter(request), Answer.flags == "")
+        .order_by(Answer.finished_at.desc(), Answer.id.desc())
+        .limit(limit)
+    )
+    return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]

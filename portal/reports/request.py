@@ -1,0 +1,107 @@
+"""What a report is asked for: a form, units, counters, officers, channels and a period of
+local days, and the words for a period ("2026", "2026-H1", "2026-Q3", "2026-11", or from
+one day to another), which `portal report`, quotas and the API share."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+DEFAULT_FORM = "danang-2223"  # decision 2223's quick form: what most units report on
+_ROMAN = ("I", "II", "III", "IV")
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; its message is Vietnamese, for the user."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """Local days from `start` to `end`, both included (None: open on that side)."""
+
+    start: date | None
+    end: date | None
+    label: str  # Vietnamese: "năm 2026", "quý III/2026", "tháng 11/2026"…
+
+    def contains(self, day: date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report: which answers it counts (all of a kind where a tuple is empty)."""
+
+    form_id: str = DEFAULT_FORM
+    units: tuple[str, ...] = ()
+    counters: tuple[str, ...] = ()
+    officers: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+    period_label: str = ""
+    include_flagged: bool = False
+    today: date | None = None  # for the targets' share expected by today (None: today)
+    comments_limit: int = 200
+
+    @property
+    def period(self) -> Period:
+        return Period(self.start, self.end, self.period_label)
+
+
+def parse_period(text: str) -> Period:
+    """ "2026", "2026-H1", "2026-Q3", "2026-11" as a Period; PeriodError otherwise."""
+    value = text.strip().upper()
+    if match := re.fullmatch(r"(\d{4})", value):
+        year = int(match[1])
+        return Period(date(year, 1, 1), date(year, 12, 31), f"năm {year}")
+    if match := re.fullmatch(r"(\d{4})-H([12])", value):
+        year, half = int(match[1]), int(match[2])
+        first = 1 if half == 1 else 7
+        words = "6 tháng đầu năm" if half == 1 else "6 tháng cuối năm"
+        return Period(date(year, first, 1), _month_end(year, first + 5), f"{words} {year}")
+    if match := re.fullmatch(r"(\d{4})-Q([1-4])", value):
+        year, quarter = int(match[1]), int(match[2])
+        first = 3 * quarter - 2
+        label = f"quý {_ROMAN[quarter - 1]}/{year}"
+        return Period(date(year, first, 1), _month_end(year, first + 2), label)
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", value):
+        year, month = int(match[1]), int(match[2])
+        if 1 <= month <= 12:
+            return Period(
+                date(year, month, 1), _month_end(year, month), f"tháng {month:02d}/{year}"
+            )
+    raise PeriodError(
+        f"Không đọc được kỳ báo cáo {text!r}: ghi năm (2026), nửa năm (2026-H1), "
+        "quý (2026-Q3) hoặc tháng (2026-11)."
+    )
+
+
+def parse_day(text: str, option: str = "--from") -> date:
+    """A day written 2026-11-03 or 03/11/2026; PeriodError naming the option otherwise."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise PeriodError(f"{option}: không đọc được ngày {text!r} (ghi 2026-11-03 hoặc 03/11/2026).")
+
+
+def span(start: date | None, end: date | None) -> Period:
+    """The period between two days given with --from/--to (either may be open)."""
+    if start and end and end < start:
+        raise PeriodError(f"--to ({end:%d/%m/%Y}) trước --from ({start:%d/%m/%Y}).")
+    if start and end:
+        label = f"từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
+    elif start:
+        label = f"từ {start:%d/%m/%Y}"
+    elif end:
+        label = f"đến {end:%d/%m/%Y}"
+    else:
+        label = "toàn bộ thời gian"
+    return Period(start, end, label)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])

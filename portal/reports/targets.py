@@ -1,0 +1,153 @@
+"""How many answers a unit must gather, and how far it has come: decision 2223's yearly
+minimum (Slovin's formula on the unit's yearly dossiers, kiosk/domain/targets.py), its
+half-year rule for units whose only applicants are state bodies (one answer each per
+half), and the quotas a survey plan sets (`portal quota add`).
+
+Progress counts the report form's answers without flags, every channel, in the target's
+own window of local days (a year, a half-year, the quota's period), whatever the report's
+period; the share expected by today is the share of the window's days gone by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session
+
+from kiosk.domain.shifts import yearly_target
+from portal.reports.counting import unit_year_counts
+from portal.reports.numbers import percent
+from portal.reports.request import ReportRequest, parse_period
+from portal.store.models import Quota
+from portal.store.settings import HALF_YEAR, YEARLY_DOSSIERS, unit_values
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # yearly | half_year | quota
+    label: str
+    unit: str
+    counter: str | None
+    start: date
+    end: date
+    target: int
+
+
+def report_targets(
+    engine: Engine, request: ReportRequest, units: list[str], today: date
+) -> list[dict[str, object]]:
+    """Every target of the units in a report, with its progress (as the contract's dicts)."""
+    reference = min(request.end, today) if request.end else today
+    targets = _yearly(engine, units, reference.year) + _half_year(engine, units, reference)
+    targets += _quotas(engine, request, units, reference)
+    with engine.connect() as connection:
+        return [_progress(connection, request.form_id, target, today) for target in targets]
+
+
+def _yearly(engine: Engine, units: list[str], year: int) -> list[Target]:
+    dossiers = unit_values(engine, YEARLY_DOSSIERS)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return [
+        Target(
+            "yearly",
+            f"Số phiếu tối thiểu năm {year} theo Quyết định 2223 ({int(dossiers[unit])} hồ sơ/năm)",
+            unit,
+            None,
+            start,
+            end,
+            yearly_target(int(dossiers[unit])),
+        )
+        for unit in units
+        if int(dossiers.get(unit) or 0) > 0
+    ]
+
+
+def _half_year(engine: Engine, units: list[str], reference: date) -> list[Target]:
+    applicants = unit_values(engine, HALF_YEAR)
+    half = parse_period(f"{reference.year}-H{1 if reference.month <= 6 else 2}")
+    assert half.start and half.end
+    return [
+        Target(
+            "half_year",
+            f"Mỗi cơ quan nộp hồ sơ một phiếu, {half.label} ({int(applicants[unit])} cơ quan)",
+            unit,
+            None,
+            half.start,
+            half.end,
+            int(applicants[unit]),
+        )
+        for unit in units
+        if int(applicants.get(unit) or 0) > 0
+    ]
+
+
+def _quotas(
+    engine: Engine, request: ReportRequest, units: list[str], reference: date
+) -> list[Target]:
+    """The quotas of these units whose window meets the report's period (or, open, today)."""
+    first, last = request.start or reference, request.end or reference
+    query = (
+        select(Quota)
+        .where(Quota.unit_code.in_(units), Quota.start <= last, Quota.end >= first)
+        .order_by(Quota.unit_code, Quota.start, Quota.counter)
+    )
+    with Session(engine) as session:
+        return [
+            Target("quota", q.label, q.unit_code, q.counter, q.start, q.end, q.count)
+            for q in session.scalars(query)
+        ]
+
+
+def _progress(
+    connection: Connection, form_id: str, target: Target, today: date
+) -> dict[str, object]:
+    counts = unit_year_counts(
+        connection, form_id, target.start, target.end, [target.unit], target.counter
+    )
+    counted = counts.get(target.unit, 0)
+    days = (target.end - target.start).days + 1
+    gone = min(max((today - target.start).days + 1, 0), days)
+    expected = (target.target * gone * 2 + days) // (days * 2)  # rounded half up
+    return {
+        "kind": target.kind,
+        "label": target.label,
+        "unit": target.unit,
+        "counter": target.counter,
+        "from": target.start.isoformat(),
+        "to": target.end.isoformat(),
+        "target": target.target,
+        "counted": counted,
+        "percent": percent(counted, target.target),
+        "expected": expected,
+        "expected_percent": percent(gone, days),
+        "status": status(counted, target.target, expected, today, target),
+    }
+
+
+def status(counted: int, goal: int, expected: int, today: date, target: Target) -> str:
+    """reached, not_started, ended_short, on_track or behind."""
+    if counted >= goal:
+        return "reached"
+    if today < target.start:
+        return "not_started"
+    if today > target.end:
+        return "ended_short"
+    return "on_track" if counted >= expected else "behind"
+
+
+def add_quota(
+    engine: Engine, unit: str, counter: str | None, start: date, end: date, count: int, label: str
+) -> None:
+    """Keep a survey plan's quota (`portal quota add`)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    quota = Quota(unit_code=unit, counter=counter, start=start, end=end, count=count, label=label)
+    with Session(engine) as session, session.begin():
+        quota.added_at = now
+        session.add(quota)
+
+
+def list_quotas(engine: Engine) -> list[Quota]:
+    with Session(engine) as session:
+        return list(session.scalars(select(Quota).order_by(Quota.unit_code, Quota.start)))
