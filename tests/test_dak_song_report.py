@@ -122,15 +122,6 @@ def test_the_forms_make_the_published_tables_but_for_the_deviations():
 
 
 # --- the portal's report --------------------------------------------------------------------
-def portal_has(command: str) -> bool:
-    return run("-m", "portal", command, "--help").returncode == 0
-
-
-needs_report = pytest.mark.skipif(
-    not portal_has("report"), reason="`portal report` not built yet (issue 14, the maintainer)"
-)
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory) -> str:
     """A portal (SQLite file) with the 100 forms imported as a clerk imports them."""
@@ -152,7 +143,6 @@ def report(db: str, fmt: str) -> str:
 
 
 @pytest.mark.slow
-@needs_report
 def test_the_report_prints_the_published_tables_back(db):
     made = json.loads(report(db, "json"))
     assert made["answers"]["counted"] == 100
@@ -206,7 +196,6 @@ def assert_indices(made: dict, expected: dict[str, dict]) -> None:
 
 
 @pytest.mark.slow
-@needs_report
 def test_the_reports_csv_is_the_same_tables_and_passes_check_table(db, tmp_path):
     text = report(db, "csv")
     path = tmp_path / "dak-song-2023-report.csv"
@@ -228,7 +217,5 @@ def test_the_reports_csv_is_the_same_tables_and_passes_check_table(db, tmp_path)
 
 
 def check_table_run(path: Path):
-    """`portal check-table` as a process; the module itself until the CLI has it."""
-    if portal_has("check-table"):
-        return run("-m", "portal", "check-table", str(path))
-    return run("-m", "portal.reports.check_table", str(path))
+    """`portal check-table` as a clerk runs it, a process."""
+    return run("-m", "portal", "check-table", str(path))

@@ -622,12 +622,7 @@ def test_the_dak_song_report_is_caught_where_it_does_not_add_up(capsys):
     )
 
 
-def portal_has(command: str) -> bool:
-    return run("-m", "portal", command, "--help").returncode == 0
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not portal_has("check-table"), reason="`portal check-table` not wired yet")
 def test_check_table_as_the_clerk_runs_it():
     result = run("-m", "portal", "check-table", str(PUBLISHED))
     assert result.returncode == 1, result.stderr
