@@ -1,13 +1,14 @@
-"""What the reports read from the portal's store: counts grouped in the database, each
-answer's flags and dossier, the devices with their latest heartbeat. Plain values out
-(portal/reports/summary.py's), no computation here."""
+"""What `portal stats` reads from the portal's store: counts grouped in the database (by
+channel, by intake event, by the flags intake keeps, duplicate_dossier included), the
+devices with their latest heartbeat. Plain values out (portal/reports/summary.py's), no
+computation here, and no answer loaded one by one."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from portal.reports.summary import AnswerFlags, DeviceState, Facts
+from portal.reports.summary import DeviceState, Facts
 from portal.store.models import Answer, Device, Heartbeat, IntakeEvent, SetAsideReport
 from portal.store.settings import yearly_dossiers
 
@@ -19,7 +20,7 @@ def read_facts(engine: Engine) -> Facts:
         return Facts(
             stored=stored_counts(session),
             events=event_counts(session),
-            answers=answer_flags(session),
+            flagged=flag_counts(session),
             devices=device_states(session),
             yearly_dossiers=dossiers,
         )
@@ -39,23 +40,11 @@ def event_counts(session: Session) -> list[tuple[str, str, str, int]]:
     return [(unit, form, kind, count) for unit, form, kind, count in session.execute(query)]
 
 
-def answer_flags(session: Session) -> list[AnswerFlags]:
-    """Every stored answer's flags and dossier (read in chunks: there may be many)."""
-    columns = (Answer.unit_code, Answer.form_id, Answer.uuid, Answer.finished_at)
-    query = select(*columns, Answer.dossier_code, Answer.verdict, Answer.payload["flags"])
-    return [
-        AnswerFlags(
-            unit=unit,
-            form=form,
-            uuid=uuid,
-            finished=finished,
-            flags=tuple(flags or ()),
-            dossier=dossier if verdict else None,
-        )
-        for unit, form, uuid, finished, dossier, verdict, flags in session.execute(
-            query.execution_options(yield_per=1000)
-        )
-    ]
+def flag_counts(session: Session) -> list[tuple[str, str, str, int]]:
+    """Flagged answers per unit, form and flags (the comma-joined flags of one answer)."""
+    columns = (Answer.unit_code, Answer.form_id, Answer.flags)
+    query = select(*columns, func.count()).where(Answer.flags != "").group_by(*columns)
+    return [(unit, form, flags, count) for unit, form, flags, count in session.execute(query)]
 
 
 def device_states(session: Session) -> list[DeviceState]:

@@ -1,8 +1,8 @@
 """`python -m portal stats`, computed: per unit and form, answers stored, duplicates,
 conflicts, rejected, and how many *count*: stored answers without integrity flags. A
 dossier rated on two tablets (both maybe offline at the time) counts once, by the verdict
-finished first, whichever unit or channel gave it; the later ones are flagged
-duplicate_dossier here (codes compared as contract.wire.canonical_dossier writes them).
+finished first, whichever unit or channel gave it; intake flags the later ones
+duplicate_dossier (portal/store/answer_facts.py), as `portal report` reads them.
 Flagged answers are kept and listed by flag, never deleted (kiosk/domain/integrity.py).
 
 Pure functions over what portal/reports/queries.py read: no database here.
@@ -13,24 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from contract.wire import DUPLICATE_DOSSIER
 from kiosk.domain.shifts import yearly_target
 
 UnitForm = tuple[str, str]
 EVENT_KINDS = ("duplicate", "conflict", "rejected")
-
-
-@dataclass(frozen=True)
-class AnswerFlags:
-    """Of one stored answer: where it counts, when it finished, its flags, its dossier (only
-    when it gave a verdict)."""
-
-    unit: str
-    form: str
-    uuid: str
-    finished: datetime
-    flags: tuple[str, ...]
-    dossier: str | None
 
 
 @dataclass(frozen=True)
@@ -55,7 +41,7 @@ class Facts:
 
     stored: list[tuple[str, str, str, int]]  # unit, form, channel, answers stored
     events: list[tuple[str, str, str, int]]  # unit, form, kind, answers not stored
-    answers: list[AnswerFlags]
+    flagged: list[tuple[str, str, str, int]]  # unit, form, flags (comma-joined), answers
     devices: list[DeviceState]
     yearly_dossiers: dict[str, int] = field(default_factory=dict)  # per unit
 
@@ -70,7 +56,7 @@ def summarise(facts: Facts) -> dict:
         channels.setdefault((unit, form), {})[channel] = count
     for unit, form, kind, count in facts.events:
         rows.setdefault((unit, form), {})[kind] = count
-    flagged = count_flags(facts.answers)
+    flagged = count_flags(facts.flagged)
     targets = unit_targets(facts.yearly_dossiers)
     units = [
         _unit_row(unit, form, counts, flagged.get((unit, form), {}), targets.get(unit, {}))
@@ -93,27 +79,14 @@ def _unit_row(
     return row | target
 
 
-def count_flags(answers: list[AnswerFlags]) -> dict[UnitForm, dict[str, int]]:
-    """Per (unit, form): answers per flag, and under "" those with any flag at all. Of the
-    verdicts on one dossier, all but the first finished are duplicate_dossier, whatever unit
-    or channel they came by: a dossier belongs to one unit, and a verdict on it given under
-    another (a web link of the wrong counter) is a second verdict all the same."""
-    first: dict[str, tuple[datetime, str]] = {}  # dossier → the verdict counted
-    for answer in answers:
-        order, key = (answer.finished, answer.uuid), answer.dossier or ""
-        if answer.dossier and (key not in first or order < first[key]):
-            first[key] = order
+def count_flags(flagged: list[tuple[str, str, str, int]]) -> dict[UnitForm, dict[str, int]]:
+    """Per (unit, form): answers per flag, and under "" those with any flag at all."""
     result: dict[UnitForm, dict[str, int]] = {}
-    for answer in answers:
-        flags = list(answer.flags)
-        key = answer.dossier or ""
-        if answer.dossier and first[key] != (answer.finished, answer.uuid):
-            flags.append(DUPLICATE_DOSSIER)
-        counts = result.setdefault((answer.unit, answer.form), {})
-        for flag in flags:
-            counts[flag] = counts.get(flag, 0) + 1
-        if flags:
-            counts[""] = counts.get("", 0) + 1
+    for unit, form, flags, count in flagged:
+        counts = result.setdefault((unit, form), {})
+        for flag in filter(None, flags.split(",")):
+            counts[flag] = counts.get(flag, 0) + count
+        counts[""] = counts.get("", 0) + count
     return result
 
 

@@ -144,8 +144,9 @@ def _questions(report: dict) -> str:
             lines.append(f"  ({table['note']})")
         for choice in table["choices"]:
             flagged = f"  [bị loại {choice['flagged']}]" if "flagged" in choice else ""
+            label = choice["label"].rstrip(".")
             lines.append(
-                f"  {choice['number']}. {choice['label'].rstrip('.')}: {vi_count(choice['count'])} phiếu, "
+                f"  {choice['number']}. {label}: {vi_count(choice['count'])} phiếu, "
                 f"chiếm tỷ lệ {vi_percent(choice['percent'])}{flagged}"
             )
         if table["satisfied"]:
