@@ -25,6 +25,7 @@ import pytest
 from portal.reports.numbers import vi_count, vi_percent
 from portal.reports.pdf import write_pdf
 from portal.reports.xlsx import PERCENT_FORMAT, write_xlsx
+from tests.portal_support import run
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = ("quick", "long")
@@ -335,3 +336,27 @@ def test_flagged_answers_are_a_column_of_their_own_in_the_pdf(tmp_path: Path) ->
     assert "Phiếu bị loại (không tính): 5 hài lòng, 2 chưa hài lòng" in text
     choice = report["questions"][0]["choices"][0]
     assert f"{vi_count(choice['count'])} {vi_percent(choice['percent'])} 3" in text
+
+
+@needs_poppler
+@pytest.mark.slow
+def test_the_real_report_of_an_empty_portal_prints_through_the_cli(tmp_path: Path) -> None:
+    """`portal report` over a portal without answers: its own dict (not a sample) as JSON,
+    XLSX and PDF; the PDF says there is no answer yet."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    assert run("-m", "portal", "--db", url, "init-db").returncode == 0
+    base = ["-m", "portal", "--db", url, "report", "--period", "2026", "--today", "2026-11-26"]
+    made = run(*base, "--format", "json")
+    assert made.returncode == 0, made.stderr
+    report = json.loads(made.stdout)
+    assert report["answers"]["counted"] == 0
+    for fmt in ("xlsx", "pdf"):
+        written = run(*base, "--format", fmt, "--out", str(tmp_path / f"report.{fmt}"))
+        assert written.returncode == 0, written.stderr
+    book = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    overview = {r["Mục"]: r["Giá trị"] for r in rows(book["Tổng quan"])}
+    assert overview["Số phiếu được tính"] == 0
+    text = pdf_text(tmp_path / "report.pdf")
+    assert "Chưa có phiếu nào được tính trong kỳ báo cáo" in text
+    assert "BÁO CÁO" in text and "Số liệu khớp" in text
+    assert pdf_text(pdf_of(report, tmp_path / "direct.pdf")) == text

@@ -107,7 +107,7 @@ def vertical_bars(
                 textAnchor="end",
             )
         )
-    label_size = SIZE if slot > 34 else SIZE - 1.5
+    label_size = fitting_size([b.text for b in bars] + [b.label for b in bars], slot * 0.95)
     for index, bar in enumerate(bars):
         x = left + slot * index + slot * 0.15
         length = (top - bottom) * min(bar.value or 0.0, scale) / scale
@@ -151,6 +151,12 @@ def bar_rect(x: float, y: float, width: float, height: float) -> Rect:
     rect = Rect(x, y, width, height)
     rect.fillColor, rect.strokeColor = BAR, None
     return rect
+
+
+def fitting_size(texts: Sequence[str], width: float) -> float:
+    """The largest size up to SIZE at which every text fits the width (a column's)."""
+    widest = max((stringWidth(t, fonts.BOLD, SIZE) for t in texts), default=0.0)
+    return SIZE if widest <= width else max(SIZE * width / widest, 4.0)
 
 
 def tick(value: float, scale: float) -> str:

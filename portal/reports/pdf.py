@@ -14,6 +14,7 @@ from typing import BinaryIO
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     Paragraph,
@@ -108,19 +109,22 @@ def general(report: dict, number: str) -> list[Flowable]:
     ]
     story += [marked(f"{label}:", value) for label, value in wording.filter_lines(report)]
     if report["targets"]:
-        story += [marked("5. Số phiếu so với chỉ tiêu:", ""), targets_table(report["targets"])]
+        story += [marked("5. Số phiếu so với chỉ tiêu:", ""), targets_table(report)]
     return story
 
 
-def targets_table(targets: list[dict]) -> Table:
-    """Each target: the period, what is needed, what came, what was due by now, the state."""
+def targets_table(report: dict) -> Table:
+    """Each target: the period, what is needed, what came, what was due by now, the state;
+    whose (unit, counter) when the report covers several."""
+    targets = report["targets"]
+    whose = len({(t["unit"], t["counter"]) for t in targets}) > 1
     rows = [
         ["Chỉ tiêu", "Thời gian", "Cần đạt", "Đã có", "Tỷ lệ đạt", "Cần có đến nay", "Tình trạng"]
     ]
     for t in targets:
         rows.append(
             [
-                t["label"],
+                f"{wording.target_owner(report, t)}: {t['label']}" if whose else t["label"],
                 f"{wording.vi_date(t['from'])} – {wording.vi_date(t['to'])}",
                 vi_count(t["target"]),
                 vi_count(t["counted"]),
@@ -129,12 +133,13 @@ def targets_table(targets: list[dict]) -> Table:
                 wording.TARGET_STATUSES.get(t["status"], t["status"]),
             ]
         )
-    return grid(rows, [0.26, 0.19, 0.09, 0.09, 0.12, 0.13, 0.12], numeric_from=2)
+    return grid(rows, [0.26, 0.19, 0.09, 0.09, 0.12, 0.13, 0.12], numeric_from=2, numeric_to=6)
 
 
 def checks(report: dict, number: str) -> list[Flowable]:
     """ "Số liệu khớp", or each problem the checks found."""
-    story: list[Flowable] = [para(f"{number}. KIỂM TRA SỐ LIỆU", HEADING)]
+    # never a heading alone at the foot of a page
+    story: list[Flowable] = [CondPageBreak(30 * mm), para(f"{number}. KIỂM TRA SỐ LIỆU", HEADING)]
     if report["checks"]["ok"]:
         story.append(
             para(

@@ -95,12 +95,20 @@ def chart(title: str, drawing: Flowable) -> list[Flowable]:
 
 
 def grid(
-    rows: list[list[Any]], shares: list[float], numeric_from: int = 99, bold_row: int | None = None
+    rows: list[list[Any]],
+    shares: list[float],
+    numeric_from: int = 99,
+    bold_row: int | None = None,
+    numeric_to: int = 99,
 ) -> Table:
     """A ruled table: a bold shaded header row repeated on each page, text wrapped,
-    columns from `numeric_from` right-aligned, `bold_row` (a total) in bold."""
+    columns from `numeric_from` up to `numeric_to` (figures) right-aligned, `bold_row` (a
+    total) in bold."""
     cells = [
-        [cell_text(v, r in (0, bold_row), c >= numeric_from) for c, v in enumerate(row)]
+        [
+            cell_text(v, r in (0, bold_row), numeric_from <= c < numeric_to)
+            for c, v in enumerate(row)
+        ]
         for r, row in enumerate(rows)
     ]
     table = Table(cells, colWidths=[WIDTH * s for s in shares], repeatRows=1)

@@ -54,7 +54,9 @@ def results(report: dict, number: str) -> list[Flowable]:
     ]
     for index, section in enumerate(s for s in sections if s):
         title, body = section
-        story += [CondPageBreak(40 * mm), para(f"{index + 2}. {title}", SUBHEADING), *body]
+        heading = para(f"{index + 2}. {title}", SUBHEADING)
+        # the heading goes with what follows it: never alone at the foot of a page
+        story += [CondPageBreak(40 * mm), KeepTogether([heading, body[0]]), *body[1:]]
     return story
 
 
@@ -132,7 +134,7 @@ def reasons(report: dict) -> Section:
         for r in report["reasons"]
     ]
     return "Lý do chưa hài lòng", [
-        grid(rows, [0.07, 0.53, 0.1, 0.15, 0.15], numeric_from=2),
+        KeepTogether([grid(rows, [0.07, 0.53, 0.1, 0.15, 0.15], numeric_from=2)]),
         Spacer(1, 6),
         *chart(
             "Biểu đồ: tỷ lệ từng lý do trên số phiếu chưa hài lòng",
@@ -164,7 +166,7 @@ def question_block(q: dict, flagged: bool) -> list[Flowable]:
     if q["conditional"]:
         notes.append(wording.CONDITIONAL_NOTE.lower())
     if q["multiple"]:
-        notes.append((q.get("note") or wording.MULTIPLE_NOTE).lower())
+        notes.append((q.get("note") or wording.MULTIPLE_NOTE).rstrip(".").lower())
     head = ["Lựa chọn", "Số phiếu", "Tỷ lệ", *(["Bị loại"] if flagged else [])]
     rows: list[list[Any]] = [head]
     for c in q["choices"]:
@@ -257,6 +259,8 @@ def groups(report: dict) -> Section:
             for g in found
         ]
         widths = [0.4, 0.12, 0.12, 0.12, 0.12, 0.12] if verdict else [0.6, 0.2, 0.2]
+        if body:  # a label with a few rows under it (the first goes with the heading)
+            body.append(CondPageBreak(25 * mm))
         body += [para(title, LABEL), grid(rows, widths, numeric_from=1), Spacer(1, 4)]
     if not verdict and report["groups"].get("month"):
         months = report["groups"]["month"]
@@ -282,12 +286,18 @@ def comments(report: dict) -> Section:
     if not found["items"]:
         return None
     names = report["filters"].get("unit_names") or {}
-    rows = [["Thời gian", "Đơn vị", "Ý kiến"]]
-    rows += [
-        [wording.vi_datetime(c["finished_at"]), names.get(c["unit"], c["unit"]), c["text"]]
-        for c in found["items"]
-    ]
-    body: list[Flowable] = [grid(rows, [0.21, 0.24, 0.55])]
+    if len(report["filters"]["units"]) == 1:  # the unit is the report's: no column for it
+        rows = [["Thời gian", "Ý kiến"]]
+        rows += [[wording.vi_datetime(c["finished_at"]), c["text"]] for c in found["items"]]
+        shares = [0.21, 0.79]
+    else:
+        rows = [["Thời gian", "Đơn vị", "Ý kiến"]]
+        rows += [
+            [wording.vi_datetime(c["finished_at"]), names.get(c["unit"], c["unit"]), c["text"]]
+            for c in found["items"]
+        ]
+        shares = [0.21, 0.24, 0.55]
+    body: list[Flowable] = [grid(rows, shares)]
     if found["count"] > len(found["items"]):
         body.append(
             para(

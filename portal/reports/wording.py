@@ -143,6 +143,13 @@ def grid_label(grid: str) -> str:
     return question_label({"id": grid}) or grid
 
 
+def target_owner(report: dict, target: dict) -> str:
+    """Whose target: the unit's name (its code without one), and the counter if any."""
+    names = report["filters"].get("unit_names") or {}
+    owner = names.get(target["unit"], target["unit"] or "")
+    return f"{owner}, quầy {target['counter']}" if target.get("counter") else owner
+
+
 def flag_name(flag: str) -> str:
     """A flag's Vietnamese description, its code when it has none yet."""
     return FLAGS.get(flag, flag)

@@ -275,12 +275,14 @@ def group_sheet(sheet: Worksheet, report: dict, group: str) -> None:
 
 def targets_sheet(sheet: Worksheet, report: dict) -> None:
     """Each target's progress and what was expected by the report's day."""
+    names = report["filters"].get("unit_names") or {}
     write_table(
         sheet,
         (
             "Chỉ tiêu",
             "Loại",
             "Đơn vị",
+            "Tên đơn vị",
             "Quầy",
             "Từ ngày",
             "Đến ngày",
@@ -296,6 +298,7 @@ def targets_sheet(sheet: Worksheet, report: dict) -> None:
                 t["label"],
                 wording.TARGET_KINDS.get(t["kind"], t["kind"]),
                 t["unit"] or "",
+                names.get(t["unit"], "") if t["unit"] else "",
                 t["counter"] or "",
                 wording.vi_date(t["from"]),
                 wording.vi_date(t["to"]),
