@@ -27,7 +27,7 @@ from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.domain.questions.summary import quick_summary
 from portal.forms import SHIPPED
 from portal.intake import content_hash, with_facts
-from portal.store.answer_facts import _choice_columns
+from portal.store.answer_facts import AnswerFacts, _choice_columns
 
 # Change it whenever what is generated changes: a database filled by another version is
 # filled again (benchmarks/report_store.py keys its cache by N and this).
@@ -229,7 +229,9 @@ class Generator:
             "drawn": (rng.random() < 0.1) if not follows else None,
             "follows": follows,
         }
-        row = {  # portal.intake._channel_row's shape (a tablet's row names its device)
+        row: dict[
+            str, object
+        ] = {  # portal.intake._channel_row's shape (a tablet's row names its device)
             "uuid": uuid,
             "content_hash": content_hash(payload),
             "received_from": unit.device(counter) if channel == KIOSK else None,
@@ -248,7 +250,7 @@ class Generator:
 
     def _add(self, chunk: Stored, form: Form, row: dict[str, object]) -> None:
         stored = with_facts(form, row)
-        facts = stored.pop("_facts")
+        facts: AnswerFacts = stored.pop("_facts")  # type: ignore[assignment]
         answer_id = self.next_id
         self.next_id += 1
         chunk.answers.append(stored | {"id": answer_id})

@@ -48,24 +48,10 @@ def _reset_peak() -> bool:
 
 
 def cases(unit: str) -> dict[str, Callable[[Engine], object]]:
-    """What is timed: build_report when the portal has it, else the equivalent queries."""
-    try:
-        from portal.reports import build_report
-        from portal.reports.request import ReportRequest
-    except ImportError:
-        from benchmarks.report_queries import report_counts
+    """The two reports timed: the province's year (every unit) and one unit's month."""
+    from portal.reports import build_report
+    from portal.reports.request import ReportRequest
 
-        def queries(units: tuple[str, ...], start: date, end: date) -> Callable[[Engine], object]:
-            def run(engine: Engine) -> object:
-                with engine.connect() as connection:
-                    return report_counts(connection, FORM, units, start, end)
-
-            return run
-
-        return {
-            "province-year": queries((), date(YEAR, 1, 1), date(YEAR, 12, 31)),
-            "unit-month": queries((unit,), date(YEAR, MONTH, 1), date(YEAR, MONTH, 30)),
-        }
     year = ReportRequest(
         form_id=FORM, start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), period_label=str(YEAR),
         today=date(YEAR, 12, 31),
@@ -78,14 +64,6 @@ def cases(unit: str) -> dict[str, Callable[[Engine], object]]:
         "province-year": lambda engine: build_report(engine, year),
         "unit-month": lambda engine: build_report(engine, month),
     }
-
-
-def mode() -> str:
-    try:
-        from portal.reports import build_report  # noqa: F401
-    except ImportError:
-        return "equivalent GROUP BY queries (benchmarks/report_queries.py)"
-    return "portal.reports.build_report"
 
 
 @contextmanager
@@ -136,7 +114,11 @@ def time_case(engine: Engine, run: Callable[[Engine], object], runs: int, limit_
     heap_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     statements.sort(key=lambda s: s[0], reverse=True)
-    slow = [s for s in statements if s[0] > SLOW_S] or statements[:1]
+    slow = ([s for s in statements if s[0] > SLOW_S] or statements[:1])[:3]
+    repeated = _repeated(statements)
+    if repeated:  # the costliest statement run many times: its first run's plan
+        sql = repeated[0]["sql"]
+        slow.append(next(s for s in statements if " ".join(s[1].split()) == sql))
     return {
         "runs_s": [round(s, 4) for s in seconds],
         "median_s": round(statistics.median(seconds), 4),
@@ -145,6 +127,7 @@ def time_case(engine: Engine, run: Callable[[Engine], object], runs: int, limit_
         "peak_rss_mib": round(peak, 1),
         "heap_peak_mib": round(heap_peak, 2),
         "statements": len(statements),
+        "repeated": repeated,
         "slowest": [
             {"seconds": round(s, 4), "sql": " ".join(sql.split())[:2000]}
             for s, sql, _ in statements[:5]
@@ -155,9 +138,21 @@ def time_case(engine: Engine, run: Callable[[Engine], object], runs: int, limit_
                 "sql": " ".join(sql.split()),
                 "plan": explain(engine, sql, params),
             }
-            for s, sql, params in slow[:4]
+            for s, sql, params in slow
         ],
     }
+
+
+def _repeated(statements: list[tuple[float, str, Any]]) -> list[dict]:
+    """Statements run more than once in a report (one per unit, say), by total time."""
+    by_sql: dict[str, list[float]] = {}
+    for seconds, sql, _ in statements:
+        by_sql.setdefault(" ".join(sql.split()), []).append(seconds)
+    many = [(sum(t), len(t), sql) for sql, t in by_sql.items() if len(t) > 1]
+    return [
+        {"times": n, "total_s": round(total, 4), "sql": sql}
+        for total, n, sql in sorted(many, reverse=True)[:5]
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,14 +160,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("url")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--unit", default="DN-001")
-    parser.add_argument("--stats-limit", type=float, default=20.0)
+    parser.add_argument(
+        "--stats-limit", type=float, default=20.0, help="no more runs after one this slow"
+    )
     args = parser.parse_args(argv)
     engine = make_portal_engine(args.url)
     from portal.reports import collect
 
-    results: dict[str, object] = {"mode": mode(), "unit": args.unit}
+    results: dict[str, object] = {"unit": args.unit}
     for name, run in cases(args.unit).items():
-        results[name] = time_case(engine, run, args.runs, limit_s=60.0)
+        results[name] = time_case(engine, run, args.runs, args.stats_limit)
     results["portal stats"] = time_case(engine, collect, args.runs, limit_s=args.stats_limit)
     engine.dispose()
     print(json.dumps(results, ensure_ascii=False, default=str))

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
             results.append(_one("PostgreSQL", url, args))
         finally:
             server.stop()
-    _say(f"\nreports over {args.answers:,} answers ({results[0]['mode']}; unit-month: {args.unit})")
+    _say(f"\nportal.reports.build_report over {args.answers:,} answers (unit-month: {args.unit})")
     _say(table(results))
     _slow_plans(results)
     out = cache / f"reports-{args.answers}.json"
