@@ -15,6 +15,7 @@ HEARTBEAT_PATH = "/api/v1/heartbeat"
 AUDIT_PATH = "/api/v1/audit"
 CLAIM_PATH = "/api/v1/enrolments/claim"
 HEALTH_PATH = "/api/v1/health"
+REPORTS_PATH = "/api/v1/reports"  # a report (portal/reports), read with a token
 # The web survey behind the counter posters: the path and query of config.yaml's
 # `qr.survey_url` (…/khao-sat?don_vi={unit}&quay={counter}), served by the portal.
 SURVEY_PATH = "/khao-sat"
@@ -38,6 +39,7 @@ BAD_BATCH = "bad_batch"
 BAD_HEARTBEAT = "bad_heartbeat"
 BAD_AUDIT = "bad_audit"
 BAD_REQUEST = "bad_request"
+BAD_TOKEN = "bad_token"  # a report asked for without a live token (portal token add)
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 INTERNAL = "internal"

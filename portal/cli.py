@@ -24,7 +24,7 @@ from portal.reports import collect
 from portal.reports.check_table import add_parser as add_check_table_parser
 from portal.reports.check_table import run as run_check_table
 from portal.reports.command import add_parsers as add_report_parsers
-from portal.reports.command import run_quota, run_report
+from portal.reports.command import run_quota, run_report, run_token
 from portal.store.devices import list_devices, unit_counters
 from portal.store.engine import DEFAULT_DB, make_portal_engine
 
@@ -166,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export,
         "report": run_report,
         "quota": run_quota,
+        "token": run_token,
     }
     return commands[args.command](args, engine)
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages: `system-packages.sh run` those the kiosk needs to run (Mesa's OpenGL,
 # mtdev for Kivy's input, zbar for pyzbar, venv for .venv); `system-packages.sh [test]`
-# those and what the tests need besides (a virtual X server, PostgreSQL, openssl, and
-# Chromium with its driver for the web survey's browser tests).
+# those and what the tests need besides (a virtual X server, PostgreSQL, openssl,
+# Chromium with its driver for the web survey's browser tests, poppler's pdftotext and
+# pdffonts for the report's PDF, LibreOffice Calc to open its XLSX as Excel's users do).
 # `--missing` after either prints the missing ones and installs nothing.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
@@ -10,7 +11,10 @@ cd "$(dirname "$0")/.."
 run=(libgl1 libgl1-mesa-dri libegl1 libmtdev1 libzbar0)
 case "${1:-test}" in
   run) needed=("${run[@]}") ;;
-  test) needed=("${run[@]}" xvfb xauth postgresql openssl chromium chromium-driver) ;;
+  test)
+    needed=("${run[@]}" xvfb xauth postgresql openssl chromium chromium-driver
+      poppler-utils libreoffice-calc-nogui)
+    ;;
   *)
     echo "usage: scripts/system-packages.sh [run|test] [--missing]" >&2
     exit 2

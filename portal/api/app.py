@@ -2,9 +2,10 @@
 error body, every kiosk request signed (contract/signing.py).
 
 The routers: answers (batches), heartbeat, audit, enrolments (the QR code's claim),
-health. What they share before a body is looked at (the store, the accepted forms, the
-signed body within its limits) is portal/api/auth.py; replies and errors are
-portal/api/replies.py. The web survey behind the counter posters is portal/web/survey.py.
+health, reports (read with a token, not a device's signature). What they share before a
+body is looked at (the store, the accepted forms, the signed body within its limits) is
+portal/api/auth.py; replies and errors are portal/api/replies.py. The web survey behind
+the counter posters is portal/web/survey.py.
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ from sqlalchemy import Engine
 from kiosk.domain.forms import load_form
 from kiosk.resources import ASSETS
 from portal import __version__
-from portal.api import answers, audit, enrolments, health, heartbeat
+from portal.api import answers, audit, enrolments, health, heartbeat, reports
 from portal.api.auth import BODY_DEADLINE_S
 from portal.api.replies import install_handlers
 from portal.store.engine import make_portal_engine
 from portal.web import survey
 
-ROUTERS = (answers.router, heartbeat.router, audit.router, enrolments.router, health.router)
+ROUTERS = (
+    answers.router,
+    heartbeat.router,
+    audit.router,
+    enrolments.router,
+    health.router,
+    reports.router,
+)
 
 
 def known_forms(forms_dir: Path = ASSETS / "forms") -> set[tuple[str, int]]:

@@ -63,6 +63,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "--label", default="Chỉ tiêu kế hoạch khảo sát", help="the plan, in Vietnamese"
     )
     quota_sub.add_parser("list")
+    token = sub.add_parser("token", help="tokens programs read reports with (GET /api/v1/reports)")
+    token_sub = token.add_subparsers(dest="action", required=True)
+    token_sub.add_parser("add", help="make one; it is shown once").add_argument("name")
+    token_sub.add_parser("list")
+    token_sub.add_parser("revoke").add_argument("name")
 
 
 def request_of(args: argparse.Namespace) -> ReportRequest:
@@ -172,4 +177,28 @@ def run_quota(args: argparse.Namespace, engine: Engine) -> int:
     add_quota(engine, args.unit, args.counter, period.start, period.end, args.count, args.label)
     where = args.unit + (f" quầy {args.counter}" if args.counter else "")
     print(f"đã thêm chỉ tiêu: {where}, {args.count} phiếu, {period.label}")
+    return 0
+
+
+def run_token(args: argparse.Namespace, engine: Engine) -> int:
+    from portal.store.tokens import TokenRefused, add_token, list_tokens, revoke_token
+
+    try:
+        if args.action == "add":
+            print(add_token(engine, args.name))
+            print(
+                f"(token {args.name!r}: shown this once; send it as "
+                "'Authorization: Bearer TOKEN' to GET /api/v1/reports)",
+                file=sys.stderr,
+            )
+        elif args.action == "revoke":
+            revoke_token(engine, args.name)
+            print(f"revoked: {args.name}")
+        else:
+            for row in list_tokens(engine):
+                state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "live"
+                print(f"{row.name}  made {row.created_at:%Y-%m-%d}  {state}")
+    except TokenRefused as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return 2
     return 0

@@ -240,3 +240,15 @@ class Quota(Base):
     count: Mapped[int]
     label: Mapped[str] = mapped_column(Text)  # the plan it comes from, in Vietnamese
     added_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    """A token a program reads reports with (`GET /api/v1/reports`), made by `portal token
+    add` and shown once: only its SHA-256 is kept, so a copy of the database opens nothing."""
+
+    __tablename__ = "api_tokens"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

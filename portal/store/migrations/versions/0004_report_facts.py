@@ -1,8 +1,8 @@
 """What the reports count, out of the payloads: answers' counter, officer, status, local
 day and month and flags as columns; the choices and texts each answer gave as rows of
-answer_choices and answer_texts (portal/store/answer_facts.py); and the quotas a survey plan
-sets (`portal quota add`). Reports then count with
-GROUP BY in the database instead of reading every payload into Python.
+answer_choices and answer_texts (portal/store/answer_facts.py); the quotas a survey plan
+sets (`portal quota add`); the tokens programs read reports with (`portal token add`).
+Reports then count with GROUP BY in the database instead of reading every payload.
 
 Answers stored before are filled from their payloads in chunks, and one verdict per
 dossier is decided for every dossier rated more than once.
@@ -48,6 +48,14 @@ def upgrade() -> None:
         )
     if not inspector.has_table("quotas"):
         _create_quotas()
+    if not inspector.has_table("api_tokens"):
+        op.create_table(
+            "api_tokens",
+            sa.Column("name", sa.String(64), primary_key=True),
+            sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+            sa.Column("created_at", sa.DateTime, nullable=False),
+            sa.Column("revoked_at", sa.DateTime, nullable=True),
+        )
     _fill(connection)
 
 
@@ -139,6 +147,7 @@ def _update_columns(connection: sa.Connection, stored: dict) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("api_tokens")
     op.drop_table("quotas")
     op.drop_table("answer_texts")
     op.drop_table("answer_choices")

@@ -1,0 +1,168 @@
+"""The report's JSON as a contract (pydantic): the body of `GET /api/v1/reports` and of
+`portal report --format json`, as portal/reports/compute.py makes it. Programs read it, so
+its keys change only with a new version of the API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FormOut(_Strict):
+    id: str
+    versions: list[int]
+    title: str
+    has_verdict: bool
+
+
+class PeriodOut(_Strict):
+    label: str
+    from_: str | None = Field(alias="from")
+    to: str | None
+
+
+class FiltersOut(_Strict):
+    units: list[str] = Field(description="[]: every unit")
+    unit_names: dict[str, str]
+    counters: list[str]
+    officers: list[str]
+    channels: list[str]
+    period: PeriodOut
+    include_flagged: bool
+
+
+class AnswersOut(_Strict):
+    counted: int = Field(description="answers without integrity flags (complete or not)")
+    flagged: int = Field(description="answers with a flag: kept, left out of every figure")
+    incomplete: int = Field(description="of the counted, those left before the end")
+    by_channel: dict[str, int]
+    flagged_by: dict[str, int] = Field(description="per flag; an answer may carry several")
+
+
+class FlaggedVerdicts(_Strict):
+    satisfied: int
+    not_satisfied: int
+
+
+class SatisfactionOut(_Strict):
+    satisfied: int
+    not_satisfied: int
+    base: int
+    percent: float | None = Field(description="MĐHL: satisfied / base, 2 decimals")
+    flagged: FlaggedVerdicts | None = None
+
+
+class ChoiceOut(_Strict):
+    number: int
+    id: str
+    label: str
+    count: int
+    percent: float | None
+    flagged: int | None = None
+
+
+class SatisfiedLevels(_Strict):
+    count: int
+    percent: float | None
+    levels: list[str]
+
+
+class QuestionOut(_Strict):
+    id: str
+    number: int
+    text: str
+    heading: str
+    type: str
+    multiple: bool
+    conditional: bool
+    base: int = Field(description="who was asked and answered")
+    note: str
+    choices: list[ChoiceOut]
+    satisfied: SatisfiedLevels | None
+    dimension: str | None
+    grid: str | None
+    flagged_base: int | None = None
+
+
+class ReasonOut(_Strict):
+    number: int
+    id: str
+    label: str
+    count: int
+    percent_of_dissatisfied: float | None
+    percent_of_all: float | None
+
+
+class IndexOut(_Strict):
+    dimension: str
+    name: str
+    percent: float | None
+    satisfied: int | None
+    answers: int | None
+    questions: list[str]
+
+
+class GroupRow(_Strict):
+    key: str
+    label: str
+    counted: int
+    flagged: int
+    satisfied: int | None
+    not_satisfied: int | None
+    percent: float | None
+
+
+class TargetOut(_Strict):
+    kind: str = Field(description="yearly | half_year | quota")
+    label: str
+    unit: str
+    counter: str | None
+    from_: str = Field(alias="from")
+    to: str
+    target: int
+    counted: int
+    percent: float | None
+    expected: int = Field(description="what should be reached by today, pro rata of the days")
+    expected_percent: float | None
+    status: str = Field(description="reached | on_track | behind | ended_short | not_started")
+
+
+class CommentOut(_Strict):
+    finished_at: str
+    unit: str
+    channel: str
+    question: str
+    text: str
+
+
+class CommentsOut(_Strict):
+    count: int
+    limit: int
+    items: list[CommentOut]
+
+
+class ChecksOut(_Strict):
+    ok: bool
+    problems: list[str]
+
+
+class Report(_Strict):
+    """A report: what build_report returns."""
+
+    title: str
+    generated_at: str
+    form: FormOut
+    filters: FiltersOut
+    answers: AnswersOut
+    satisfaction: SatisfactionOut | None
+    questions: list[QuestionOut]
+    reasons: list[ReasonOut]
+    indices: list[IndexOut]
+    index_formula: str
+    groups: dict[str, list[GroupRow]]
+    targets: list[TargetOut]
+    comments: CommentsOut
+    checks: ChecksOut
