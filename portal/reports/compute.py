@@ -30,16 +30,12 @@ from portal.reports.checks import check_report
 from portal.reports.numbers import mean_percent, percent
 from portal.reports.request import ReportRequest
 from portal.reports.targets import report_targets
+from portal.reports.wording import CONDITIONAL_NOTE, MULTIPLE_NOTE
 from portal.store.answer_facts import CHOICE_TYPES, LOCAL_ZONE
 from portal.store.models import Answer
 from portal.store.settings import UNIT_NAME, unit_values
 
 TITLE = "Báo cáo kết quả khảo sát mức độ hài lòng"
-MULTIPLE_NOTE = (
-    "Tỷ lệ tính trên số người trả lời câu này; một người chọn được nhiều nội dung nên tổng "
-    "có thể vượt 100%."
-)
-CONDITIONAL_NOTE = "Chỉ tính những người được hỏi câu này (câu hỏi có điều kiện)."
 DAYS_BY_DAY = 92  # a longer period is not shown day by day
 # The SIPAS dimensions as the Gia Nghĩa letter names them ("MĐHL … đối với …").
 DIMENSIONS = {

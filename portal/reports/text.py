@@ -5,30 +5,12 @@ from __future__ import annotations
 
 import re
 
+from portal.reports import wording
 from portal.reports.numbers import vi_count, vi_percent
 
-CHANNEL_NAMES = {
-    "kiosk": "máy tại quầy",
-    "web": "khảo sát trực tuyến",
-    "paper": "phiếu giấy",
-    "phone": "điện thoại",
-}
-FLAG_NAMES = {
-    "too_soon": "quá sát phiếu trước",
-    "burst": "nhiều phiếu dồn dập",
-    "after_hours": "ngoài giờ làm việc",
-    "unidentified": "không định danh người dân",
-    "repeat_id": "một số định danh đánh giá nhiều lần trong ngày",
-    "officer_self": "cán bộ tự đánh giá",
-    "duplicate_dossier": "hồ sơ đã được đánh giá trước đó",
-}
-STATUS_NAMES = {
-    "reached": "đã đạt",
-    "on_track": "đúng tiến độ",
-    "behind": "chậm tiến độ",
-    "ended_short": "đã hết hạn, chưa đạt",
-    "not_started": "chưa đến kỳ",
-}
+CHANNEL_NAMES = {key: name.lower() for key, name in wording.CHANNELS.items()}
+FLAG_NAMES = {key: name.lower() for key, name in wording.FLAGS.items()}
+STATUS_NAMES = {key: name.lower() for key, name in wording.TARGET_STATUSES.items()}
 GROUP_TITLES = {
     "unit": "Theo đơn vị",
     "counter": "Theo quầy",

@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+# The documents print the checks' own words.
+from portal.reports.checks import CHECKS_OK as CHECKS_OK
+
 # Vietnam keeps one offset all year (no daylight saving): Asia/Ho_Chi_Minh without tzdata.
 LOCAL = timezone(timedelta(hours=7))
 
@@ -51,11 +54,14 @@ QUESTION_TYPES = {
     "scale": "Thang mức độ",
 }
 
-CHECKS_OK = "Số liệu khớp"
 NO_ANSWERS = "Chưa có phiếu nào"
 ALL_UNITS = "Tất cả đơn vị"
-MULTIPLE_NOTE = "Tỷ lệ tính trên số người trả lời câu này; tổng có thể vượt 100%"
-CONDITIONAL_NOTE = "Câu hỏi chỉ dành cho người thuộc trường hợp áp dụng"
+# A question table's note, in the report dict itself (compute.py writes it).
+MULTIPLE_NOTE = (
+    "Tỷ lệ tính trên số người trả lời câu này; một người chọn được nhiều nội dung nên tổng "
+    "có thể vượt 100%."
+)
+CONDITIONAL_NOTE = "Chỉ tính những người được hỏi câu này (câu hỏi có điều kiện)."
 SATISFIED_ROW = "Hài lòng (Rất hài lòng + Hài lòng)"
 
 
