@@ -83,7 +83,8 @@ def store(engine, *answers: AnswerIn) -> None:
 
 
 def report(engine, **asked: object) -> dict:
-    made = build_report(engine, ReportRequest(today=date(2026, 11, 26), **asked))  # type: ignore[arg-type]
+    asked.setdefault("today", date(2026, 11, 26))
+    made = build_report(engine, ReportRequest(**asked))  # type: ignore[arg-type]
     Report.model_validate(made)  # the contract's shape (portal/openapi.json)
     assert made["checks"] == {"ok": True, "problems": []}, made["checks"]
     return made
@@ -141,7 +142,10 @@ def test_a_quick_report_counts_the_answers_given(engine):
     assert (units["DNG-HC"]["counted"], units["DNG-HC"]["flagged"]) == (9, 2)
     assert (units["DNG-TK"]["counted"], units["DNG-TK"]["percent"]) == (1, 100.0)
     officers = {row["key"]: row["counted"] for row in made["groups"]["officer"]}
-    assert officers == {"": 2, "CB01": 6, "CB02": 2}  # the paper form and DNG-TK name none
+    # An officer is one unit's: with two units in the report, each row says whose.
+    assert officers == {"DNG-HC · ": 1, "DNG-HC · CB01": 6, "DNG-HC · CB02": 2, "DNG-TK · ": 1}
+    counters = {row["key"] for row in report(engine, units=("DNG-HC",))["groups"]["counter"]}
+    assert counters == {"Q1", "Q2"}  # one unit: the counter alone
     assert [row["key"] for row in made["groups"]["day"]] == ["2026-11-10"]
     texts = sorted(item["text"] for item in made["comments"]["items"])
     assert texts == ["Cán bộ tận tình", "Phải chờ lâu"] and made["comments"]["count"] == 2
@@ -193,6 +197,22 @@ def test_every_filter_narrows_the_answers(engine):
     assert empty["answers"]["counted"] == 0 and empty["satisfaction"] is None
     with pytest.raises(ReportError, match="không biết mẫu phiếu"):
         build_report(engine, ReportRequest(form_id="no-such-form"))
+    # A typo is refused, never printed as an empty report that looks real; case is forgiven.
+    assert report(engine, units=("dng-tk",))["filters"]["units"] == ["DNG-TK"]
+    for asked, words in (
+        (
+            {"units": ("DNG-HX",)},
+            "Cổng không biết đơn vị 'DNG-HX'; các đơn vị đã biết: DNG-HC, DNG-TK.",
+        ),
+        (
+            {"units": ("DNG-TK",), "counters": ("Q2",)},
+            "không biết quầy 'Q2' của các đơn vị đã chọn",
+        ),
+        ({"officers": ("CB09",)}, "không biết cán bộ 'CB09'"),
+    ):
+        with pytest.raises(ReportError) as refused:
+            build_report(engine, ReportRequest(**asked))  # type: ignore[arg-type]
+        assert words in str(refused.value)
 
 
 def test_targets_count_progress_against_the_decision_and_the_plan(engine):
@@ -268,3 +288,27 @@ def test_answers_stored_before_the_report_columns_are_counted_after_migrating(tm
         assert made["satisfaction"]["satisfied"] == 1, kind
         assert [row["key"] for row in made["groups"]["month"]] == ["2026-11"], kind
         migrated.dispose()
+
+
+def test_targets_count_citizens_whatever_the_form_and_stop_at_today(engine):
+    set_unit_settings(engine, "DNG-HC", yearly_dossiers=100, state_applicants=3)
+    first = quick(finished=datetime(2026, 3, 2, 3, tzinfo=timezone.utc))
+    follow = {"form_id": "sipas-dak-song-2023", "verdict": None, "answers": {}}
+    store(
+        engine,
+        first,
+        # The long form a citizen went on to (the same citizen): not counted again.
+        quick(**follow, follows=first.uuid, finished=datetime(2026, 3, 2, 4, tzinfo=timezone.utc)),
+        # A long form on paper is a citizen of its own.
+        quick(**follow, channel="paper", finished=datetime(2026, 4, 2, 3, tzinfo=timezone.utc)),
+        quick(finished=datetime(2026, 12, 20, 3, tzinfo=timezone.utc)),  # after "today"
+    )
+    for form_id in ("danang-2223", "sipas-dak-song-2023"):
+        made = report(engine, form_id=form_id, today=date(2026, 11, 26))
+        yearly = next(t for t in made["targets"] if t["kind"] == "yearly")
+        assert yearly["counted"] == 2, form_id  # the same on either form's report
+    # A report of the first half, made in November: that half's target, as it ended.
+    first_half = report(engine, start=date(2026, 1, 1), end=date(2026, 6, 30))
+    half = next(t for t in first_half["targets"] if t["kind"] == "half_year")
+    assert (half["from"], half["counted"], half["status"]) == ("2026-01-01", 2, "ended_short")
+    assert half["expected"] == 3 and half["expected_percent"] == 100.0

@@ -22,6 +22,7 @@ class PeriodOut(_Strict):
     label: str
     from_: str | None = Field(alias="from")
     to: str | None
+    as_of: str = Field(description="the last day with figures: today while the period runs on")
 
 
 class FiltersOut(_Strict):

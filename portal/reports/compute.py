@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from kiosk.domain.forms import Form, Question, localized
 from portal.forms import find_form, known_form_ids
@@ -73,6 +74,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         )
     today = request.today or datetime.now(LOCAL_ZONE).date()
     with engine.connect() as connection:
+        request = resolve(connection, request)
         answers = counting.answer_counts(connection, request)
         flags = counting.flag_counts(connection, request)
         choices = counting.choice_counts(connection, request)
@@ -97,7 +99,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
             "title": localized(form.title, "vi"),
             "has_verdict": form.verdict is not None,
         },
-        "filters": _filters(request, names, groups.get("unit", [])),
+        "filters": _filters(request, names, groups.get("unit", []), today),
         "answers": _answers(answers, flags),
     }
     report["satisfaction"] = _satisfaction(form, answers, request.include_flagged)
@@ -119,6 +121,35 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     return report
 
 
+def resolve(connection: Connection, request: ReportRequest) -> ReportRequest:
+    """The request with each unit, counter and officer as the portal writes it (letter case
+    aside); ReportError naming what the portal does not know: a typo must not print an
+    empty report that looks like a real one."""
+    units = _known("đơn vị", request.units, counting.known_units(connection))
+    counters = _known("quầy", request.counters, counting.known_values(connection, "counter", units))
+    officers = _known(
+        "cán bộ", request.officers, counting.known_values(connection, "officer", units)
+    )
+    return replace(request, units=units, counters=counters, officers=officers)
+
+
+def _known(what: str, asked: tuple[str, ...], known: set[str]) -> tuple[str, ...]:
+    by_fold = {code.casefold(): code for code in known}
+    found: list[str] = []
+    missing: list[str] = []
+    for code in asked:
+        match = by_fold.get(code.strip().casefold())
+        (found if match else missing).append(match or code)
+    if missing:
+        shown = ", ".join(sorted(known)[:40]) + (" …" if len(known) > 40 else "")
+        raise ReportError(
+            f"Cổng không biết {what} {', '.join(repr(m) for m in missing)}"
+            f"{' của các đơn vị đã chọn' if what != 'đơn vị' else ''}; "
+            f"các {what} đã biết: {shown or 'chưa có'}."
+        )
+    return tuple(dict.fromkeys(found))
+
+
 def _groups(request: ReportRequest) -> list[str]:
     short = request.start and request.end and (request.end - request.start).days < DAYS_BY_DAY
     return [group for group in counting.GROUPS if group != "day" or short]
@@ -129,8 +160,8 @@ def _versions(connection: object, request: ReportRequest) -> list[int]:
     return sorted(connection.execute(query).scalars())  # type: ignore[attr-defined]
 
 
-def _filters(request: ReportRequest, names: dict[str, str], units: list) -> dict:
-    shown = set(request.units) | {row[0] for row in units}
+def _filters(request: ReportRequest, names: dict[str, str], units: list, today: date) -> dict:
+    shown = set(request.units) | {row[1] for row in units}
     return {
         "units": list(request.units),
         "unit_names": {unit: names[unit] for unit in sorted(shown) if unit in names},
@@ -141,6 +172,8 @@ def _filters(request: ReportRequest, names: dict[str, str], units: list) -> dict
             "label": request.period_label,
             "from": request.start.isoformat() if request.start else None,
             "to": request.end.isoformat() if request.end else None,
+            # The last day with figures: today while the period runs on.
+            "as_of": min(request.end or today, today).isoformat(),
         },
         "include_flagged": request.include_flagged,
     }
@@ -334,23 +367,30 @@ def _indices(tables: list[dict], satisfaction: dict | None) -> list[dict]:
 
 
 def _group_rows(group: str, rows: list, names: dict[str, str], form: Form) -> list[dict]:
-    merged: dict[object, dict[str, int]] = {}
-    for key, flagged, n, with_verdict, satisfied in rows:
-        slot = merged.setdefault(key, {"counted": 0, "flagged": 0, "verdicts": 0, "satisfied": 0})
+    merged: dict[tuple[str, object], dict[str, int]] = {}
+    for unit, key, flagged, n, with_verdict, satisfied in rows:
+        slot = merged.setdefault(
+            (unit, key), {"counted": 0, "flagged": 0, "verdicts": 0, "satisfied": 0}
+        )
         if flagged:
             slot["flagged"] += n
         else:
             slot["counted"] += n
             slot["verdicts"] += with_verdict
             slot["satisfied"] += satisfied
+    several_units = len({unit for unit, _ in merged}) > 1
     verdict = form.verdict is not None
     result = []
-    for key, slot in sorted(merged.items(), key=lambda item: _key_text(item[0])):
-        text = _key_text(key)
+    for (unit, key), slot in sorted(
+        merged.items(), key=lambda item: (item[0][0], _key_text(item[0][1]))
+    ):
+        text, label = _key_text(key), _label(group, key, _key_text(key), names)
+        if several_units:  # a counter or officer is one unit's: say whose
+            text, label = f"{unit} · {text}", f"{names.get(unit, unit)} · {label}"
         result.append(
             {
                 "key": text,
-                "label": _label(group, key, text, names),
+                "label": label,
                 "counted": slot["counted"],
                 "flagged": slot["flagged"],
                 "satisfied": slot["satisfied"] if verdict else None,

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, case, distinct, func, literal, select
 
 from portal.reports.request import ReportRequest
-from portal.store.models import Answer, AnswerChoice, AnswerText
+from portal.store.models import Answer, AnswerChoice, AnswerText, Counter, Device, Quota
 
 GROUPS = ("unit", "counter", "officer", "month", "day")
 _GROUP_COLUMNS = {
@@ -101,43 +101,64 @@ def respondent_counts(
 
 def group_counts(
     connection: Connection, request: ReportRequest, group: str, satisfied: tuple[str, ...]
-) -> list[tuple[object, bool, int, int, int]]:
-    """(key, flagged, answers, with a verdict, satisfied) per key of one grouping."""
+) -> list[tuple[str, object, bool, int, int, int]]:
+    """(unit, key, flagged, answers, with a verdict, satisfied) per unit and key of one
+    grouping: a counter or an officer is one unit's ("Q1" of two units is two counters)."""
     key = _GROUP_COLUMNS[group]
     flagged = _flagged().label("flagged")
     with_verdict = func.count(Answer.verdict)
     pleased = func.sum(case((Answer.verdict.in_(satisfied or ("",)), 1), else_=0))
+    unit = Answer.unit_code if group in ("counter", "officer") else literal("")
     query = (
-        select(key, flagged, func.count(), with_verdict, pleased)
+        select(unit, key, flagged, func.count(), with_verdict, pleased)
         .where(*answer_filter(request))
-        .group_by(key, flagged)
+        .group_by(*((unit,) if group in ("counter", "officer") else ()), key, flagged)
     )
-    return [(k, bool(f), n, v, int(s or 0)) for k, f, n, v, s in connection.execute(query)]
+    return [(u, k, bool(f), n, v, int(s or 0)) for u, k, f, n, v, s in connection.execute(query)]
 
 
-def unit_year_counts(
-    connection: Connection,
-    form_id: str,
-    start: date,
-    end: date,
-    units: list[str],
-    counter: str | None = None,
-) -> dict[str, int]:
-    """Counted answers per unit between two local days (targets count all channels)."""
-    query = (
-        select(Answer.unit_code, func.count())
-        .where(
-            Answer.form_id == form_id,
-            Answer.local_day >= start,
-            Answer.local_day <= end,
-            Answer.flags == "",
-            Answer.unit_code.in_(units),
-        )
-        .group_by(Answer.unit_code)
+def target_count(
+    connection: Connection, unit: str, counter: str | None, start: date, end: date
+) -> int:
+    """A target's progress: the unit's (or counter's) citizens surveyed between two local
+    days: answers of every form and channel, without flags, leaving out the long form that
+    follows a quick answer (the same citizen, asked more)."""
+    query = select(func.count()).where(
+        Answer.unit_code == unit,
+        Answer.local_day >= start,
+        Answer.local_day <= end,
+        Answer.flags == "",
+        Answer.follows.is_(None),
     )
     if counter is not None:
         query = query.where(Answer.counter == counter)
-    return {unit: n for unit, n in connection.execute(query)}
+    return int(connection.execute(query).scalar() or 0)
+
+
+def known_units(connection: Connection) -> set[str]:
+    """Every unit the portal knows: with devices, counters, answers or settings."""
+    found: set[str] = set()
+    for column in (Device.unit_code, Counter.unit_code, Answer.unit_code, Quota.unit_code):
+        found |= set(connection.execute(select(column).distinct()).scalars())
+    return found
+
+
+def known_values(connection: Connection, column: str, units: tuple[str, ...]) -> set[str]:
+    """The counters (or officers) the answers of these units name, and for counters those
+    the portal knows besides (added, or a device's)."""
+    named = getattr(Answer, column)
+    query = select(named).distinct().where(named.is_not(None))
+    if units:
+        query = query.where(Answer.unit_code.in_(units))
+    found = set(connection.execute(query).scalars())
+    if column == "counter":
+        for table in (Counter.unit_code, Device.unit_code):
+            code = Counter.code if table is Counter.unit_code else Device.counter
+            extra = select(code).distinct()
+            if units:
+                extra = extra.where(table.in_(units))
+            found |= set(connection.execute(extra).scalars())
+    return found
 
 
 def comment_count(connection: Connection, request: ReportRequest) -> int:

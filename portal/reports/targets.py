@@ -3,9 +3,11 @@ minimum (Slovin's formula on the unit's yearly dossiers, kiosk/domain/targets.py
 half-year rule for units whose only applicants are state bodies (one answer each per
 half), and the quotas a survey plan sets (`portal quota add`).
 
-Progress counts the report form's answers without flags, every channel, in the target's
-own window of local days (a year, a half-year, the quota's period), whatever the report's
-period; the share expected by today is the share of the window's days gone by.
+Progress counts citizens surveyed: answers of every form and channel without flags, a
+long form that follows a quick answer left out (the same citizen), in the target's own
+window of local days (a year, a half-year, the quota's period) up to today, whatever the
+report's form and period; the share expected by today is the share of the window's days
+gone by. A report's targets are taken at today, or at its period's end when that is past.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.shifts import yearly_target
-from portal.reports.counting import unit_year_counts
+from portal.reports.counting import target_count
 from portal.reports.numbers import percent
 from portal.reports.request import ReportRequest, parse_period
 from portal.store.models import Quota
@@ -39,11 +41,21 @@ def report_targets(
     engine: Engine, request: ReportRequest, units: list[str], today: date
 ) -> list[dict[str, object]]:
     """Every target of the units in a report, with its progress (as the contract's dicts)."""
-    reference = min(request.end, today) if request.end else today
+    reference = _clamp(today, request.start, request.end)
     targets = _yearly(engine, units, reference.year) + _half_year(engine, units, reference)
     targets += _quotas(engine, request, units, reference)
     with engine.connect() as connection:
-        return [_progress(connection, request.form_id, target, today) for target in targets]
+        return [_progress(connection, target, today) for target in targets]
+
+
+def _clamp(day: date, start: date | None, end: date | None) -> date:
+    """The day a report's targets are taken at: today, within the report's period (a report
+    of last year's second half shows that half's targets, as they ended)."""
+    if end is not None and day > end:
+        return end
+    if start is not None and day < start:
+        return start
+    return day
 
 
 def _yearly(engine: Engine, units: list[str], year: int) -> list[Target]:
@@ -100,13 +112,9 @@ def _quotas(
         ]
 
 
-def _progress(
-    connection: Connection, form_id: str, target: Target, today: date
-) -> dict[str, object]:
-    counts = unit_year_counts(
-        connection, form_id, target.start, target.end, [target.unit], target.counter
-    )
-    counted = counts.get(target.unit, 0)
+def _progress(connection: Connection, target: Target, today: date) -> dict[str, object]:
+    until = min(target.end, today)  # what was counted by today, not after it
+    counted = target_count(connection, target.unit, target.counter, target.start, until)
     days = (target.end - target.start).days + 1
     gone = min(max((today - target.start).days + 1, 0), days)
     expected = (target.target * gone * 2 + days) // (days * 2)  # rounded half up

@@ -49,7 +49,12 @@ def _head(report: dict) -> str:
         f"Mẫu phiếu: {report['form']['title']} ({report['form']['id']})",
     ]
     lines.append(f"Đơn vị: {units}")
-    lines.append(f"Kỳ báo cáo: {filters['period']['label'] or 'toàn bộ thời gian'}")
+    period = filters["period"]
+    line = f"Kỳ báo cáo: {period['label'] or 'toàn bộ thời gian'}"
+    if not period["to"] or period["as_of"] < period["to"]:
+        day = period["as_of"]
+        line += f" (số liệu đến hết ngày {day[8:10]}/{day[5:7]}/{day[:4]})"
+    lines.append(line)
     for key, title in (("counters", "Quầy"), ("officers", "Cán bộ")):
         if filters[key]:
             lines.append(f"{title}: {', '.join(filters[key])}")

@@ -132,6 +132,9 @@ def period_line(report: dict) -> str:
         span = f"đến ngày {end}"
     else:
         span = "toàn bộ thời gian"
+    as_of = period.get("as_of")
+    if as_of and (not period.get("to") or as_of < period["to"]):  # the period runs on
+        span += f"; số liệu đến hết ngày {vi_date(as_of)}"
     name = period_name(period.get("label") or "")
     if not name or "/" in name:  # a label that is the dates themselves
         return span

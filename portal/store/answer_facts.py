@@ -60,6 +60,7 @@ def answer_facts(
         "local_day": day,
         "local_month": day.strftime("%Y-%m"),
         "flags": ",".join(flags),
+        "follows": _short(payload.get("follows")),
     }
     return AnswerFacts(columns, tuple(_choices(payload, form)), tuple(_texts(payload, form)))
 

@@ -118,6 +118,9 @@ class Answer(Base):
     local_day: Mapped[date | None]  # the finishing day in the unit's local time
     local_month: Mapped[str | None] = mapped_column(String(7))  # "2026-11"
     flags: Mapped[str] = mapped_column(String(200), server_default="")
+    # A long form's answer that follows a quick one (the same citizen, asked more): the
+    # quick answer's uuid. Targets count citizens, so they leave these out.
+    follows: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (Index("ix_answers_form_id_local_day", "form_id", "local_day"),)
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("local_day", sa.Date(), nullable=True))
         batch.add_column(sa.Column("local_month", sa.String(7), nullable=True))
         batch.add_column(sa.Column("flags", sa.String(200), server_default="", nullable=False))
+        batch.add_column(sa.Column("follows", sa.String(36), nullable=True))
         batch.create_index("ix_answers_form_id_local_day", ["form_id", "local_day"])
     connection = op.get_bind()
     inspector = sa.inspect(connection)
@@ -127,7 +128,7 @@ def _fill(connection: sa.Connection) -> None:
 
 
 def _update_columns(connection: sa.Connection, stored: dict) -> None:
-    names = ("counter", "officer", "status", "local_day", "local_month", "flags")
+    names = ("counter", "officer", "status", "local_day", "local_month", "flags", "follows")
     answers = sa.table(
         "answers",
         sa.column("id", sa.Integer),
@@ -153,5 +154,7 @@ def downgrade() -> None:
     op.drop_table("answer_choices")
     with op.batch_alter_table("answers") as batch:
         batch.drop_index("ix_answers_form_id_local_day")
-        for name in ("flags", "local_month", "local_day", "status", "officer", "counter"):
+        for name in ("follows", "flags", "local_month", "local_day"):
+            batch.drop_column(name)
+        for name in ("status", "officer", "counter"):
             batch.drop_column(name)
