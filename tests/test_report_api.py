@@ -90,7 +90,7 @@ def test_a_wrong_question_is_answered_in_words(portal):
         ({"from": "31/02/2026"}, "không đọc được ngày"),
         ({"from": "2026-11-30", "to": "2026-11-01"}, "trước --from"),
         ({"form": "no-such-form"}, "không biết mẫu phiếu"),
-        ({"channel": "fax"}, "unknown channel"),
+        ({"channel": "fax"}, "Kênh không có"),
         ({"comments": "-1"}, "comments"),
     ):
         refused = get(portal, key, **params)

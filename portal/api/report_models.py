@@ -136,6 +136,7 @@ class CommentOut(_Strict):
     unit: str
     channel: str
     question: str
+    kind: str = Field(description="comment (a text question) | other (beside a choice)")
     text: str
 
 

@@ -55,7 +55,7 @@ async def report(
     unknown = sorted(set(channel or ()) - set(CHANNELS))
     if unknown:
         raise PortalError(
-            400, BAD_REQUEST, f"unknown channel {unknown[0]!r}: {', '.join(CHANNELS)}"
+            400, BAD_REQUEST, f"Kênh không có: {unknown[0]!r}; các kênh: {', '.join(CHANNELS)}."
         )
     try:
         chosen = parse_period(period) if period else _span(from_, to)
@@ -85,6 +85,8 @@ async def _authorise(request: Request, engine: Store) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        raise PortalError(401, BAD_TOKEN, "a report needs a token: Authorization: Bearer TOKEN")
+        raise PortalError(
+            401, BAD_TOKEN, "Cần mã truy cập: Authorization: Bearer MÃ (portal token add)."
+        )
     if await run_in_threadpool(token_owner, engine, token.strip()) is None:
-        raise PortalError(401, BAD_TOKEN, "the token is not one the portal knows, or it is revoked")
+        raise PortalError(401, BAD_TOKEN, "Mã truy cập không đúng hoặc đã bị thu hồi.")

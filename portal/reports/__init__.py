@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from portal.reports.compute import ReportError, build_report
+from portal.reports.compute import build_report
 from portal.reports.queries import read_facts
-from portal.reports.request import ReportRequest
+from portal.reports.request import ReportError, ReportRequest
 from portal.reports.summary import summarise
 
 __all__ = ["ReportError", "ReportRequest", "build_report", "collect"]

@@ -16,6 +16,7 @@ from contract.wire import CHANNELS
 from portal.reports.request import (
     DEFAULT_FORM,
     PeriodError,
+    ReportError,
     ReportRequest,
     parse_day,
     parse_period,
@@ -50,6 +51,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--today", metavar="DAY", help="count targets as of this day (today)")
     report.add_argument("--format", choices=FORMATS, default="text")
     report.add_argument("--out", type=Path, help="(standard output; xlsx and pdf need it)")
+    head = report.add_argument_group("the PDF's head and signature (else dots to fill by hand)")
+    head.add_argument(
+        "--issuer", default="", help='"UBND QUẬN HẢI CHÂU|PHÒNG NỘI VỤ" ("|": a line)'
+    )
+    head.add_argument("--place", default="", help="the place in the date line (Hải Châu)")
+    head.add_argument("--signer-title", default="", help="KT. CHỦ TỊCH … (THỦ TRƯỞNG ĐƠN VỊ)")
+    head.add_argument("--signer", default="", help="the signer's name")
     quota = sub.add_parser("quota", help="a survey plan's quotas: answers per unit or counter")
     quota_sub = quota.add_subparsers(dest="action", required=True)
     add = quota_sub.add_parser("add")
@@ -63,6 +71,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "--label", default="Chỉ tiêu kế hoạch khảo sát", help="the plan, in Vietnamese"
     )
     quota_sub.add_parser("list")
+    quota_sub.add_parser(
+        "remove", help="a quota given by mistake (its id: quota list)"
+    ).add_argument("id", type=int)
     token = sub.add_parser("token", help="tokens programs read reports with (GET /api/v1/reports)")
     token_sub = token.add_subparsers(dest="action", required=True)
     token_sub.add_parser("add", help="make one; it is shown once").add_argument("name")
@@ -108,31 +119,34 @@ def run_report(args: argparse.Namespace, engine: Engine) -> int:
     except (PeriodError, ReportError) as refused:
         print(str(refused), file=sys.stderr)
         return 2
-    _write(report, args.format, args.out)
+    _write(report, args)
     return 0 if report["checks"]["ok"] else 1
 
 
-def _write(report: dict, form: str, out: Path | None) -> None:
-    if form in BINARY:
+def _write(report: dict, args: argparse.Namespace) -> None:
+    out: Path | None = args.out
+    if args.format in BINARY:
         assert out is not None
         buffer = io.BytesIO()
-        if form == "xlsx":
+        if args.format == "xlsx":
             from portal.reports.xlsx import write_xlsx
 
             write_xlsx(report, buffer)
         else:
-            from portal.reports.pdf import write_pdf
+            from portal.reports.pdf import Letterhead, write_pdf
 
-            write_pdf(report, buffer)
+            head = Letterhead(args.issuer, args.place, args.signer_title, args.signer)
+            write_pdf(report, buffer, head)
         out.write_bytes(buffer.getvalue())  # whole or nothing: no half-written file
         print(f"đã ghi {out}", file=sys.stderr)
         return
-    text = _text(report, form)
+    text = _text(report, args.format)
     if out is None:
         sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
+        print(f"đã ghi {out}", file=sys.stderr)
 
 
 def _text(report: dict, form: str) -> str:
@@ -150,13 +164,19 @@ def _text(report: dict, form: str) -> str:
 
 
 def run_quota(args: argparse.Namespace, engine: Engine) -> int:
-    from portal.reports.targets import add_quota, list_quotas
+    from portal.reports.targets import add_quota, list_quotas, remove_quota
 
     if args.action == "list":
         for quota in list_quotas(engine):
             where = quota.unit_code + (f" quầy {quota.counter}" if quota.counter else "")
             days = f"{quota.start:%d/%m/%Y}–{quota.end:%d/%m/%Y}"
-            print(f"{where}: {quota.count} phiếu, {days} ({quota.label})")
+            print(f"{quota.id}. {where}: {quota.count} phiếu, {days} ({quota.label})")
+        return 0
+    if args.action == "remove":
+        if not remove_quota(engine, args.id):
+            print(f"Không có chỉ tiêu số {args.id} (quota list).", file=sys.stderr)
+            return 2
+        print(f"đã xoá chỉ tiêu số {args.id}")
         return 0
     try:
         period = (
@@ -174,9 +194,15 @@ def run_quota(args: argparse.Namespace, engine: Engine) -> int:
     except PeriodError as refused:
         print(str(refused), file=sys.stderr)
         return 2
-    add_quota(engine, args.unit, args.counter, period.start, period.end, args.count, args.label)
-    where = args.unit + (f" quầy {args.counter}" if args.counter else "")
-    print(f"đã thêm chỉ tiêu: {where}, {args.count} phiếu, {period.label}")
+    try:
+        quota = add_quota(
+            engine, args.unit, args.counter, period.start, period.end, args.count, args.label
+        )
+    except ReportError as refused:
+        print(f"Không thêm: {refused}", file=sys.stderr)
+        return 2
+    where = quota.unit_code + (f" quầy {quota.counter}" if quota.counter else "")
+    print(f"đã thêm chỉ tiêu số {quota.id}: {where}, {args.count} phiếu, {period.label}")
     return 0
 
 

@@ -29,7 +29,7 @@ from portal.forms import find_form, known_form_ids
 from portal.reports import counting
 from portal.reports.checks import check_report
 from portal.reports.numbers import mean_percent, percent
-from portal.reports.request import ReportRequest
+from portal.reports.request import ReportError, ReportRequest, known_codes
 from portal.reports.targets import report_targets
 from portal.reports.wording import CONDITIONAL_NOTE, MULTIPLE_NOTE
 from portal.store.answer_facts import CHOICE_TYPES, LOCAL_ZONE
@@ -55,10 +55,6 @@ FORMULA = (
     "phiếu “Hài lòng” trên tổng số phiếu hợp lệ có đánh giá. Phiếu bị gắn cờ toàn vẹn không "
     "được tính."
 )
-
-
-class ReportError(ValueError):
-    """A report that cannot be made as asked; the message is Vietnamese, for the user."""
 
 
 Split = dict[bool, int]  # flagged → count
@@ -114,7 +110,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     report["comments"] = {
         "count": text_count,
         "limit": request.comments_limit,
-        "items": [_comment(row) for row in texts],
+        "items": [_comment(row, form) for row in texts],
     }
     problems = check_report(report)
     report["checks"] = {"ok": not problems, "problems": problems}
@@ -125,29 +121,14 @@ def resolve(connection: Connection, request: ReportRequest) -> ReportRequest:
     """The request with each unit, counter and officer as the portal writes it (letter case
     aside); ReportError naming what the portal does not know: a typo must not print an
     empty report that looks like a real one."""
-    units = _known("đơn vị", request.units, counting.known_units(connection))
-    counters = _known("quầy", request.counters, counting.known_values(connection, "counter", units))
-    officers = _known(
+    units = known_codes("đơn vị", request.units, counting.known_units(connection))
+    counters = known_codes(
+        "quầy", request.counters, counting.known_values(connection, "counter", units)
+    )
+    officers = known_codes(
         "cán bộ", request.officers, counting.known_values(connection, "officer", units)
     )
     return replace(request, units=units, counters=counters, officers=officers)
-
-
-def _known(what: str, asked: tuple[str, ...], known: set[str]) -> tuple[str, ...]:
-    by_fold = {code.casefold(): code for code in known}
-    found: list[str] = []
-    missing: list[str] = []
-    for code in asked:
-        match = by_fold.get(code.strip().casefold())
-        (found if match else missing).append(match or code)
-    if missing:
-        shown = ", ".join(sorted(known)[:40]) + (" …" if len(known) > 40 else "")
-        raise ReportError(
-            f"Cổng không biết {what} {', '.join(repr(m) for m in missing)}"
-            f"{' của các đơn vị đã chọn' if what != 'đơn vị' else ''}; "
-            f"các {what} đã biết: {shown or 'chưa có'}."
-        )
-    return tuple(dict.fromkeys(found))
 
 
 def _groups(request: ReportRequest) -> list[str]:
@@ -420,13 +401,16 @@ def _label(group: str, key: object, text: str, names: dict[str, str]) -> str:
     return text
 
 
-def _comment(row: tuple[datetime, str, str, str, str]) -> dict[str, str]:
+def _comment(row: tuple[datetime, str, str, str, str], form: Form) -> dict[str, str]:
     finished, unit, channel, question, text = row
+    asked = next((q for q in form.questions if q.id == question), None)
     moment = finished.replace(tzinfo=timezone.utc).astimezone(LOCAL_ZONE).replace(tzinfo=None)
     return {
         "finished_at": moment.isoformat(timespec="minutes"),
         "unit": unit,
         "channel": channel,
         "question": question,
+        # A text question's answer, or the words beside a choice ("Lý do khác").
+        "kind": "comment" if asked is None or asked.type == "text" else "other",
         "text": text,
     }

@@ -9,6 +9,7 @@ vi_percent; nothing is computed here, so the PDF says what the JSON says.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from reportlab.lib.pagesizes import A4
@@ -42,8 +43,21 @@ from portal.reports.pdf_layout import (
 from portal.reports.pdf_results import results
 
 
-def write_pdf(report: dict, out: BinaryIO) -> None:
+@dataclass(frozen=True)
+class Letterhead:
+    """What the report's head and foot say that the answers cannot: who issues it (lines
+    split at "|": the superior body, then the issuer), where, and who signs (`portal report
+    --issuer … --place … --signer-title … --signer …`). Empty: dots to fill by hand."""
+
+    issuer: str = ""
+    place: str = ""
+    signer_title: str = ""
+    signer: str = ""
+
+
+def write_pdf(report: dict, out: BinaryIO, letterhead: Letterhead | None = None) -> None:
     """Write the report as an A4 PDF to `out`."""
+    head = letterhead or Letterhead()
     doc = SimpleDocTemplate(
         out,
         pagesize=A4,
@@ -57,24 +71,26 @@ def write_pdf(report: dict, out: BinaryIO) -> None:
         # else each page starts in Helvetica, a font left unembedded
         initialFontName=fonts.REGULAR,
     )
-    story = header(report) + general(report, "I") + results(report, "II")
-    story += checks(report, "III") + signature()
+    story = header(report, head) + general(report, "I") + results(report, "II")
+    story += checks(report, "III") + signature(head)
     doc.build(story, canvasmaker=NumberedCanvas)
 
 
-def header(report: dict) -> list[Flowable]:
+def header(report: dict, head: Letterhead) -> list[Flowable]:
     """The issuing unit and the national motto side by side, the number and the place and
     date line under them, then the title."""
     names = wording.unit_names(report)
-    issuer = names[0].upper() if len(names) == 1 else "……………………………"
-    left = [para(issuer, CENTER_BOLD), para("———", CENTER), para("Số: ……/BC-……", CENTER)]
+    issuer = head.issuer or (names[0] if len(names) == 1 else "……………………………")
+    *above, own = [line.strip().upper() for line in issuer.split("|") if line.strip()] or [""]
+    left = [para(line, CENTER) for line in above]
+    left += [para(own, CENTER_BOLD), para("———", CENTER), para("Số: ……/BC-……", CENTER)]
     right = [
         para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", CENTER_BOLD),
         Paragraph("<u>Độc lập - Tự do - Hạnh phúc</u>", CENTER_BOLD),
         Spacer(1, 4),
-        para(f"……………, {wording.signing_date(report)}", CENTER),
+        para(f"{head.place or '……………'}, {wording.signing_date(report)}", CENTER),
     ]
-    top = Table([[left, right]], colWidths=[WIDTH * 0.4, WIDTH * 0.6])
+    top = Table([[left, right]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
     top.setStyle(
         TableStyle(
             [*PLAIN, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]
@@ -153,14 +169,16 @@ def checks(report: dict, number: str) -> list[Flowable]:
     return story
 
 
-def signature() -> list[Flowable]:
+def signature(head: Letterhead) -> list[Flowable]:
     """Where the report goes and room for the head of the unit to sign and stamp."""
     left = [marked("Nơi nhận:", "", SMALL), para("- Như trên;", SMALL), para("- Lưu: VT.", SMALL)]
     right = [
-        para("THỦ TRƯỞNG ĐƠN VỊ", CENTER_BOLD),
+        para((head.signer_title or "THỦ TRƯỞNG ĐƠN VỊ").upper(), CENTER_BOLD),
         para("(Ký, ghi rõ họ tên và đóng dấu)", CENTER),
-        Spacer(1, 28 * mm),
+        Spacer(1, 24 * mm),
     ]
+    if head.signer:
+        right.append(para(head.signer, CENTER_BOLD))
     block = Table([[left, right]], colWidths=[WIDTH * 0.45, WIDTH * 0.55])
     block.setStyle(TableStyle(PLAIN))
     return [Spacer(1, 10), KeepTogether([block])]

@@ -280,29 +280,42 @@ def group_verdict(row: dict, verdict: bool) -> list[str]:
     return [*counts, vi_percent(row["percent"])]
 
 
+PDF_COMMENTS = 30  # a signed report quotes the newest; the workbook holds them all
+
+
+def _comment_text(comment: dict) -> str:
+    """A comment, or a "Lý do khác" text said as such."""
+    return f"(Lý do khác) {comment['text']}" if comment.get("kind") == "other" else comment["text"]
+
+
 def comments(report: dict) -> Section:
     """The comments, newest first (text only: nothing that names the citizen)."""
     found = report["comments"]
     if not found["items"]:
         return None
+    items = found["items"][:PDF_COMMENTS]
     names = report["filters"].get("unit_names") or {}
     if len(report["filters"]["units"]) == 1:  # the unit is the report's: no column for it
         rows = [["Thời gian", "Ý kiến"]]
-        rows += [[wording.vi_datetime(c["finished_at"]), c["text"]] for c in found["items"]]
+        rows += [[wording.vi_datetime(c["finished_at"]), _comment_text(c)] for c in items]
         shares = [0.21, 0.79]
     else:
         rows = [["Thời gian", "Đơn vị", "Ý kiến"]]
         rows += [
-            [wording.vi_datetime(c["finished_at"]), names.get(c["unit"], c["unit"]), c["text"]]
-            for c in found["items"]
+            [
+                wording.vi_datetime(c["finished_at"]),
+                names.get(c["unit"], c["unit"]),
+                _comment_text(c),
+            ]
+            for c in items
         ]
         shares = [0.21, 0.24, 0.55]
     body: list[Flowable] = [grid(rows, shares)]
-    if found["count"] > len(found["items"]):
+    if found["count"] > len(items):
         body.append(
             para(
-                f"Hiển thị {vi_count(len(found['items']))}/"
-                f"{vi_count(found['count'])} ý kiến mới nhất.",
+                f"Hiển thị {vi_count(len(items))}/{vi_count(found['count'])} ý kiến mới nhất; "
+                "đọc đủ trong bản XLSX (trang “Ý kiến”).",
                 SMALL,
             )
         )

@@ -13,8 +13,12 @@ DEFAULT_FORM = "danang-2223"  # decision 2223's quick form: what most units repo
 _ROMAN = ("I", "II", "III", "IV")
 
 
-class PeriodError(ValueError):
-    """A period that cannot be read; its message is Vietnamese, for the user."""
+class ReportError(ValueError):
+    """A report (or quota) that cannot be made as asked; the message is Vietnamese."""
+
+
+class PeriodError(ReportError):
+    """A period that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -105,3 +109,22 @@ def span(start: date | None, end: date | None) -> Period:
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def known_codes(what: str, asked: tuple[str, ...], known: set[str]) -> tuple[str, ...]:
+    """Each code asked as the portal writes it (letter case aside); ReportError naming those
+    it does not know: a typo must not print an empty report that looks like a real one."""
+    by_fold = {code.casefold(): code for code in known}
+    found: list[str] = []
+    missing: list[str] = []
+    for code in asked:
+        match = by_fold.get(code.strip().casefold())
+        (found if match else missing).append(match or code)
+    if missing:
+        shown = ", ".join(sorted(known)[:40]) + (" …" if len(known) > 40 else "")
+        whose = " của các đơn vị đã chọn" if what != "đơn vị" else ""
+        raise ReportError(
+            f"Cổng không biết {what} {', '.join(repr(m) for m in missing)}{whose}; "
+            f"các {what} đã biết: {shown or 'chưa có'}."
+        )
+    return tuple(dict.fromkeys(found))

@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.shifts import yearly_target
-from portal.reports.counting import target_count
+from portal.reports.counting import known_units, known_values, target_count
 from portal.reports.numbers import percent
-from portal.reports.request import ReportRequest, parse_period
+from portal.reports.request import ReportError, ReportRequest, known_codes, parse_period
 from portal.store.models import Quota
 from portal.store.settings import HALF_YEAR, YEARLY_DOSSIERS, unit_values
 
@@ -147,13 +147,43 @@ def status(counted: int, goal: int, expected: int, today: date, target: Target) 
 
 def add_quota(
     engine: Engine, unit: str, counter: str | None, start: date, end: date, count: int, label: str
-) -> None:
-    """Keep a survey plan's quota (`portal quota add`)."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
-    quota = Quota(unit_code=unit, counter=counter, start=start, end=end, count=count, label=label)
+) -> Quota:
+    """Keep a survey plan's quota (`portal quota add`): for a unit the portal knows, one of
+    its counters (letter case aside), once for one window; ReportError otherwise."""
+    with engine.connect() as connection:
+        (found,) = known_codes("đơn vị", (unit,), known_units(connection))
+        if counter is not None:
+            counters = known_values(connection, "counter", (found,))
+            (counter,) = known_codes("quầy", (counter,), counters)
     with Session(engine) as session, session.begin():
-        quota.added_at = now
+        same = select(Quota).where(
+            Quota.unit_code == found,
+            Quota.start == start,
+            Quota.end == end,
+            Quota.counter.is_(None) if counter is None else Quota.counter == counter,
+        )
+        if session.scalars(same).first() is not None:
+            raise ReportError(
+                "Chỉ tiêu này đã có cho đơn vị, quầy và kỳ đó (quota list; quota remove ID để sửa)."
+            )
+        quota = Quota(
+            unit_code=found, counter=counter, start=start, end=end, count=count, label=label
+        )
+        quota.added_at = datetime.now(timezone.utc).replace(tzinfo=None)
         session.add(quota)
+        session.flush()
+        session.expunge(quota)
+    return quota
+
+
+def remove_quota(engine: Engine, quota_id: int) -> bool:
+    """Remove a quota given by mistake; False when there is none with this id."""
+    with Session(engine) as session, session.begin():
+        quota = session.get(Quota, quota_id)
+        if quota is None:
+            return False
+        session.delete(quota)
+        return True
 
 
 def list_quotas(engine: Engine) -> list[Quota]:

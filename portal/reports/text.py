@@ -72,7 +72,7 @@ def _answers(report: dict) -> str:
     if by_channel:
         lines.append(f"  theo kênh: {by_channel}")
     lines.append(
-        "  trong đó chưa hoàn thành (người dân rời đi giữa chừng): "
+        "  trong đó phiếu chưa trả lời hết (bỏ dở, hoặc để trống trên giấy): "
         + vi_count(answers["incomplete"])
     )
     if answers["flagged"]:
@@ -193,9 +193,12 @@ def _comments(report: dict) -> str:
     if not comments["count"]:
         return ""
     shown = len(comments["items"])
+    if not shown:
+        return f"Ý kiến của người dân: {vi_count(comments['count'])} (không in; --comments N)."
     lines = [f"Ý kiến của người dân ({vi_count(comments['count'])}; {shown} mới nhất):"]
     lines += [
-        f"  {item['finished_at'].replace('T', ' ')} {item['unit']}: {item['text']}"
+        f"  {item['finished_at'].replace('T', ' ')} {item['unit']}: "
+        f"{'(Lý do khác) ' if item.get('kind') == 'other' else ''}{item['text']}"
         for item in comments["items"]
     ]
     return "\n".join(lines)
