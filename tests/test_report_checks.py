@@ -14,10 +14,18 @@ import copy
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from portal.reports.check_table import main, read_table, write_table
-from portal.reports.checks import TableRow, check_report, check_rows, notes, report_rows
+from portal.reports.checks import (
+    TableRow,
+    check_report,
+    check_rows,
+    notes,
+    question_name,
+    report_rows,
+)
 from portal.reports.numbers import mean_percent, percent
 from tests.conftest import ROOT
 from tests.portal_support import run
@@ -577,6 +585,10 @@ def test_a_heading_row_without_the_columns_is_refused(tmp_path, capsys):
             f"Tệp {path}: dòng tiêu đề chưa đúng:",
             "dòng 1, cột D (Count): cột count đã có ở cột C",
             "dòng 1: thiếu cột base (cơ sở: số phiếu trả lời câu)",
+            # What the row does have, and what the missing column may be called.
+            "dòng 1 có các tiêu đề: “question”, “choice”, “count”, “Count”, “tỷ lệ”",
+            "  cột base có thể mang tên: base, cơ sở, số phiếu trả lời câu này, tổng số "
+            "phiếu, tổng số, số người trả lời",
         ],
     )
     missing = tmp_path / "none.csv"
@@ -630,3 +642,271 @@ def test_check_table_as_the_clerk_runs_it():
         "  - Câu 9.1: các lựa chọn cộng lại 110 phiếu, khác cơ sở 100 phiếu."
     )
     assert result.stderr == ""
+
+
+# --- what a district clerk's check of published tables found -----------------------------
+def csv_file(tmp_path: Path, text: str, name: str = "bang.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "written, named",
+    [
+        ("Câu 5", "Câu 5"),
+        ("câu 5", "Câu 5"),
+        ("CÂU 5.", "Câu 5"),
+        ("Cau 5", "Câu 5"),
+        ("Câu hỏi 5", "Câu 5"),
+        ("Câu 9.1", "Câu 9.1"),
+        ("5", "Câu 5"),
+        ("Q5", "Câu 5"),
+        ("q9.1", "Câu 9.1"),
+        ("verdict", "Câu đánh giá chung"),
+        ("Đánh giá chung", "Câu “Đánh giá chung”"),
+    ],
+)
+def test_a_question_is_named_once_however_it_is_written(written, named):
+    assert question_name(written) == named
+
+
+def test_a_question_written_câu_5_is_not_named_twice(tmp_path, capsys):
+    # "Câu 5", "câu 5" and "Q5" on the rows of one table are one question.
+    path = csv_file(
+        tmp_path,
+        "question,choice,count,percent,base\nCâu 5,Có,10,10%,100\ncâu 5,Không,91,91%,100\n"
+        "Q5,Không rõ,0,0%,100\n",
+    )
+    assert check(path, capsys=capsys) == (
+        1,
+        [
+            "Số liệu không khớp: 1 chỗ, trong 1 bảng:",
+            "  - Câu 5: các lựa chọn cộng lại 101 phiếu, khác cơ sở 100 phiếu.",
+        ],
+        [],
+    )
+
+
+TOTALS_TABLE = (
+    "question,choice,count,percent,base,multiple\n"
+    "Q5,Có,10,10%,100,no\nQ5,Không,90,90%,100,no\nQ5,Tổng cộng,100,100%,100,no\n"
+    "Q6,Có,59,59%,100,no\nQ6,Không,41,41%,100,no\nQ6,TỔNG SỐ,{q6},{q6_share},,no\n"
+    "Q7,Trước hẹn,35,35%,100,no\nQ7,Đúng hẹn,65,65%,100,no\nQ7,Cộng:,100,,100,no\n"
+    "Q16,Một,60,60%,100,yes\nQ16,Hai,50,50%,100,yes\nQ16,Tổng,{q16},{q16_share},100,yes\n"
+)
+TOTALS_NOTE = (
+    "Ghi chú: 4 dòng “Tổng cộng”, “TỔNG SỐ”, “Cộng:”, “Tổng” được đọc là dòng tổng của bảng: "
+    "không tính là một lựa chọn, mà đối chiếu với tổng các lựa chọn."
+)
+
+
+def test_a_total_line_is_the_tables_total_not_a_choice(tmp_path, capsys):
+    # A total line left empty base; a several-choice total of the choices picked (110) or of
+    # the people who answered (100): both are honest.
+    for q16, q16_share in (("110", "110%"), ("100", "100%")):
+        text = TOTALS_TABLE.format(q6=100, q6_share="100%", q16=q16, q16_share=q16_share)
+        code, out, err = check(csv_file(tmp_path, text), capsys=capsys)
+        assert (code, out[:2], err) == (0, ["Số liệu khớp", "Đã kiểm tra 4 bảng, 12 dòng."], [])
+        assert out[2] == TOTALS_NOTE
+
+
+def test_a_total_line_that_is_not_the_sum_of_its_choices_is_caught(tmp_path, capsys):
+    text = TOTALS_TABLE.format(q6=101, q6_share="100%", q16=111, q16_share="111%")
+    assert check(csv_file(tmp_path, text), capsys=capsys) == (
+        1,
+        [
+            "Số liệu không khớp: 2 chỗ, trong 4 bảng:",
+            "  - Câu 6, dòng “TỔNG SỐ”: ghi 101 phiếu, nhưng các lựa chọn cộng lại 100, cơ sở "
+            "là 100.",
+            "  - Câu 16, dòng “Tổng”: ghi 111 phiếu, nhưng các lựa chọn cộng lại 110, số người "
+            "trả lời câu này là 100.",
+            TOTALS_NOTE,
+            "Ghi chú: Câu 16 cho chọn nhiều nội dung: tỷ lệ tính trên 100 người trả lời câu "
+            "này; các lựa chọn cộng lại 110 lượt chọn (110,00%), vượt 100% là bình thường.",
+        ],
+        [],
+    )
+    text = TOTALS_TABLE.format(q6=100, q6_share="99%", q16=110, q16_share="110%")
+    code, out, _ = check(csv_file(tmp_path, text), capsys=capsys)
+    assert (code, out[1]) == (
+        1,
+        "  - Câu 6, dòng “TỔNG SỐ”: 100 trên 100 phiếu là 100%, nhưng bảng ghi 99%.",
+    )
+
+
+FRACTIONS_NOTE = (
+    "Ghi chú: Các tỷ lệ có vẻ ghi dưới dạng phân số (0,10 = 10%), như Excel lưu ô định dạng "
+    "%: đã đọc chúng nhân 100 ở {}."
+)
+
+
+def test_shares_written_as_fractions_are_read_as_percentages_and_said_once(tmp_path, capsys):
+    path = csv_file(
+        tmp_path,
+        "question,choice,count,percent,base\n"
+        'Q5,Có,10,0.10,100\nQ5,Không,90,"0,90",100\nQ5,Tổng cộng,100,1,100\n'
+        "Q6,Có,59,0.59,100\nQ6,Không,41,0.41,100\n"
+        # Shares truly under 1%: they follow from their counts as written, so stay as they are.
+        'Q7,Có,1,"0,1",1000\nQ7,Không,999,-,1000\n',
+    )
+    code, out, _ = check(path, capsys=capsys)
+    assert (code, out[0]) == (0, "Số liệu khớp")
+    assert out.count(FRACTIONS_NOTE.format("Câu 5, Câu 6")) == 1
+    table = read_table(path)
+    assert [(r.question, r.percent, r.decimals) for r in table.rows if r.question != "Q6"] == [
+        ("Q5", 10.0, 0),
+        ("Q5", 90.0, 0),
+        ("Q7", 0.1, 1),
+        ("Q7", None, 2),
+    ]
+    assert (table.totals[0].percent, table.fractions) == (100.0, ("Q5", "Q6"))
+    # A wrong one among fractions is said as the percentage it stands for.
+    path.write_text("question,choice,count,percent,base\nQ5,Có,12,0.10,100\nQ5,Không,88,0.88,100\n")
+    assert check(path, capsys=capsys)[1][:2] == [
+        "Số liệu không khớp: 1 chỗ, trong 1 bảng:",
+        "  - Câu 5, “Có”: 12 trên 100 phiếu là 12%, nhưng bảng ghi 10%.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Câu hỏi;Nội dung;Số lượng;Tỷ lệ (%);Tổng số phiếu",
+        "CÂU;Phương án;SỐ PHIẾU;Tỉ lệ  %;Cơ sở",
+        "cau hoi;noi dung;so luong;ty le (%);tong so phieu",
+        "Câu;Lựa chọn;Số phiếu;Phần trăm;Tổng số",
+        "question;choice;count;%;base",
+    ],
+)
+def test_vietnamese_headings_in_any_case_with_or_without_marks(tmp_path, capsys, heading):
+    path = csv_file(tmp_path, f"{heading}\nCâu 5;Có;10;10;100\nCâu 5;Không;90;90;100\n")
+    assert check(path, capsys=capsys) == (0, ["Số liệu khớp", "Đã kiểm tra 1 bảng, 2 dòng."], [])
+
+
+def test_one_table_without_a_question_column_is_the_whole_file(tmp_path, capsys):
+    path = csv_file(
+        tmp_path, "Nội dung;Số lượng;Tỷ lệ (%);Tổng số phiếu\nCó;10;10;100\nKhông;91;91;100\n"
+    )
+    assert check(path, capsys=capsys) == (
+        1,
+        [
+            "Số liệu không khớp: 1 chỗ, trong 1 bảng:",
+            "  - Bảng: các lựa chọn cộng lại 101 phiếu, khác cơ sở 100 phiếu.",
+            "Ghi chú: Tệp không có cột câu hỏi (question): cả tệp được đọc là một bảng.",
+        ],
+        [],
+    )
+
+
+def test_a_column_truly_missing_is_refused_naming_the_headings_found(tmp_path, capsys):
+    path = csv_file(tmp_path, "Câu hỏi;Nội dung;Số lượng;Ghi chú\nCâu 5;Có;10;100\n")
+    assert check(path, capsys=capsys) == (
+        2,
+        [],
+        [
+            f"Tệp {path}: dòng tiêu đề chưa đúng:",
+            "dòng 1: thiếu cột percent (tỷ lệ)",
+            "dòng 1: thiếu cột base (cơ sở: số phiếu trả lời câu)",
+            "dòng 1 có các tiêu đề: “Câu hỏi”, “Nội dung”, “Số lượng”, “Ghi chú”",
+            "  cột percent có thể mang tên: percent, tỷ lệ, tỉ lệ, phần trăm, %",
+            "  cột base có thể mang tên: base, cơ sở, số phiếu trả lời câu này, tổng số "
+            "phiếu, tổng số, số người trả lời",
+        ],
+    )
+
+
+def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_is_read_at_its_first_sheet_with_the_columns(tmp_path, capsys):
+    # Excel's "%" cells: fractions at full precision (31/300 = 10,33…%).
+    path = workbook(
+        tmp_path / "bang.xlsx",
+        {
+            "Bìa": [["Báo cáo khảo sát"], ["Huyện Đắk Song"]],
+            "Bảng": [
+                ["Câu hỏi", "Nội dung", "Số lượng", "Tỷ lệ (%)", "Tổng số phiếu"],
+                ["Câu 5", "Có", 31, 31 / 300, 300],
+                ["Câu 5", "Không", 269, 269 / 300, 300],
+                ["Câu 5", "Tổng cộng", 300, 1, 300],
+            ],
+            "Ghi chú": [["Ghi chú"], ["…"]],
+        },
+    )
+    code, out, err = check(path, capsys=capsys)
+    assert (code, err) == (0, [])
+    assert out == [
+        "Số liệu khớp",
+        "Đã kiểm tra 1 bảng, 3 dòng.",
+        "Đã đọc trang tính “Bảng”, trang 2 trong 3 trang của tệp: trang đầu tiên có đủ các cột "
+        "question, choice, count, percent, base.",
+        "Ghi chú: 1 dòng “Tổng cộng” được đọc là dòng tổng của bảng: không tính là một lựa "
+        "chọn, mà đối chiếu với tổng các lựa chọn.",
+        FRACTIONS_NOTE.format("Câu 5"),
+    ]
+
+
+def test_a_workbook_without_a_sheet_with_the_columns_lists_its_sheets(tmp_path, capsys):
+    path = workbook(
+        tmp_path / "bang.xlsx",
+        {"Tổng quan": [["Mục", "Giá trị"], ["Số phiếu", 100]], "Số liệu": [["Câu", "Số phiếu"]]},
+    )
+    assert check(path, capsys=capsys) == (
+        2,
+        [],
+        [
+            f"Tệp {path}: không trang tính nào có đủ các cột question, choice, count, percent, "
+            "base:",
+            "trang “Tổng quan”: thiếu cột choice, count, percent, base (có: “Mục”, “Giá trị”)",
+            "trang “Số liệu”: thiếu cột choice, percent, base (có: “Câu”, “Số phiếu”)",
+            "  cột question có thể mang tên: question, mã câu, câu, câu hỏi, câu số",
+            "  cột choice có thể mang tên: choice, lựa chọn, phương án, phương án trả lời, "
+            "nội dung",
+            "  cột count có thể mang tên: count, số phiếu, số lượng, số người",
+            "  cột percent có thể mang tên: percent, tỷ lệ, tỉ lệ, phần trăm, %",
+            "  cột base có thể mang tên: base, cơ sở, số phiếu trả lời câu này, tổng số "
+            "phiếu, tổng số, số người trả lời",
+        ],
+    )
+
+
+@pytest.mark.slow
+def test_the_reports_own_workbook_passes_check_table(tmp_path):
+    """`portal report --format xlsx` of the Đắk Song forms, then `portal check-table` on
+    it, as processes: its "Câu hỏi" sheet is found and its headings read as they are
+    ("Mã câu", "Lựa chọn", "Số phiếu", "Tỷ lệ (%)", "Số phiếu trả lời câu này", "Loại")."""
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    portal = ["-m", "portal", "--db", url]
+    assert run(*portal, "counter", "add", "--unit", "DAKSONG", "MOTCUA").returncode == 0
+    forms = ROOT / "tests" / "data" / "dak-song-2023-forms.csv"
+    argv = ["--form", "sipas-dak-song-2023", "--unit", "DAKSONG"]
+    imported = run(*portal, "import", *argv, "--source", "paper", "--file", str(forms))
+    assert imported.returncode == 0, imported.stderr
+    out = tmp_path / "bao-cao.xlsx"
+    made = run(*portal, "report", *argv, "--period", "2023", "--format", "xlsx", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    checked = run("-m", "portal", "check-table", str(out))
+    assert (checked.returncode, checked.stderr) == (0, ""), checked.stdout
+    lines = checked.stdout.splitlines()
+    assert lines[0] == "Số liệu khớp"
+    assert lines[1] == "Đã kiểm tra 29 bảng, 131 dòng."
+    assert lines[2].startswith("Đã đọc trang tính “Câu hỏi”, trang 2 trong ")
+    assert lines[3].startswith("Ghi chú: Câu 16 cho chọn nhiều nội dung")  # from "Loại"
+    # Broken in the workbook, a count is caught there.
+    book = openpyxl.load_workbook(out)
+    sheet = book["Câu hỏi"]
+    count = [c.value for c in sheet[1]].index("Số phiếu")
+    sheet.cell(row=2, column=count + 1).value += 1
+    book.save(out)
+    checked = run("-m", "portal", "check-table", str(out))
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert checked.stdout.splitlines()[1].startswith("  - Câu 1, ")

@@ -16,6 +16,8 @@ import io
 import re
 import warnings
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -65,12 +67,13 @@ class Sheet:
     ignored_sheets: tuple[str, ...] = ()  # a workbook's other sheets, not read
 
 
-def read_sheet(path: Path) -> Sheet:
-    """The file's heading and rows; SheetRefused when it cannot be used at all."""
+def read_sheet(path: Path, sheet: str = "") -> Sheet:
+    """The file's heading and rows (a workbook's sheet named `sheet`, else its first);
+    SheetRefused when it cannot be used at all."""
     kind = _kind(path)
-    header, rows = _read_xlsx(path) if kind == "xlsx" else _read_csv(path)
+    header, rows = _read_xlsx(path, sheet) if kind == "xlsx" else _read_csv(path)
     titled = header is not None and any(cell.strip() for cell in header.cells)
-    if header is not None and header.ignored and not (titled and rows):
+    if header is not None and header.ignored and not sheet and not (titled and rows):
         others = ", ".join(f"“{name}”" for name in header.ignored)
         raise SheetRefused("import.first_sheet_empty", path=path, sheet=header.sheet, others=others)
     if header is None or not titled:
@@ -195,7 +198,31 @@ def _cell_problem(column: int, cell: str) -> CellIssue | None:
 
 
 # --- XLSX ------------------------------------------------------------------------------
-def _read_xlsx(path: Path) -> tuple[_Header | None, list[SheetRow]]:
+def sheet_headings(path: Path) -> list[tuple[str, list[str]]] | None:
+    """Each sheet of a workbook with its first row (for a reader choosing the sheet that
+    holds its columns); None for a CSV."""
+    if _kind(path) != "xlsx":
+        return None
+    with _workbook(path) as book:
+        return [
+            (
+                sheet.title,
+                [_text(v) for v in next(sheet.iter_rows(max_row=1, values_only=True), ())],
+            )
+            for sheet in book.worksheets
+        ]
+
+
+def _read_xlsx(path: Path, name: str = "") -> tuple[_Header | None, list[SheetRow]]:
+    with _workbook(path) as book:
+        first = book[name] if name else book.worksheets[0]
+        others = tuple(title for title in book.sheetnames if title != first.title)
+        return _xlsx_rows(path, first, others)
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """The workbook, read only, its failures refused in words."""
     size = _unpacked_size(path)
     if size > MAX_UNPACKED:
         raise _too_big(path, size, MAX_UNPACKED)
@@ -206,9 +233,7 @@ def _read_xlsx(path: Path) -> tuple[_Header | None, list[SheetRow]]:
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(path, read_only=True, data_only=False)
             try:
-                first = book.worksheets[0]
-                others = tuple(name for name in book.sheetnames if name != first.title)
-                return _xlsx_rows(path, first, others)
+                yield book
             finally:
                 book.close()
     except SheetRefused:

@@ -1,15 +1,21 @@
 """`python -m portal check-table FILE`: check a published table's arithmetic.
 
 The file is a CSV (UTF-8, with or without a byte-order mark; "," or ";" between cells, as
-Excel writes it; or an XLSX's first sheet: portal/imports/sheet.py reads it as the import
-does) with the columns question, choice, count, percent, base, and optionally `multiple`
-(yes/no: a several-choice question, whose shares may add to more than 100%). Headings may
-be Vietnamese (câu hỏi, lựa chọn, số phiếu, tỷ lệ, cơ sở, nhiều lựa chọn). A percentage is
-written as published: "30%", "01%", "72,21", "72.21 %"; its number of decimals is the
-precision it is checked at. A count may be written 1.234. It prints "Số liệu khớp" (exit 0)
-or the list of what does not add up (exit 1); a file that cannot be read gets its
-problems, each with its row and column, in Vietnamese (exit 2). `portal report --format
-csv` writes the same columns (`write_table`), so a report can be checked by this too.
+Excel writes it) or an XLSX, read at its first sheet that has the columns (the report's
+own workbook: its "Câu hỏi" sheet; the output names the sheet read). Columns: question,
+choice, count, percent, base, and optionally `multiple` (yes/no: a several-choice
+question, whose shares may add to more than 100%), under the headings clerks write
+(portal/reports/table_columns.py: "Nội dung", "Số lượng", "Tỷ lệ (%)", "Tổng số phiếu", any
+case, with or without marks); without a question column the file is one table. A
+percentage is written as published: "30%", "01%", "72,21", "72.21 %"; its number of
+decimals is the precision it is checked at; a table whose shares are all fractions of 1
+that follow from their counts (0,10 for 10%, as Excel keeps a "%" cell) is read ×100, and
+said. A "Tổng cộng" / "Tổng" / "Cộng" / "Tổng số" line is the table's total, checked
+against its choices, not counted as one. A count may be written 1.234. It prints "Số liệu
+khớp" (exit 0) or the list of what does not add up (exit 1); a file that cannot be read
+gets its problems, each with its row and column, in Vietnamese (exit 2). `portal report
+--format csv` writes the same columns (`write_table`), so a report can be checked by this
+too.
 """
 
 from __future__ import annotations
@@ -18,50 +24,49 @@ import argparse
 import csv
 import re
 import sys
-import unicodedata
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from kiosk.locale import translate
 from portal.imports.layout import column_letter
-from portal.imports.sheet import Sheet, SheetRefused, SheetRow, read_sheet
+from portal.imports.sheet import SheetRefused, SheetRow, read_sheet, sheet_headings
 from portal.reports.checks import (
     CHECKS_OK,
     TableRow,
+    TotalRow,
     check_rows,
     multiple_questions,
     notes,
+    percent_problem,
+    question_name,
     report_rows,
     tables,
+    total_problems,
 )
 from portal.reports.numbers import DECIMALS
+from portal.reports.table_columns import (
+    MEANING,
+    NO,
+    REQUIRED,
+    YES,
+    accepted,
+    find_columns,
+    heading_problems,
+    listed,
+    plain,
+)
 
-COLUMNS = ("question", "choice", "count", "percent", "base", "multiple")
-REQUIRED = COLUMNS[:5]
-# The headings a clerk may write instead, in Vietnamese (any case, with or without marks).
-ALIASES = {
-    "question": ("question", "câu", "câu hỏi"),
-    "choice": ("choice", "lựa chọn", "phương án"),
-    "count": ("count", "số phiếu", "số lượng"),
-    "percent": ("percent", "tỷ lệ", "tỉ lệ", "%"),
-    "base": ("base", "cơ sở", "tổng số"),
-    "multiple": ("multiple", "nhiều lựa chọn"),
-}
-MEANING = {
-    "question": "câu hỏi",
-    "choice": "lựa chọn",
-    "count": "số phiếu",
-    "percent": "tỷ lệ",
-    "base": "cơ sở: số phiếu trả lời câu",
-    "multiple": "câu nhiều lựa chọn: yes/no",
-}
-YES = {"yes", "y", "có", "co", "x", "1", "true"}
-NO = {"no", "n", "không", "khong", "", "0", "false"}
+COLUMNS = (*REQUIRED, "multiple")
 _COUNT = re.compile(r"[+-]?\d+|\d{1,3}(?:[.,\s]\d{3})+")
 _PERCENT = re.compile(r"([+-]?\d+)(?:[.,](\d+))?")
 NOT_PRINTED = {"", "-", "–"}  # a percentage the table left out: nothing to check
+MAX_DECIMALS = 9  # a machine's float (an XLSX's 0.10333333333333333) is checked at this
+# A row whose choice is one of these is the table's printed total, not a choice.
+Row = TypeVar("Row", TableRow, TotalRow)
+TOTALS = {plain(w) for w in ("tổng cộng", "tổng", "cộng", "tổng số", "tổng số phiếu", "total")}
 
 
 class TableUnreadable(Exception):
@@ -76,30 +81,64 @@ class TableUnreadable(Exception):
 class PublishedTable:
     rows: list[TableRow]
     multiple: frozenset[str]
+    totals: list[TotalRow] = field(default_factory=list)  # the tables' "Tổng cộng" lines
+    fractions: tuple[str, ...] = ()  # questions whose shares were written 0,10 for 10%
+    sheet: str = ""  # a workbook's: the sheet read, and why ("trang 3 trong 9 …")
 
 
 # --- reading --------------------------------------------------------------------------------
 def read_table(path: Path) -> PublishedTable:
     """The rows of a published table; TableUnreadable with every problem found."""
     try:
-        sheet = read_sheet(path)
+        name, why = _choose_sheet(path)
+        sheet = read_sheet(path, name)
     except SheetRefused as refused:
         raise TableUnreadable([_refusal(refused, path)]) from None
-    columns, problems = _columns(sheet)
+    where = f"Tệp {path}" + (f", trang tính “{name}”" if name else "")
+    found = find_columns(sheet.header)
+    problems = heading_problems(sheet.header, found)
     if problems:
-        raise TableUnreadable([f"Tệp {path}: dòng tiêu đề chưa đúng:", *problems])
-    rows, multiple = [], set()
+        raise TableUnreadable([f"{where}: dòng tiêu đề chưa đúng:", *problems])
+    rows, totals, multiple = [], [], set()
     for row in sheet.rows:
-        read, is_multiple, row_problems = _row(row, columns, sheet.header)
+        read, is_multiple, row_problems = _row(row, found.at, sheet.header)
         problems += row_problems
-        if read is not None:
+        if isinstance(read, TotalRow):
+            totals.append(read)
+        elif read is not None:
             rows.append(read)
             if is_multiple:
                 multiple.add(read.question)
     if problems:
         count = len(problems)
-        raise TableUnreadable([f"Tệp {path} có {count} lỗi, chưa kiểm tra được:", *problems])
-    return PublishedTable(rows, frozenset(multiple))
+        raise TableUnreadable([f"{where} có {count} lỗi, chưa kiểm tra được:", *problems])
+    rows, totals = _same_questions(rows, totals)
+    rows, totals, fractions = _fractions(rows, totals)
+    return PublishedTable(rows, frozenset(multiple), totals, fractions, why)
+
+
+def _choose_sheet(path: Path) -> tuple[str, str]:
+    """A workbook's first sheet with the columns, and the sentence that says so; ("", "")
+    for a CSV. None such: every sheet with what it lacks."""
+    sheets = sheet_headings(path)
+    if sheets is None:
+        return "", ""
+    lacking = []
+    for number, (name, header) in enumerate(sheets, start=1):
+        found = find_columns(header)
+        if found.usable:
+            why = f"Đã đọc trang tính “{name}”"
+            if len(sheets) > 1:
+                why += (
+                    f", trang {number} trong {len(sheets)} trang của tệp: trang đầu tiên có đủ "
+                    f"các cột {', '.join(REQUIRED)}"
+                )
+            return name, why + "."
+        lacking.append(
+            f"trang “{name}”: thiếu cột {', '.join(found.missing)} (có: {listed(header)})"
+        )
+    head = f"Tệp {path}: không trang tính nào có đủ các cột {', '.join(REQUIRED)}:"
+    raise TableUnreadable([head, *lacking, *accepted(list(REQUIRED))])
 
 
 def _refusal(refused: SheetRefused, path: Path) -> str:
@@ -110,55 +149,35 @@ def _refusal(refused: SheetRefused, path: Path) -> str:
     return translate("vi", refused.key, **refused.params)
 
 
-def _name(heading: str) -> str:
-    return unicodedata.normalize("NFC", heading.strip().casefold()).replace("_", " ")
-
-
-def _columns(sheet: Sheet) -> tuple[dict[str, int], list[str]]:
-    known = {_name(alias): column for column, names in ALIASES.items() for alias in names}
-    columns: dict[str, int] = {}
-    problems = []
-    for index, heading in enumerate(sheet.header):
-        column = known.get(_name(heading))
-        if column is None:
-            continue  # a clerk's notes, the report's own wording: not ours to read
-        if column in columns:
-            where = _cell(1, index, heading)
-            problems.append(f"{where}: cột {column} đã có ở cột {column_letter(columns[column])}")
-        else:
-            columns[column] = index
-    for column in REQUIRED:
-        if column not in columns:
-            problems.append(f"dòng 1: thiếu cột {column} ({MEANING[column]})")
-    return columns, problems
-
-
 def _cell(row: int, index: int, heading: str) -> str:
     return f"dòng {row}, cột {column_letter(index)} ({heading})"
 
 
 def _row(
     row: SheetRow, columns: dict[str, int], header: list[str]
-) -> tuple[TableRow | None, bool, list[str]]:
-    """One line of the table, or None and its problems (each with its row and column)."""
+) -> tuple[TableRow | TotalRow | None, bool, list[str]]:
+    """One line of the table (a choice, or the table's total), or None and its problems
+    (each with its row and column)."""
     problems = [
         f"{_cell(row.number, issue.column, header[issue.column])}: "
         + translate("vi", issue.key, **issue.params)
         for issue in row.issues
     ]
     cells = {name: row.cells[index].strip() for name, index in columns.items()}
+    cells.setdefault("question", "")  # no such column: the file is one table
 
     def problem(column: str, what: str) -> None:
         problems.append(f"{_cell(row.number, columns[column], header[columns[column]])}: {what}")
 
     for column in ("question", "choice"):
-        if not cells[column]:
+        if column in columns and not cells[column]:
             problem(column, f"thiếu {MEANING[column]}")
+    is_total = plain(cells["choice"]) in TOTALS
     count, base = _integer(cells["count"]), _integer(cells["base"])
     for column, value, example in (("count", count, 30), ("base", base, 100)):
-        if not cells[column]:
+        if not cells[column] and not (is_total and column == "base"):
             problem(column, f"thiếu {MEANING[column]}")
-        elif value is None:
+        elif cells[column] and value is None:
             what = f"cần một số nguyên, ví dụ {example}"
             problem(column, f"“{cells[column]}” không phải số phiếu: {what}")
     width = max((i for i, heading in enumerate(header) if heading.strip()), default=-1) + 1
@@ -171,13 +190,16 @@ def _row(
     share, decimals = _percent(cells["percent"])
     if decimals < 0:
         problem("percent", f"“{cells['percent']}” không phải tỷ lệ: ví dụ 30%, 01%, 72,21")
-    flag = _name(cells.get("multiple", ""))
+    flag = plain(cells.get("multiple", ""))
     if flag not in YES | NO:
         problem("multiple", f"“{cells['multiple']}” không hiểu: ghi yes (nhiều lựa chọn) hoặc no")
-    if problems or count is None or base is None:
+    if problems or count is None:
         return None, False, problems
-    table_row = TableRow(cells["question"], cells["choice"], count, share, base, decimals)
-    return table_row, flag in YES, []
+    question, choice = cells["question"], cells["choice"]
+    if is_total:
+        return TotalRow(question, choice, count, share, base, decimals), False, []
+    assert base is not None  # a missing base is a problem above
+    return TableRow(question, choice, count, share, base, decimals), flag in YES, []
 
 
 def _integer(text: str) -> int | None:
@@ -195,7 +217,59 @@ def _percent(text: str) -> tuple[float | None, int]:
     if not match:
         return None, -1
     whole, fraction = match.group(1), match.group(2) or ""
-    return float(f"{whole}.{fraction or 0}"), len(fraction)
+    return float(f"{whole}.{fraction or 0}"), min(len(fraction), MAX_DECIMALS)
+
+
+def _same_questions(
+    rows: list[TableRow], totals: list[TotalRow]
+) -> tuple[list[TableRow], list[TotalRow]]:
+    """One question written two ways ("Câu 5", "câu 5", "Q5") is one table, under the
+    spelling it first had."""
+    first: dict[str, str] = {}
+    for question in [*(r.question for r in rows), *(t.question for t in totals)]:
+        first.setdefault(question_name(question), question)
+
+    def same(row: Row) -> Row:
+        return replace(row, question=first[question_name(row.question)])
+
+    return [same(r) for r in rows], [same(t) for t in totals]
+
+
+def _fractions(
+    rows: list[TableRow], totals: list[TotalRow]
+) -> tuple[list[TableRow], list[TotalRow], tuple[str, ...]]:
+    """Shares written as fractions of 1 (0,10 for 10%: what Excel keeps in a "%" cell) read
+    as percentages, table by table: where every share is at most 1 and, multiplied by 100,
+    more of them follow from their counts than as written."""
+    chosen = tuple(q for q, table in tables(rows).items() if _written_as_fractions(table))
+    if not chosen:
+        return rows, totals, ()
+    rows = [_times_100(r) if r.question in chosen else r for r in rows]
+    totals = [
+        _times_100(t) if t.question in chosen and (t.percent or 0) <= 1 else t for t in totals
+    ]
+    return rows, totals, chosen
+
+
+def _written_as_fractions(table: list[TableRow]) -> bool:
+    printed = [row for row in table if row.percent is not None]
+    if not printed or any(not 0 <= (row.percent or 0) <= 1 for row in printed):
+        return False
+    return _wrong_shares(map(_times_100, printed)) < _wrong_shares(printed)
+
+
+def _wrong_shares(rows: Iterable[TableRow]) -> int:
+    return sum(
+        percent_problem("", row.count, row.base, row.percent, row.decimals) is not None
+        for row in rows
+    )
+
+
+def _times_100(row: Row) -> Row:
+    if row.percent is None:
+        return row
+    shifted = float(Decimal(repr(row.percent)).scaleb(2))
+    return replace(row, percent=shifted, decimals=max(row.decimals - 2, 0))
 
 
 # --- writing (what `portal report --format csv` prints) ------------------------------------
@@ -216,13 +290,37 @@ def check_lines(
 ) -> tuple[int, list[str]]:
     """The exit code and the lines to print for a table read."""
     multiple = table.multiple | frozenset(extra_multiple)
-    problems = check_rows(table.rows, multiple)
+    problems = check_rows(table.rows, multiple) + total_problems(table.totals, table.rows, multiple)
     count = len(tables(table.rows))
-    said = [f"Ghi chú: {note}" for note in notes(table.rows, multiple)]
+    said = [table.sheet] if table.sheet else []
+    said += [f"Ghi chú: {note}" for note in _reading_notes(table)]
+    said += [f"Ghi chú: {note}" for note in notes(table.rows, multiple)]
     if not problems:
-        return 0, [CHECKS_OK, f"Đã kiểm tra {count} bảng, {len(table.rows)} dòng.", *said]
+        lines = len(table.rows) + len(table.totals)
+        return 0, [CHECKS_OK, f"Đã kiểm tra {count} bảng, {lines} dòng.", *said]
     head = f"Số liệu không khớp: {len(problems)} chỗ, trong {count} bảng:"
     return 1, [head, *(f"  - {problem}" for problem in problems), *said]
+
+
+def _reading_notes(table: PublishedTable) -> list[str]:
+    """How the file was read where a clerk might not expect it: total lines, fractions."""
+    said = []
+    if any(not row.question for row in table.rows):
+        said.append("Tệp không có cột câu hỏi (question): cả tệp được đọc là một bảng.")
+    if table.totals:
+        labels = ", ".join(f"“{label}”" for label in dict.fromkeys(t.label for t in table.totals))
+        said.append(
+            f"{len(table.totals)} dòng {labels} được đọc là dòng tổng của bảng: không tính là "
+            "một lựa chọn, mà đối chiếu với tổng các lựa chọn."
+        )
+    if table.fractions:
+        names = [question_name(q) for q in table.fractions]
+        where = ", ".join(names) if len(names) <= 5 else f"{len(names)} bảng"
+        said.append(
+            "Các tỷ lệ có vẻ ghi dưới dạng phân số (0,10 = 10%), như Excel lưu ô định dạng %: "
+            f"đã đọc chúng nhân 100 ở {where}."
+        )
+    return said
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -257,7 +355,8 @@ def run(args: argparse.Namespace) -> int:
         for line in unreadable.lines:
             print(line, file=sys.stderr)
         return 2
-    extra = [q.strip() for q in args.multiple.split(",") if q.strip()]
+    named = {question_name(q) for q in args.multiple.split(",") if q.strip()}
+    extra = {row.question for row in table.rows if question_name(row.question) in named}
     code, lines = check_lines(table, extra)
     for line in lines:
         print(line)

@@ -20,6 +20,8 @@ figures add up ("Số liệu khớp").
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,6 +36,10 @@ GROUP_NAMES = {
     "month": "tháng",
     "day": "ngày",
 }
+# "Q9.1", "Câu 9.1", "câu 9.1", "Cau 9.1", "Câu hỏi 5", "9.1": a question's number.
+_QUESTION_NUMBER = re.compile(
+    r"(?:(?:q|câu hỏi|cau hoi|câu|cau|question)\s*\.?\s*)?(\d+(?:\.\d+)*)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -48,14 +54,33 @@ class TableRow:
     decimals: int = DECIMALS  # the precision the percent was published with
 
 
+@dataclass(frozen=True)
+class TotalRow:
+    """A table's printed total line ("Tổng cộng"): not a choice, checked against them."""
+
+    question: str
+    label: str  # as printed: "Tổng cộng", "Tổng số", …
+    count: int
+    percent: float | None
+    base: int | None  # None: the line left its base empty
+    decimals: int = DECIMALS
+
+
 def question_name(question: str) -> str:
-    """How a sentence names a question: "Q9.1" → "Câu 9.1"."""
-    special = {"verdict": "Câu đánh giá chung", "reasons": "Câu lý do chưa hài lòng"}
+    """How a sentence names a question, however the table wrote it: "Q9.1", "Câu 9.1",
+    "câu 9.1", "9.1" → "Câu 9.1"; other words are quoted ("Câu “Đánh giá chung”")."""
+    special = {
+        "verdict": "Câu đánh giá chung",
+        "reasons": "Câu lý do chưa hài lòng",
+        "": "Bảng",  # a published table without a question column: the whole file
+    }
     if question in special:
         return special[question]
-    if question[:1] in "Qq" and question[1:2].isdigit():
-        return f"Câu {question[1:]}"
-    return f"Câu {question}"
+    written = question.strip().rstrip(".:").strip()
+    number = _QUESTION_NUMBER.fullmatch(unicodedata.normalize("NFC", written))
+    if number:
+        return f"Câu {number[1]}"
+    return f"Câu “{written}”"
 
 
 def report_rows(report: dict) -> list[TableRow]:
@@ -131,6 +156,34 @@ def _check_table(question: str, table: list[TableRow], multiple: bool) -> list[s
             problems.append(problem)
     if not multiple and base >= 0:
         problems += _adds_to_base(name, sum(row.count for row in table), base)
+    return problems
+
+
+def total_problems(
+    totals: Iterable[TotalRow], rows: Iterable[TableRow], multiple: Collection[str] = ()
+) -> list[str]:
+    """Each total line against its table's choices (a several-choice total may be the choices
+    picked or the people who answered), then its percentage against its count."""
+    grouped = tables(rows)
+    problems: list[str] = []
+    for total in totals:
+        table = grouped.get(total.question, [])
+        base = table[0].base if table else total.base
+        where = f"{question_name(total.question)}, dòng “{total.label}”"
+        if None not in (total.base, base) and total.base != base:
+            printed, theirs = vi_count(total.base or 0), vi_count(base or 0)
+            problems.append(f"{where}: ghi cơ sở {printed}, khác các lựa chọn ({theirs}).")
+        summed = sum(row.count for row in table)
+        # Equal to its base but not to the sum, a single choice's total is said by _adds_to_base.
+        if total.count not in (summed, base):
+            what = "số người trả lời câu này" if total.question in multiple else "cơ sở"
+            problems.append(
+                f"{where}: ghi {vi_count(total.count)} phiếu, nhưng các lựa chọn cộng lại "
+                f"{vi_count(summed)}, {what} là {vi_count(base or 0)}."
+            )
+        elif base is not None:
+            problem = percent_problem(where, total.count, base, total.percent, total.decimals)
+            problems += [problem] if problem else []
     return problems
 
 
