@@ -158,3 +158,22 @@ def test_a_plans_quota_is_kept_and_reported(portal):
     assert quota["counted"] < 100  # only the forms of July to November
     flagged = run("-m", "portal", "check-table", "tests/data/dak-song-2023-published.csv")
     assert flagged.returncode == 1
+
+
+def test_a_quota_given_wrong_is_refused_or_removed(portal):
+    period = ("--period", "2023-Q4", "--count", "40")
+    typo = portal.portal("quota", "add", "--unit", "DSX", *period)
+    assert typo.returncode == 2 and "Cổng không biết đơn vị 'DSX'" in typo.stderr
+    counter = portal.portal("quota", "add", "--unit", "DS", "--counter", "Q7", *period)
+    assert counter.returncode == 2 and "không biết quầy 'Q7'" in counter.stderr
+    added = portal.portal("quota", "add", "--unit", "ds", "--counter", "motcua", *period)
+    assert added.returncode == 0, added.stderr
+    assert "DS quầy MOTCUA" in added.stdout  # as the portal writes them
+    twice = portal.portal("quota", "add", "--unit", "DS", "--counter", "MOTCUA", *period)
+    assert twice.returncode == 2 and "đã có" in twice.stderr
+    number = added.stdout.split("chỉ tiêu số ")[1].split(":")[0]
+    assert portal.portal("quota", "remove", number).returncode == 0
+    assert "MOTCUA" not in portal.portal("quota", "list").stdout
+    assert portal.portal("quota", "remove", number).returncode == 2
+    unknown = portal.portal("report", "--unit", "DSX")
+    assert unknown.returncode == 2 and "các đơn vị đã biết: DS" in unknown.stderr
