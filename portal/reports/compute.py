@@ -213,8 +213,9 @@ def _questions(form: Form, choices: list, respondents: list, include_flagged: bo
         _table(
             position, question, given.get(question.id, {}), bases.get(question.id), include_flagged
         )
-        for position, question in enumerate(form.questions, 1)
-        if question.type in CHOICE_TYPES
+        for position, question in enumerate(
+            (q for q in form.questions if q.type in CHOICE_TYPES), 1
+        )
     ]
 
 
@@ -265,7 +266,8 @@ def _table(
 
 
 def _number(question_id: str, position: int) -> int:
-    """The Câu a question is printed under: Q9.1 is Câu 9; an id without one, its place."""
+    """The Câu a question is printed under: Q9.1 is Câu 9; an id without one, its place
+    among the report's tables (the quick form's verdict 1, its reasons 2)."""
     match = re.match(r"[A-Za-z]*(\d+)", question_id)
     return int(match[1]) if match else position
 
