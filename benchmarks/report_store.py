@@ -13,6 +13,7 @@ started on a free loopback port for a run and stopped after it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -27,13 +28,14 @@ from sqlalchemy import Engine, delete, insert, select
 
 from benchmarks.report_data import CONTENT_VERSION, Generator, Stored, make_units
 from portal.store.engine import make_portal_engine
-from portal.store.models import Answer, AnswerChoice, AnswerText, Counter, Device, Setting
+from portal.store.models import Answer, AnswerChoice, AnswerText, Base, Counter, Device, Setting
 from portal.store.settings import UNIT_NAME, YEARLY_DOSSIERS
 from tests.portal_support import PostgresServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CACHE = ROOT / "tmp" / "bench-reports"  # git ignores /tmp/
 MARK = "bench_reports_fill"
+ANSWER_TABLES = ("answers", "answer_choices", "answer_texts")
 CHUNK = 10_000
 ANSWER_COLUMNS = [column.name for column in Answer.__table__.columns]
 CHOICE_COLUMNS = [column.name for column in AnswerChoice.__table__.columns]
@@ -99,13 +101,33 @@ class KeptPostgres(PostgresServer):
             ).fetchone()
             if exists and fresh:
                 connection.execute(f'DROP DATABASE "{name}"')
+            prefix = name.rsplit("_v", 1)[0] + "_v"  # the same N filled for older tables
+            for (stale,) in connection.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                (prefix + "%", name),
+            ).fetchall():
+                connection.execute(f'DROP DATABASE "{stale}"')
             if not exists or fresh:
                 connection.execute(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0")
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
 
+def schema_fingerprint() -> str:
+    """What the answers' tables are (columns, types, indexes) in the portal's models: a
+    database filled for other tables is filled again."""
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    parts, dialect = [], sqlite.dialect()
+    for table in (Base.metadata.tables[name] for name in ANSWER_TABLES):
+        parts.append(str(CreateTable(table).compile(dialect=dialect)))
+        parts += sorted(str(CreateIndex(i).compile(dialect=dialect)) for i in table.indexes)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
+
+
 def database_name(answers: int) -> str:
-    return f"answers_{answers}_v{CONTENT_VERSION}"
+    """By N, the content version and the tables' fingerprint (a new column: a new fill)."""
+    return f"answers_{answers}_v{CONTENT_VERSION}_{schema_fingerprint()}"
 
 
 def ready(url: str, answers: int, refill: bool, progress: Callable[[str], None]) -> Filled:

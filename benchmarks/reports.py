@@ -95,6 +95,12 @@ def _slow_plans(results: list[dict]) -> None:
                     _say(f"-- {item['seconds']:.3f} s: {item['sql'][:300]}\n{item['plan']}\n")
 
 
+def _write(cache: Path, answers: int, results: list[dict]) -> Path:
+    out = cache / f"reports-{answers}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reports")
     parser.add_argument("--answers", type=int, default=1_000_000)
@@ -109,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     if args.db in ("both", "sqlite"):
         path = cache / "sqlite" / f"{database_name(args.answers)}.db"
+        for stale in (cache / "sqlite").glob(f"answers_{args.answers}_v*"):
+            if not stale.name.startswith(path.name):  # the same N filled for older tables
+                stale.unlink()
         results.append(_one("SQLite", f"sqlite:///{path}", args))
+        _write(cache, args.answers, results)  # what is measured is kept if the next fails
     if args.db in ("both", "postgresql"):
         server = KeptPostgres(cache / "pg")
         server.start()
@@ -121,9 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"\nportal.reports.build_report over {args.answers:,} answers (unit-month: {args.unit})")
     _say(table(results))
     _slow_plans(results)
-    out = cache / f"reports-{args.answers}.json"
-    out.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    _say(f"\nwritten: {out}")
+    _say(f"\nwritten: {_write(cache, args.answers, results)}")
     return 0
 
 
