@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from contract.wire import KIOSK, canonical_dossier
 from kiosk.domain.forms import Form
+from portal.answer_rules import answers_problem
 from portal.forms import find_form
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.answer_facts import add_facts, answer_facts, settle_dossiers
@@ -76,6 +77,7 @@ def store_batch(
     for index, raw in enumerate(raw_answers):
         batch.sort(index, raw, counters, forms)
     batch.forms = forms_of(engine, [answer for _, answer, _, _ in batch.candidates.values()])
+    batch.refuse_foreign_answers()
     with engine.begin() as connection:
         stored = batch.insert(engine, connection)
         existing = batch.stored_before(connection, stored)
@@ -142,6 +144,20 @@ class _Batch:
             self.repeats.append((index, answer, digest))
         else:
             self.candidates[answer.uuid] = (index, answer, payload, digest)
+
+    def refuse_foreign_answers(self) -> None:
+        """Refuse an answer whose `answers` are not its form's (portal/answer_rules.py)."""
+        for uuid, (index, answer, _, _) in list(self.candidates.items()):
+            form = self.forms.get((answer.form_id, answer.form_version))
+            problem = answers_problem(answer.answers, form) if form else ""
+            if problem:
+                del self.candidates[uuid]
+                self.refuse(index, uuid, "rejected", f"bad_answers: {problem}", answer)
+        for repeat in list(self.repeats):
+            index, answer, _ = repeat
+            if answer.uuid not in self.candidates:  # its first copy was refused: so is it
+                self.repeats.remove(repeat)
+                self.refuse(index, answer.uuid, "rejected", "bad_answers", answer)
 
     def insert(self, engine: Engine, connection: Connection) -> set[str]:
         """Insert the candidates at once; the UUIDs stored now (the others were there)."""
@@ -301,11 +317,11 @@ def store_channel_answers(
     rows: dict[str, tuple[int, dict[str, object]]] = {}
     found = forms_of(engine, answers)
     for index, answer in enumerate(answers):
-        refusal = _refusal(answer, forms)
+        form = found.get((answer.form_id, answer.form_version))
+        refusal = _refusal(answer, forms, form)
         if refusal:
             fates[index] = ItemResult(uuid=answer.uuid, status="rejected", reason=refusal)
         elif answer.uuid not in rows:
-            form = found.get((answer.form_id, answer.form_version))
             rows[answer.uuid] = (index, with_facts(form, _channel_row(answer, batch_id, now)))
     with engine.begin() as connection:
         barred = check(connection) if check is not None else ""
@@ -330,12 +346,13 @@ def store_channel_answers(
     return [fate for fate in fates if fate is not None]
 
 
-def _refusal(answer: AnswerIn, forms: set[tuple[str, int]]) -> str:
+def _refusal(answer: AnswerIn, forms: set[tuple[str, int]], form: Form | None) -> str:
     if answer.channel == KIOSK:
         return "channel_mismatch: a tablet's answer comes only in a signed batch"
     if (answer.form_id, answer.form_version) not in forms:
         return f"unknown_form_version: {answer.form_id}/{answer.form_version}"
-    return ""
+    problem = answers_problem(answer.answers, form) if form else ""
+    return f"bad_answers: {problem}" if problem else ""
 
 
 def _channel_row(answer: AnswerIn, batch_id: str, now: datetime) -> dict[str, object]:
