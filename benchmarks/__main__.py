@@ -187,8 +187,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="cold starts of each app")
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=10, help="surveys for tap timings")
-    parser.add_argument("--only", choices=("kiosk", "sync", "scan"), default=None)
-    args = parser.parse_args()
+    parser.add_argument("--only", choices=("kiosk", "sync", "scan", "reports"), default=None)
+    args, rest = parser.parse_known_args()
+    if args.only == "reports":  # minutes of filling and GBs of disk: asked for by name only
+        from benchmarks import reports
+
+        return reports.main(rest)
     if args.only in (None, "scan"):
         from benchmarks import scan_bench
 

@@ -27,7 +27,7 @@ from kiosk.domain.questions import QUESTION_TYPES
 from kiosk.domain.questions.summary import quick_summary
 from portal.forms import SHIPPED
 from portal.intake import content_hash, with_facts
-from portal.store.answer_facts import AnswerFacts, _choice_columns
+from portal.store.answer_facts import AnswerFacts, fact_rows
 
 # Change it whenever what is generated changes: a database filled by another version is
 # filled again (benchmarks/report_store.py keys its cache by N and this).
@@ -254,8 +254,6 @@ class Generator:
         answer_id = self.next_id
         self.next_id += 1
         chunk.answers.append(stored | {"id": answer_id})
-        shared = _choice_columns(stored) | {"answer_id": answer_id}
-        chunk.choices += [shared | {"question_id": q, "choice": c} for q, c in facts.choices]
-        chunk.texts += [
-            {"answer_id": answer_id, "question_id": q, "text": t} for q, t in facts.texts
-        ]
+        choices, texts = fact_rows(answer_id, stored, facts)
+        chunk.choices += choices
+        chunk.texts += texts

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine
 
 from kiosk.domain.forms import Form, Question, localized
 from portal.forms import find_form, known_form_ids
@@ -33,7 +33,6 @@ from portal.reports.request import ReportError, ReportRequest, known_codes
 from portal.reports.targets import report_targets
 from portal.reports.wording import CONDITIONAL_NOTE, MULTIPLE_NOTE
 from portal.store.answer_facts import CHOICE_TYPES, LOCAL_ZONE
-from portal.store.models import Answer
 from portal.store.settings import UNIT_NAME, unit_values
 
 TITLE = "Báo cáo kết quả khảo sát mức độ hài lòng"
@@ -72,7 +71,6 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     with engine.connect() as connection:
         request = resolve(connection, request)
         answers = counting.answer_counts(connection, request)
-        flags = counting.flag_counts(connection, request)
         choices = counting.choice_counts(connection, request)
         multi = [q.id for q in form.questions if q.type == "multi_choice"]
         respondents = counting.respondent_counts(connection, request, multi)
@@ -82,7 +80,6 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         }
         texts = counting.comments(connection, request, request.comments_limit)
         text_count = counting.comment_count(connection, request)
-        versions = _versions(connection, request)
     names = unit_values(engine, UNIT_NAME)
     report: dict[str, Any] = {
         "title": TITLE,
@@ -91,12 +88,12 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         .replace("+00:00", "Z"),
         "form": {
             "id": form.id,
-            "versions": versions,
+            "versions": sorted({version for *_, version, _ in answers}),
             "title": localized(form.title, "vi"),
             "has_verdict": form.verdict is not None,
         },
         "filters": _filters(request, names, groups.get("unit", []), today),
-        "answers": _answers(answers, flags),
+        "answers": _answers(answers),
     }
     report["satisfaction"] = _satisfaction(form, answers, request.include_flagged)
     tables = _questions(form, choices, respondents, request.include_flagged)
@@ -120,25 +117,23 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
 def resolve(connection: Connection, request: ReportRequest) -> ReportRequest:
     """The request with each unit, counter and officer as the portal writes it (letter case
     aside); ReportError naming what the portal does not know: a typo must not print an
-    empty report that looks like a real one."""
-    units = known_codes("đơn vị", request.units, counting.known_units(connection))
-    counters = known_codes(
-        "quầy", request.counters, counting.known_values(connection, "counter", units)
-    )
-    officers = known_codes(
-        "cán bộ", request.officers, counting.known_values(connection, "officer", units)
-    )
+    empty report that looks like a real one. Nothing is looked up for what was not asked."""
+    units = request.units
+    if units:
+        units = known_codes("đơn vị", units, counting.known_units(connection))
+    counters, officers = request.counters, request.officers
+    if counters:
+        known = counting.known_values(connection, "counter", units)
+        counters = known_codes("quầy", counters, known)
+    if officers:
+        known = counting.known_values(connection, "officer", units)
+        officers = known_codes("cán bộ", officers, known)
     return replace(request, units=units, counters=counters, officers=officers)
 
 
 def _groups(request: ReportRequest) -> list[str]:
     short = request.start and request.end and (request.end - request.start).days < DAYS_BY_DAY
     return [group for group in counting.GROUPS if group != "day" or short]
-
-
-def _versions(connection: object, request: ReportRequest) -> list[int]:
-    query = select(Answer.form_version).distinct().where(*counting.answer_filter(request))
-    return sorted(connection.execute(query).scalars())  # type: ignore[attr-defined]
 
 
 def _filters(request: ReportRequest, names: dict[str, str], units: list, today: date) -> dict:
@@ -160,21 +155,23 @@ def _filters(request: ReportRequest, names: dict[str, str], units: list, today: 
     }
 
 
-def _answers(
-    answers: list[tuple[str, str, str | None, bool, int]], flags: list[tuple[str, int]]
-) -> dict:
-    counted = [(channel, status, n) for channel, status, _, flagged, n in answers if not flagged]
+def _answers(answers: list[tuple[str, str, str | None, str, int, int]]) -> dict:
     by_channel: dict[str, int] = defaultdict(int)
-    for channel, _, n in counted:
-        by_channel[channel] += n
     flagged_by: dict[str, int] = defaultdict(int)
-    for names, n in flags:
-        for name in filter(None, names.split(",")):
-            flagged_by[name] += n
+    counted = flagged = incomplete = 0
+    for channel, status, _, flags, _, n in answers:
+        if flags:
+            flagged += n
+            for name in flags.split(","):
+                flagged_by[name] += n
+            continue
+        counted += n
+        by_channel[channel] += n
+        incomplete += n if status == "incomplete" else 0
     return {
-        "counted": sum(n for _, _, n in counted),
-        "flagged": sum(n for *_, flagged, n in answers if flagged),
-        "incomplete": sum(n for _, status, n in counted if status == "incomplete"),
+        "counted": counted,
+        "flagged": flagged,
+        "incomplete": incomplete,
         "by_channel": dict(sorted(by_channel.items())),
         "flagged_by": dict(sorted(flagged_by.items(), key=lambda item: (-item[1], item[0]))),
     }
@@ -185,9 +182,9 @@ def _satisfaction(form: Form, answers: list, include_flagged: bool) -> dict | No
         return None
     pleased = set(form.satisfied_verdicts)
     sums: dict[tuple[bool, bool], int] = defaultdict(int)  # (flagged, satisfied) → answers
-    for _, _, verdict, flagged, n in answers:
+    for _, _, verdict, flags, _, n in answers:
         if verdict is not None:
-            sums[(flagged, verdict in pleased)] += n
+            sums[(bool(flags), verdict in pleased)] += n
     satisfied, not_satisfied = sums[(False, True)], sums[(False, False)]
     result: dict[str, object] = {
         "satisfied": satisfied,

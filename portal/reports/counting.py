@@ -9,6 +9,7 @@ answers are left out of the figures and still counted apart.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Connection, case, distinct, func, literal, select
@@ -27,7 +28,8 @@ _GROUP_COLUMNS = {
 
 
 def answer_filter(
-    request: ReportRequest, table: type[Answer] | type[AnswerChoice] = Answer
+    request: ReportRequest,
+    table: type[Answer] | type[AnswerChoice] | type[AnswerText] = Answer,
 ) -> list[ColumnElement[bool]]:
     """The WHERE of a report's answers, on `answers` or on the columns answer_choices repeats."""
     conditions: list[ColumnElement[bool]] = [table.form_id == request.form_id]
@@ -52,22 +54,12 @@ def _flagged() -> ColumnElement[bool]:
 
 def answer_counts(
     connection: Connection, request: ReportRequest
-) -> list[tuple[str, str, str | None, bool, int]]:
-    """(channel, status, verdict, flagged, answers)."""
-    flagged = _flagged().label("flagged")
-    columns = (Answer.channel, Answer.status, Answer.verdict, flagged)
+) -> list[tuple[str, str, str | None, str, int, int]]:
+    """(channel, status, verdict, flags, form version, answers): one pass over the index
+    for the answers, the satisfaction, the flags and the versions."""
+    columns = (Answer.channel, Answer.status, Answer.verdict, Answer.flags, Answer.form_version)
     query = select(*columns, func.count()).where(*answer_filter(request)).group_by(*columns)
-    return [(c, s or "", v, bool(f), n) for c, s, v, f, n in connection.execute(query)]
-
-
-def flag_counts(connection: Connection, request: ReportRequest) -> list[tuple[str, int]]:
-    """(the flags string, answers) for flagged answers: few distinct strings."""
-    query = (
-        select(Answer.flags, func.count())
-        .where(*answer_filter(request), _flagged())
-        .group_by(Answer.flags)
-    )
-    return [(flags, n) for flags, n in connection.execute(query)]
+    return [(c, s or "", v, f or "", ver, n) for c, s, v, f, ver, n in connection.execute(query)]
 
 
 def choice_counts(
@@ -117,22 +109,30 @@ def group_counts(
     return [(u, k, bool(f), n, v, int(s or 0)) for u, k, f, n, v, s in connection.execute(query)]
 
 
-def target_count(
-    connection: Connection, unit: str, counter: str | None, start: date, end: date
-) -> int:
-    """A target's progress: the unit's (or counter's) citizens surveyed between two local
-    days: answers of every form and channel, without flags, leaving out the long form that
-    follows a quick answer (the same citizen, asked more)."""
-    query = select(func.count()).where(
-        Answer.unit_code == unit,
-        Answer.local_day >= start,
-        Answer.local_day <= end,
-        Answer.flags == "",
-        Answer.follows.is_(None),
+def target_counts(
+    connection: Connection, units: list[str], start: date, end: date
+) -> dict[tuple[str, str | None], int]:
+    """Targets' progress in one window, every unit at once: citizens surveyed between two
+    local days (answers of every form and channel, without flags, leaving out the long form
+    that follows a quick answer: the same citizen, asked more), per (unit, counter) and per
+    (unit, None) for the whole unit."""
+    query = (
+        select(Answer.unit_code, Answer.counter, func.count())
+        .where(
+            Answer.unit_code.in_(units),
+            Answer.local_day >= start,
+            Answer.local_day <= end,
+            Answer.flags == "",
+            Answer.follows.is_(None),
+        )
+        .group_by(Answer.unit_code, Answer.counter)
     )
-    if counter is not None:
-        query = query.where(Answer.counter == counter)
-    return int(connection.execute(query).scalar() or 0)
+    counts: dict[tuple[str, str | None], int] = defaultdict(int)
+    for unit, counter, n in connection.execute(query):
+        if counter is not None:  # an answer naming no counter counts for its unit only
+            counts[(unit, counter)] += n
+        counts[(unit, None)] += n
+    return counts
 
 
 def known_units(connection: Connection) -> set[str]:
@@ -162,10 +162,9 @@ def known_values(connection: Connection, column: str, units: tuple[str, ...]) ->
 
 
 def comment_count(connection: Connection, request: ReportRequest) -> int:
-    query = (
-        select(func.count()).select_from(AnswerText).join(Answer, Answer.id == AnswerText.answer_id)
+    query = select(func.count()).where(
+        *answer_filter(request, AnswerText), AnswerText.flagged.is_(False)
     )
-    query = query.where(*answer_filter(request), Answer.flags == "")
     return int(connection.execute(query).scalar() or 0)
 
 
@@ -173,17 +172,11 @@ def comments(
     connection: Connection, request: ReportRequest, limit: int
 ) -> list[tuple[datetime, str, str, str, str]]:
     """The newest texts of counted answers: (finished, unit, channel, question, text)."""
+    columns = (AnswerText.unit_code, AnswerText.channel, AnswerText.question_id, AnswerText.text)
     query = (
-        select(
-            Answer.finished_at,
-            Answer.unit_code,
-            Answer.channel,
-            AnswerText.question_id,
-            AnswerText.text,
-        )
-        .join(Answer, Answer.id == AnswerText.answer_id)
-        .where(*answer_filter(request), Answer.flags == "")
-        .order_by(Answer.finished_at.desc(), Answer.id.desc())
+        select(AnswerText.finished_at, *columns)
+        .where(*answer_filter(request, AnswerText), AnswerText.flagged.is_(False))
+        .order_by(AnswerText.finished_at.desc(), AnswerText.answer_id.desc())
         .limit(limit)
     )
     return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]

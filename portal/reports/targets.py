@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from kiosk.domain.shifts import yearly_target
-from portal.reports.counting import known_units, known_values, target_count
+from portal.reports.counting import known_units, known_values, target_counts
 from portal.reports.numbers import percent
 from portal.reports.request import ReportError, ReportRequest, known_codes, parse_period
 from portal.store.models import Quota
@@ -44,8 +44,24 @@ def report_targets(
     reference = _clamp(today, request.start, request.end)
     targets = _yearly(engine, units, reference.year) + _half_year(engine, units, reference)
     targets += _quotas(engine, request, units, reference)
+    windows: dict[tuple[date, date], list[Target]] = {}
+    for target in targets:  # a year's or a half's targets share a window: one query for all
+        windows.setdefault((target.start, min(target.end, today)), []).append(target)
+    counted: dict[tuple[date, date, str, str | None], int] = {}
     with engine.connect() as connection:
-        return [_progress(connection, target, today) for target in targets]
+        for (start, until), members in windows.items():
+            if until < start:  # not begun by today: nothing counted yet
+                continue
+            found = target_counts(connection, sorted({t.unit for t in members}), start, until)
+            counted |= {(start, until, *key): n for key, n in found.items()}
+    return [
+        _progress(
+            target,
+            counted.get((target.start, min(target.end, today), target.unit, target.counter), 0),
+            today,
+        )
+        for target in targets
+    ]
 
 
 def _clamp(day: date, start: date | None, end: date | None) -> date:
@@ -112,9 +128,8 @@ def _quotas(
         ]
 
 
-def _progress(connection: Connection, target: Target, today: date) -> dict[str, object]:
-    until = min(target.end, today)  # what was counted by today, not after it
-    counted = target_count(connection, target.unit, target.counter, target.start, until)
+def _progress(target: Target, counted: int, today: date) -> dict[str, object]:
+    """A target with what was counted in its window by today."""
     days = (target.end - target.start).days + 1
     gone = min(max((today - target.start).days + 1, 0), days)
     expected = (target.target * gone * 2 + days) // (days * 2)  # rounded half up

@@ -117,19 +117,27 @@ def add_facts(connection: Connection, stored: Mapping[int, dict[str, object]]) -
     choices: list[dict[str, object]] = []
     texts: list[dict[str, object]] = []
     for answer_id, row in stored.items():
-        facts: AnswerFacts = row["_facts"]  # type: ignore[assignment]
-        shared = _choice_columns(row) | {"answer_id": answer_id}
-        choices += [shared | {"question_id": q, "choice": c} for q, c in facts.choices]
-        texts += [{"answer_id": answer_id, "question_id": q, "text": t} for q, t in facts.texts]
+        more_choices, more_texts = fact_rows(answer_id, row, row["_facts"])  # type: ignore[arg-type]
+        choices += more_choices
+        texts += more_texts
     if choices:
         connection.execute(insert(AnswerChoice), choices)
     if texts:
         connection.execute(insert(AnswerText), texts)
 
 
-def _choice_columns(row: Mapping[str, object]) -> dict[str, object]:
+def fact_rows(
+    answer_id: int, row: Mapping[str, object], facts: AnswerFacts
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The answer_choices and answer_texts rows of one stored answer (its row as inserted):
+    the answer's filter columns repeated beside each choice and text."""
     keys = ("form_id", "unit_code", "channel", "counter", "officer", "local_day")
-    return {key: row.get(key) for key in keys} | {"flagged": bool(row.get("flags"))}
+    shared = {key: row.get(key) for key in keys}
+    shared |= {"flagged": bool(row.get("flags")), "answer_id": answer_id}
+    choices = [shared | {"question_id": q, "choice": c} for q, c in facts.choices]
+    with_time = shared | {"finished_at": row["finished_at"]}
+    texts = [with_time | {"question_id": q, "text": text} for q, text in facts.texts]
+    return choices, texts
 
 
 def settle_dossiers(connection: Connection, codes: Iterable[str | None]) -> None:

@@ -23,6 +23,20 @@ branch_labels = None
 depends_on = None
 
 CHUNK = 1000
+# The columns a report reads, in one index it can read alone (models.REPORT_COLUMNS then).
+REPORT_COLUMNS = (
+    "form_id",
+    "local_day",
+    "unit_code",
+    "counter",
+    "officer",
+    "local_month",
+    "channel",
+    "status",
+    "verdict",
+    "flags",
+    "form_version",
+)
 
 
 def upgrade() -> None:
@@ -34,19 +48,17 @@ def upgrade() -> None:
         batch.add_column(sa.Column("local_month", sa.String(7), nullable=True))
         batch.add_column(sa.Column("flags", sa.String(200), server_default="", nullable=False))
         batch.add_column(sa.Column("follows", sa.String(36), nullable=True))
-        batch.create_index("ix_answers_form_id_local_day", ["form_id", "local_day"])
+        batch.create_index("ix_answers_report", list(REPORT_COLUMNS))
+        batch.create_index(
+            "ix_answers_unit_day", ["unit_code", "local_day", "flags", "follows", "counter"]
+        )
     connection = op.get_bind()
     inspector = sa.inspect(connection)
     # The portal's create_all, run before migrating, may have made them.
     if not inspector.has_table("answer_choices"):
         _create_answer_choices()
     if not inspector.has_table("answer_texts"):
-        op.create_table(
-            "answer_texts",
-            sa.Column("answer_id", sa.Integer, sa.ForeignKey("answers.id"), primary_key=True),
-            sa.Column("question_id", sa.String(64), primary_key=True),
-            sa.Column("text", sa.Text, nullable=False),
-        )
+        _create_answer_texts()
     if not inspector.has_table("quotas"):
         _create_quotas()
     if not inspector.has_table("api_tokens"):
@@ -75,18 +87,38 @@ def _create_quotas() -> None:
     op.create_index("ix_quotas_unit_code", "quotas", ["unit_code"])
 
 
-def _create_answer_choices() -> None:
+def _create_answer_texts() -> None:
     op.create_table(
-        "answer_choices",
+        "answer_texts",
         sa.Column("answer_id", sa.Integer, sa.ForeignKey("answers.id"), primary_key=True),
         sa.Column("question_id", sa.String(64), primary_key=True),
-        sa.Column("choice", sa.String(64), primary_key=True),
+        sa.Column("text", sa.Text, nullable=False),
+        *_repeated_columns(),
+        sa.Column("finished_at", sa.DateTime, nullable=False),
+        sa.Column("flagged", sa.Boolean, nullable=False),
+    )
+    op.create_index("ix_answer_texts_form_id_local_day", "answer_texts", ["form_id", "local_day"])
+
+
+def _repeated_columns() -> list[sa.Column]:
+    """The answer's filter columns answer_choices and answer_texts repeat."""
+    return [
         sa.Column("form_id", sa.String(64), nullable=False),
         sa.Column("unit_code", sa.String(64), nullable=False),
         sa.Column("channel", sa.String(8), nullable=False),
         sa.Column("counter", sa.String(64), nullable=True),
         sa.Column("officer", sa.String(64), nullable=True),
         sa.Column("local_day", sa.Date, nullable=True),
+    ]
+
+
+def _create_answer_choices() -> None:
+    op.create_table(
+        "answer_choices",
+        sa.Column("answer_id", sa.Integer, sa.ForeignKey("answers.id"), primary_key=True),
+        sa.Column("question_id", sa.String(64), primary_key=True),
+        sa.Column("choice", sa.String(64), primary_key=True),
+        *_repeated_columns(),
         sa.Column("flagged", sa.Boolean, nullable=False),
     )
     op.create_index(
@@ -153,7 +185,8 @@ def downgrade() -> None:
     op.drop_table("answer_texts")
     op.drop_table("answer_choices")
     with op.batch_alter_table("answers") as batch:
-        batch.drop_index("ix_answers_form_id_local_day")
+        batch.drop_index("ix_answers_unit_day")
+        batch.drop_index("ix_answers_report")
         for name in ("follows", "flags", "local_month", "local_day"):
             batch.drop_column(name)
         for name in ("status", "officer", "counter"):
