@@ -149,7 +149,7 @@ def write_csv(engine: Engine, selection: Selection, out: TextIO, delimiter: str 
     count = 0
     for stored in _stored(engine, selection):
         cells = _cells(stored, form) + columns.cells(stored.payload.get("answers") or {})
-        writer.writerow([_inert(cell) for cell in cells])
+        writer.writerow([inert(cell) for cell in cells])
         count += 1
     return count
 
@@ -187,7 +187,7 @@ def _yes_no(value: object) -> str:
     return "" if value is None else "Có" if value else "Không"
 
 
-def _inert(cell: object) -> object:
+def inert(cell: object) -> object:
     """A text Excel would run as a formula, kept as text (OWASP's CSV injection advice)."""
     if isinstance(cell, str) and cell.startswith(_FORMULA_START):
         return "'" + cell

@@ -192,6 +192,27 @@ def test_flagged_answers_get_their_own_column_in_the_workbook() -> None:
     shutil.which("soffice") is None,
     reason="needs LibreOffice: apt-get install libreoffice-calc-nogui",
 )
+def test_a_comment_that_looks_like_a_formula_stays_text() -> None:
+    """A citizen's (or an attacker's) "=HYPERLINK(…)" never becomes a live formula."""
+    import zipfile
+
+    report = sample("quick")
+    report["comments"]["items"][0]["text"] = '=HYPERLINK("http://evil.example","x")'
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    sheets = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    parts = [sheets.read(n).decode() for n in sheets.namelist() if n.startswith("xl/worksheets")]
+    assert not any("<f>" in part for part in parts)
+    found = [
+        cell
+        for sheet in xlsx_of(report).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value == report["comments"]["items"][0]["text"]
+    ]
+    assert [cell.data_type for cell in found] == ["s"]
+
+
 def test_libreoffice_converts_the_workbook(tmp_path: Path) -> None:
     for name in SAMPLES:
         workbook = tmp_path / f"report-{name}.xlsx"

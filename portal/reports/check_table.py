@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 from kiosk.locale import translate
+from portal.exports import inert
 from portal.imports.layout import column_letter
 from portal.imports.sheet import SheetRefused, SheetRow, read_sheet, sheet_headings
 from portal.reports.checks import (
@@ -281,7 +282,8 @@ def write_table(report: dict, out: TextIO, delimiter: str = ",") -> None:
     for row in report_rows(report):
         shown = "" if row.percent is None else f"{row.percent:.{row.decimals}f}"
         flag = "yes" if row.question in multiple else "no"
-        writer.writerow([row.question, row.choice, row.count, shown, row.base, flag])
+        cells = [row.question, row.choice, row.count, shown, row.base, flag]
+        writer.writerow([inert(cell) for cell in cells])  # no label runs as a formula
 
 
 # --- the command ----------------------------------------------------------------------------

@@ -371,6 +371,8 @@ def write_table(sheet: Worksheet, headers: Sequence[str], rows: Iterable[Sequenc
                 cell.number_format = PERCENT_FORMAT
             elif isinstance(value, int) and not isinstance(value, bool):
                 cell.number_format = COUNT_FORMAT
+            elif isinstance(value, str) and cell.data_type == "f":
+                cell.data_type = "s"  # a comment "=HYPERLINK(…)" is text, never a formula
     sheet.freeze_panes = "A2"
     fit_columns(sheet)
     # Printed: landscape, as wide as the page, the header row on every page.
