@@ -175,6 +175,7 @@ def _serve(args: argparse.Namespace, engine: Engine) -> int:
     import uvicorn  # ~0.1 s
 
     from portal.api import create_app  # FastAPI and pydantic: ~0.8 s
+    from portal.api.access_log import logging_config
 
     app = create_app(engine, docs=args.docs, body_deadline_s=args.body_timeout)
     uvicorn.run(
@@ -182,6 +183,7 @@ def _serve(args: argparse.Namespace, engine: Engine) -> int:
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=logging_config(),
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
     )

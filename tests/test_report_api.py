@@ -19,6 +19,7 @@ PAPER = "tests/data/dak-song-2023-forms.csv"
 def portal(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report-api")
     server = start_portal(f"sqlite:///{folder / 'portal.db'}", log=folder / "portal.log")
+    server.log = folder / "portal.log"  # type: ignore[attr-defined]
     assert server.portal("counter", "add", "--unit", "DS", "MOTCUA").returncode == 0
     source = ("--source", "paper", "--file", PAPER)
     imported = server.portal("import", "--form", "sipas-dak-song-2023", "--unit", "DS", *source)
@@ -80,7 +81,17 @@ def test_no_report_without_a_live_token(portal):
     assert "to-revoke" in listed and "revoked" in listed and key not in listed
     again = portal.portal("token", "add", "dashboard-2")
     assert again.returncode == 0
-    assert portal.portal("token", "add", "dashboard-2").returncode == 2  # one name, one token
+    assert portal.portal("token", "add", "dashboard-2").returncode == 2  # one live token a name
+    rotated = token(portal, "to-revoke")  # a revoked name takes a new token
+    assert get(portal, rotated).status_code == 200 and get(portal, key).status_code == 401
+    for name in (["  "], ["--", "-x"], ["a" * 65]):
+        assert portal.portal("token", "add", *name).returncode == 2
+    # Without a token nothing else is looked at: no hint of what the query may hold.
+    assert get(portal, None, comments="5000").status_code == 401
+    # A token in the URL is refused, and the access log keeps it hidden.
+    leaked = requests.get(f"{portal.url}/api/v1/reports?token={rotated}", timeout=30)
+    assert leaked.status_code == 401
+    assert rotated not in portal.log.read_text(encoding="utf-8", errors="replace")
 
 
 def test_a_wrong_question_is_answered_in_words(portal):
@@ -92,6 +103,9 @@ def test_a_wrong_question_is_answered_in_words(portal):
         ({"form": "no-such-form"}, "không biết mẫu phiếu"),
         ({"channel": "fax"}, "Kênh không có"),
         ({"comments": "-1"}, "comments"),
+        ({"period": "0000"}, "nằm ngoài 1900–2100"),
+        ({"to": "0999-01-01"}, "nằm ngoài 1900–2100"),
+        ({"period": "2023", "from": "2024-01-01"}, "không dùng cả hai"),
     ):
         refused = get(portal, key, **params)
         assert refused.status_code == 400, (params, refused.text)
@@ -177,3 +191,46 @@ def test_a_quota_given_wrong_is_refused_or_removed(portal):
     assert portal.portal("quota", "remove", number).returncode == 2
     unknown = portal.portal("report", "--unit", "DSX")
     assert unknown.returncode == 2 and "các đơn vị đã biết: DS" in unknown.stderr
+
+
+def test_more_reports_than_the_portal_makes_at_once_are_told_to_come_back():
+    """Reports share the database with the tablets' batches: beyond REPORTS_AT_ONCE, 503."""
+    import asyncio
+    import threading
+
+    from portal.api.replies import PortalError
+    from portal.api.reports import REPORTS_AT_ONCE, _one_of_few
+
+    release = threading.Event()
+
+    def slow() -> dict:
+        release.wait(10)
+        return {"made": True}
+
+    async def crowd() -> list[object]:
+        running = [asyncio.create_task(_one_of_few(slow)) for _ in range(REPORTS_AT_ONCE)]
+        await asyncio.sleep(0.2)  # they hold their places
+        try:
+            await _one_of_few(slow)
+            refused: object = None
+        except PortalError as busy:
+            refused = (busy.status, busy.code, busy.retry_after)
+        release.set()
+        return [refused, *(await asyncio.gather(*running))]
+
+    refused, *made = asyncio.run(crowd())
+    assert refused == (503, "busy", 5)
+    assert made == [{"made": True}] * REPORTS_AT_ONCE
+
+
+def test_only_a_busy_database_is_called_busy():
+    from sqlalchemy.exc import OperationalError
+
+    from portal.api.replies import busy
+
+    def error(message: str) -> OperationalError:
+        return OperationalError("SELECT 1", {}, Exception(message))
+
+    assert busy(error("database is locked"))
+    assert busy(error("could not connect to server: Connection refused"))
+    assert not busy(error("no such column: answers.follows"))

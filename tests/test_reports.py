@@ -312,3 +312,9 @@ def test_targets_count_citizens_whatever_the_form_and_stop_at_today(engine):
     half = next(t for t in first_half["targets"] if t["kind"] == "half_year")
     assert (half["from"], half["counted"], half["status"]) == ("2026-01-01", 2, "ended_short")
     assert half["expected"] == 3 and half["expected_percent"] == 100.0
+
+
+def test_a_number_written_into_a_comment_is_not_published(engine):
+    store(engine, quick(comment="Gọi lại cho tôi số 0912 345 678, CCCD 001203004567, quầy 2"))
+    (item,) = report(engine)["comments"]["items"]
+    assert item["text"] == "Gọi lại cho tôi số ••••••••78, CCCD ••••••••••67, quầy 2"

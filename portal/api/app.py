@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy import Engine
 
 from kiosk.domain.forms import load_form
@@ -63,7 +64,22 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     survey.mount(app)  # the web survey's pages (not in the OpenAPI document: not the contract)
+    app.openapi = lambda: _without_422(app)  # type: ignore[method-assign]
     return app
+
+
+def _without_422(app: FastAPI) -> dict:
+    """The document without FastAPI's 422: every invalid request is answered 400 in the
+    contract's error body (portal/api/replies.py), and the document says what is answered."""
+    if app.openapi_schema is None:
+        document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        for operation in (op for path in document["paths"].values() for op in path.values()):
+            operation.get("responses", {}).pop("422", None)
+        schemas = document.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        app.openapi_schema = document
+    return app.openapi_schema
 
 
 def openapi_document() -> dict:

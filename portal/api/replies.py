@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from contract.api import (
@@ -120,5 +121,22 @@ def install_handlers(app: FastAPI) -> None:
         return error(500, INTERNAL, "the portal failed on this request")
 
     @app.exception_handler(OperationalError)
-    async def _busy(_request: Request, _exc: OperationalError) -> JSONResponse:
+    async def _busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        if not busy(exc):  # a missing column is the portal's failure, not a busy database
+            log.exception("request failed: %s", type(exc).__name__)
+            return error(500, INTERNAL, "the portal failed on this request")
         return error(503, BUSY, "the database is busy, try again", RETRY_AFTER_S)
+
+    @app.exception_handler(PoolTimeout)
+    async def _no_connection(_request: Request, _exc: PoolTimeout) -> JSONResponse:
+        return error(503, BUSY, "the database is busy, try again", RETRY_AFTER_S)
+
+
+# What a database says when it is busy or out of reach for a while, not broken.
+_BUSY_WORDS = ("locked", "busy", "timeout", "timed out", "could not connect", "connection")
+
+
+def busy(exc: OperationalError) -> bool:
+    """Whether a database error is one a retry may cure (a lock, a lost connection)."""
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    return exc.connection_invalidated or any(word in text for word in _BUSY_WORDS)

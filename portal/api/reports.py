@@ -1,20 +1,27 @@
 """`GET /api/v1/reports`: a report (portal/reports) for programs, the JSON `portal report
 --format json` prints, read with a token from `portal token add` (Authorization: Bearer).
 The same filters as the command, as query parameters; a unit, counter, officer or channel
-may be repeated."""
+may be repeated.
+
+The token is checked before any parameter is looked at. Reports take database time the
+tablets' batches need too: at most REPORTS_AT_ONCE are made at a time per worker, and one
+more is answered 503 with Retry-After rather than queued behind them.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from contract.api import BAD_REQUEST, BAD_TOKEN, REPORTS_PATH
+from contract.api import BAD_REQUEST, BAD_TOKEN, BUSY, REPORTS_PATH
 from contract.wire import CHANNELS
 from portal.api.auth import Store
-from portal.api.replies import ERRORS, PortalError
+from portal.api.replies import RETRY_AFTER_S, PortalError
 from portal.api.report_models import Report
 from portal.reports import ReportError, ReportRequest, build_report
 from portal.reports.request import (
@@ -25,10 +32,36 @@ from portal.reports.request import (
     parse_period,
     span,
 )
+from portal.schemas import ErrorResponse
 from portal.store.tokens import token_owner
 
 router = APIRouter()
 MAX_COMMENTS = 1000
+REPORTS_AT_ONCE = 2
+_bearer = HTTPBearer(auto_error=False, description="a token from `portal token add`")
+_running: dict[int, asyncio.Semaphore] = {}  # per event loop: one per worker
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "a filter or period it cannot read"},
+    401: {"model": ErrorResponse, "description": "no live token (bad_token)"},
+    503: {"model": ErrorResponse, "description": "busy: try again after Retry-After"},
+}
+
+
+async def authorised(
+    engine: Store,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The token's name; 401 for anything else. A dependency: it runs before the query's
+    parameters are read, so nobody learns what they may ask without a token."""
+    token = credentials.credentials.strip() if credentials else ""
+    if not token or len(token) > 200:
+        raise PortalError(
+            401, BAD_TOKEN, "Cần mã truy cập: Authorization: Bearer MÃ (portal token add)."
+        )
+    owner = await run_in_threadpool(token_owner, engine, token)
+    if owner is None:
+        raise PortalError(401, BAD_TOKEN, "Mã truy cập không đúng hoặc đã bị thu hồi.")
+    return owner
 
 
 @router.get(
@@ -40,6 +73,7 @@ MAX_COMMENTS = 1000
 async def report(
     request: Request,
     engine: Store,
+    _owner: Annotated[str, Depends(authorised)],
     form: str = DEFAULT_FORM,
     unit: Annotated[list[str] | None, Query(max_length=500)] = None,
     counter: Annotated[list[str] | None, Query(max_length=500)] = None,
@@ -51,14 +85,12 @@ async def report(
     include_flagged: bool = False,
     comments: Annotated[int, Query(ge=0, le=MAX_COMMENTS)] = 200,
 ) -> JSONResponse:
-    await _authorise(request, engine)
     unknown = sorted(set(channel or ()) - set(CHANNELS))
     if unknown:
-        raise PortalError(
-            400, BAD_REQUEST, f"Kênh không có: {unknown[0]!r}; các kênh: {', '.join(CHANNELS)}."
-        )
+        message = f"Kênh không có: {unknown[0]!r}; các kênh: {', '.join(CHANNELS)}."
+        raise PortalError(400, BAD_REQUEST, message)
     try:
-        chosen = parse_period(period) if period else _span(from_, to)
+        chosen = _period(period, from_, to)
         asked = ReportRequest(
             form_id=form,
             units=tuple(unit or ()),
@@ -71,22 +103,26 @@ async def report(
             include_flagged=include_flagged,
             comments_limit=comments,
         )
-        body = await run_in_threadpool(build_report, engine, asked)
-    except (PeriodError, ReportError) as refused:
+        body = await _one_of_few(build_report, engine, asked)
+    except ReportError as refused:
         raise PortalError(400, BAD_REQUEST, str(refused)) from None
     return JSONResponse(body)
 
 
-def _span(start: str | None, end: str | None) -> Period:
+async def _one_of_few(make: object, *args: object) -> dict:
+    """Run a report in the thread pool if fewer than REPORTS_AT_ONCE are running; else 503."""
+    loop = id(asyncio.get_running_loop())
+    running = _running.setdefault(loop, asyncio.Semaphore(REPORTS_AT_ONCE))
+    if running.locked():
+        message = "Cổng đang làm các báo cáo khác; thử lại sau ít giây."
+        raise PortalError(503, BUSY, message, retry_after=RETRY_AFTER_S)
+    async with running:
+        return await run_in_threadpool(make, *args)  # type: ignore[arg-type]
+
+
+def _period(period: str | None, start: str | None, end: str | None) -> Period:
+    if period and (start or end):
+        raise PeriodError("Chọn period hoặc from/to, không dùng cả hai.")
+    if period:
+        return parse_period(period)
     return span(parse_day(start, "from") if start else None, parse_day(end, "to") if end else None)
-
-
-async def _authorise(request: Request, engine: Store) -> None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or len(token) > 200:
-        raise PortalError(
-            401, BAD_TOKEN, "Cần mã truy cập: Authorization: Bearer MÃ (portal token add)."
-        )
-    if await run_in_threadpool(token_owner, engine, token.strip()) is None:
-        raise PortalError(401, BAD_TOKEN, "Mã truy cập không đúng hoặc đã bị thu hồi.")

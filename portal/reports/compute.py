@@ -411,5 +411,20 @@ def _comment(row: tuple[datetime, str, str, str, str], form: Form) -> dict[str, 
         "question": question,
         # A text question's answer, or the words beside a choice ("Lý do khác").
         "kind": "comment" if asked is None or asked.type == "text" else "other",
-        "text": text,
+        "text": masked_numbers(text),
     }
+
+
+# A phone or ID number a citizen wrote into a comment ("gọi lại số 0912 345 678"): eight
+# digits or more, with spaces, dots or dashes between. Reports are published; these are not.
+_NUMBER = re.compile(r"\d(?:[ .\-]?\d){7,}")
+
+
+def masked_numbers(text: str) -> str:
+    """The text with every long number hidden but its last two digits."""
+    return _NUMBER.sub(lambda found: _hide(found.group()), text)
+
+
+def _hide(number: str) -> str:
+    digits = [char for char in number if char.isdigit()]
+    return "•" * (len(digits) - 2) + "".join(digits[-2:])

@@ -54,9 +54,15 @@ class ReportRequest:
         return Period(self.start, self.end, self.period_label)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a year outside is a typo, not a period with answers
+
+
 def parse_period(text: str) -> Period:
     """ "2026", "2026-H1", "2026-Q3", "2026-11" as a Period; PeriodError otherwise."""
     value = text.strip().upper()
+    written = re.match(r"(\d{4})", value)
+    if written and not FIRST_YEAR <= int(written[1]) <= LAST_YEAR:
+        raise PeriodError(f"Năm {written[1]} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}.")
     if match := re.fullmatch(r"(\d{4})", value):
         year = int(match[1])
         return Period(date(year, 1, 1), date(year, 12, 31), f"năm {year}")
@@ -82,13 +88,23 @@ def parse_period(text: str) -> Period:
     )
 
 
+def half_year(day: date) -> Period:
+    """The half-year a day falls in (decision 2223's two windows)."""
+    first = 1 if day.month <= 6 else 7
+    words = "6 tháng đầu năm" if first == 1 else "6 tháng cuối năm"
+    return Period(date(day.year, first, 1), _month_end(day.year, first + 5), f"{words} {day.year}")
+
+
 def parse_day(text: str, option: str = "--from") -> date:
     """A day written 2026-11-03 or 03/11/2026; PeriodError naming the option otherwise."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), pattern).date()
+            day = datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+        if FIRST_YEAR <= day.year <= LAST_YEAR:
+            return day
+        raise PeriodError(f"{option}: năm {day.year} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}.")
     raise PeriodError(f"{option}: không đọc được ngày {text!r} (ghi 2026-11-03 hoặc 03/11/2026).")
 
 

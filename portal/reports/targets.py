@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kiosk.domain.shifts import yearly_target
 from portal.reports.counting import known_units, known_values, target_counts
 from portal.reports.numbers import percent
-from portal.reports.request import ReportError, ReportRequest, known_codes, parse_period
+from portal.reports.request import ReportError, ReportRequest, half_year, known_codes
 from portal.store.models import Quota
 from portal.store.settings import HALF_YEAR, YEARLY_DOSSIERS, unit_values
 
@@ -94,8 +94,8 @@ def _yearly(engine: Engine, units: list[str], year: int) -> list[Target]:
 
 def _half_year(engine: Engine, units: list[str], reference: date) -> list[Target]:
     applicants = unit_values(engine, HALF_YEAR)
-    half = parse_period(f"{reference.year}-H{1 if reference.month <= 6 else 2}")
-    assert half.start and half.end
+    half = half_year(reference)
+    assert half.start is not None and half.end is not None  # a half-year has both ends
     return [
         Target(
             "half_year",

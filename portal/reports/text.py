@@ -4,6 +4,7 @@ It prints the dict build_report made and computes nothing (numbers.py writes the
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from portal.reports import wording
 from portal.reports.numbers import vi_count, vi_percent
@@ -198,10 +199,16 @@ def _comments(report: dict) -> str:
     lines = [f"Ý kiến của người dân ({vi_count(comments['count'])}; {shown} mới nhất):"]
     lines += [
         f"  {item['finished_at'].replace('T', ' ')} {item['unit']}: "
-        f"{'(Lý do khác) ' if item.get('kind') == 'other' else ''}{item['text']}"
+        f"{'(Lý do khác) ' if item.get('kind') == 'other' else ''}{printable(item['text'])}"
         for item in comments["items"]
     ]
     return "\n".join(lines)
+
+
+def printable(text: str) -> str:
+    """A text on one line of a terminal: no control character (an escape sequence stored
+    before intake checked answers could retitle or clear the operator's terminal)."""
+    return "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
 
 
 def _checks(report: dict) -> str:

@@ -30,16 +30,23 @@ def _now() -> datetime:
 
 
 def add_token(engine: Engine, name: str) -> str:
-    """A new token for `name` (shown once, never kept in clear)."""
-    if not 0 < len(name) <= 64 or not name.isprintable():
-        raise TokenRefused("a token's name has 1 to 64 printable characters")
+    """A new token for `name` (shown once, never kept in clear); a revoked token's name may
+    be given a new one (the same program, its token rotated)."""
+    name = name.strip()
+    if not 0 < len(name) <= 64 or not name.isprintable() or name.startswith("-"):
+        raise TokenRefused("a token's name has 1 to 64 printable characters, not starting with '-'")
     token = PREFIX + secrets.token_urlsafe(32)
     try:
         with Session(engine) as session, session.begin():
+            old = session.get(ApiToken, name)
+            if old is not None and old.revoked_at is None:
+                raise TokenRefused(f"a live token named {name!r} exists: revoke it first")
+            if old is not None:
+                session.delete(old)
+                session.flush()
             session.add(ApiToken(name=name, token_hash=_digest(token), created_at=_now()))
-    except IntegrityError:
-        message = f"a token named {name!r} exists (revoke it, or choose another name)"
-        raise TokenRefused(message) from None
+    except IntegrityError:  # the same name made at the same moment by another command
+        raise TokenRefused(f"a live token named {name!r} exists: revoke it first") from None
     return token
 
 
