@@ -218,6 +218,8 @@ def _stats(args: argparse.Namespace, engine: Engine) -> int:
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return 0
+    if not report["units"]:
+        print("no answers stored yet")
     for row in report["units"]:
         print(_unit_lines(row))
     for device in report["devices"]:

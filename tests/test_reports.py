@@ -245,7 +245,8 @@ def test_a_period_is_read_in_the_words_people_use():
     assert parse_period("2026-H2").start == date(2026, 7, 1)
     assert parse_period("2026-q3").label == "quý III/2026"
     assert parse_period("2024-02").end == date(2024, 2, 29)
-    for wrong in ("2026-13", "2026-Q5", "năm ngoái", ""):
+    assert parse_period("11/2026") == parse_period("2026-11")  # as people write it
+    for wrong in ("2026-13", "2026-Q5", "13/2026", "năm ngoái", ""):
         with pytest.raises(PeriodError, match="Không đọc được kỳ báo cáo"):
             parse_period(wrong)
 

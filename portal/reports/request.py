@@ -60,6 +60,8 @@ FIRST_YEAR, LAST_YEAR = 1900, 2100  # a year outside is a typo, not a period wit
 def parse_period(text: str) -> Period:
     """ "2026", "2026-H1", "2026-Q3", "2026-11" as a Period; PeriodError otherwise."""
     value = text.strip().upper()
+    if match := re.fullmatch(r"(\d{1,2})/(\d{4})", value):  # "11/2026", as people write it
+        value = f"{match[2]}-{match[1]}"
     written = re.match(r"(\d{4})", value)
     if written and not FIRST_YEAR <= int(written[1]) <= LAST_YEAR:
         raise PeriodError(f"Năm {written[1]} nằm ngoài {FIRST_YEAR}–{LAST_YEAR}.")
@@ -84,7 +86,7 @@ def parse_period(text: str) -> Period:
             )
     raise PeriodError(
         f"Không đọc được kỳ báo cáo {text!r}: ghi năm (2026), nửa năm (2026-H1), "
-        "quý (2026-Q3) hoặc tháng (2026-11)."
+        "quý (2026-Q3) hoặc tháng (2026-11 hoặc 11/2026)."
     )
 
 
