@@ -72,12 +72,9 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         request = resolve(connection, request)
         answers = counting.answer_counts(connection, request)
         choices = counting.choice_counts(connection, request)
-        multi = [q.id for q in form.questions if q.type == "multi_choice"]
-        respondents = counting.respondent_counts(connection, request, multi)
-        groups = {
-            group: counting.group_counts(connection, request, group, form.satisfied_verdicts)
-            for group in _groups(request)
-        }
+        by_day = _by_day(request)
+        counted = counting.group_counts(connection, request, form.satisfied_verdicts, by_day)
+        groups = _split_groups(counted, by_day)
         texts = counting.comments(connection, request, request.comments_limit)
         text_count = counting.comment_count(connection, request)
     names = unit_values(engine, UNIT_NAME)
@@ -96,7 +93,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         "answers": _answers(answers),
     }
     report["satisfaction"] = _satisfaction(form, answers, request.include_flagged)
-    tables = _questions(form, choices, respondents, request.include_flagged)
+    tables = _questions(form, choices, request.include_flagged)
     report["questions"] = tables
     report["reasons"] = _reasons(form, tables, report["satisfaction"])
     report["indices"] = _indices(tables, report["satisfaction"])
@@ -131,13 +128,36 @@ def resolve(connection: Connection, request: ReportRequest) -> ReportRequest:
     return replace(request, units=units, counters=counters, officers=officers)
 
 
-def _groups(request: ReportRequest) -> list[str]:
-    short = request.start and request.end and (request.end - request.start).days < DAYS_BY_DAY
-    return [group for group in counting.GROUPS if group != "day" or short]
+def _by_day(request: ReportRequest) -> bool:
+    """Whether the report shows each day (a period of up to DAYS_BY_DAY days)."""
+    return bool(request.start and request.end and (request.end - request.start).days < DAYS_BY_DAY)
+
+
+GroupRow = tuple[
+    str, object, bool, int, int, int
+]  # unit, key, flagged, answers, verdicts, satisfied
+
+
+def _split_groups(rows: list, by_day: bool) -> dict[str, list[GroupRow]]:
+    """The one pass's rows as each grouping's: a counter and an officer keep their unit
+    (each is one unit's), the unit, month and day groupings do not."""
+    groups: dict[str, list[GroupRow]] = {
+        name: [] for name in counting.GROUPS if by_day or name != "day"
+    }
+    for unit, counter, officer, when, flagged, n, verdicts, satisfied in rows:
+        figures = (flagged, n, verdicts, satisfied)
+        month = when.strftime("%Y-%m") if isinstance(when, date) else when
+        groups["unit"].append(("", unit, *figures))
+        groups["counter"].append((unit, counter, *figures))
+        groups["officer"].append((unit, officer, *figures))
+        groups["month"].append(("", month, *figures))
+        if by_day:
+            groups["day"].append(("", when, *figures))
+    return groups
 
 
 def _filters(request: ReportRequest, names: dict[str, str], units: list, today: date) -> dict:
-    shown = set(request.units) | {row[1] for row in units}
+    shown = set(request.units) | {str(row[1]) for row in units}
     return {
         "units": list(request.units),
         "unit_names": {unit: names[unit] for unit in sorted(shown) if unit in names},
@@ -197,18 +217,17 @@ def _satisfaction(form: Form, answers: list, include_flagged: bool) -> dict | No
     return result
 
 
-def _questions(form: Form, choices: list, respondents: list, include_flagged: bool) -> list[dict]:
+def _questions(form: Form, choices: list, include_flagged: bool) -> list[dict]:
     given: dict[str, dict[str, Split]] = defaultdict(
         lambda: defaultdict(lambda: {False: 0, True: 0})
     )
-    for qid, choice, flagged, n in choices:
+    answered: dict[str, Split] = defaultdict(lambda: {False: 0, True: 0})
+    for qid, choice, flagged, n, first in choices:
         given[qid][choice][flagged] += n
-    bases: dict[str, Split] = defaultdict(lambda: {False: 0, True: 0})
-    for qid, flagged, n in respondents:
-        bases[qid][flagged] += n
+        answered[qid][flagged] += first  # one first choice per answer and question
     return [
         _table(
-            position, question, given.get(question.id, {}), bases.get(question.id), include_flagged
+            position, question, given.get(question.id, {}), answered[question.id], include_flagged
         )
         for position, question in enumerate(
             (q for q in form.questions if q.type in CHOICE_TYPES), 1
@@ -220,12 +239,12 @@ def _table(
     position: int,
     question: Question,
     given: dict[str, Split],
-    base: Split | None,
+    base: Split,
     include_flagged: bool,
 ) -> dict:
+    """One question's table; `base` is who answered it (counted apart from the choices, so
+    that the checks have something to check a single choice's counts against)."""
     multiple = question.type == "multi_choice"
-    if base is None:  # one choice each: the choices add up to who answered
-        base = {flag: sum(split[flag] for split in given.values()) for flag in (False, True)}
     known = [c.id for c in question.choices]
     ids = known + sorted(set(given) - set(known))  # a choice of an older version, by its id
     rows = []

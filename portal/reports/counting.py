@@ -12,19 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Connection, case, distinct, func, literal, select
+from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from portal.reports.request import ReportRequest
 from portal.store.models import Answer, AnswerChoice, AnswerText, Counter, Device, Quota
 
 GROUPS = ("unit", "counter", "officer", "month", "day")
-_GROUP_COLUMNS = {
-    "unit": Answer.unit_code,
-    "counter": Answer.counter,
-    "officer": Answer.officer,
-    "month": Answer.local_month,
-    "day": Answer.local_day,
-}
 
 
 def answer_filter(
@@ -64,49 +57,37 @@ def answer_counts(
 
 def choice_counts(
     connection: Connection, request: ReportRequest
-) -> list[tuple[str, str, bool, int]]:
-    """(question, choice, flagged, answers that gave it)."""
+) -> list[tuple[str, str, bool, int, int]]:
+    """(question, choice, flagged, answers that gave it, of them those for which it was the
+    first choice): summed per question, the last is who answered it."""
     columns = (AnswerChoice.question_id, AnswerChoice.choice, AnswerChoice.flagged)
+    first = func.sum(case((AnswerChoice.first, 1), else_=0))
     query = (
-        select(*columns, func.count())
+        select(*columns, func.count(), first)
         .where(*answer_filter(request, AnswerChoice))
         .group_by(*columns)
     )
-    return [(q, c, bool(f), n) for q, c, f, n in connection.execute(query)]
-
-
-def respondent_counts(
-    connection: Connection, request: ReportRequest, questions: list[str]
-) -> list[tuple[str, bool, int]]:
-    """(question, flagged, answers that gave it at least one choice): the base of a
-    several-choice question, where choices do not add up to it."""
-    if not questions:
-        return []
-    columns = (AnswerChoice.question_id, AnswerChoice.flagged)
-    query = (
-        select(*columns, func.count(distinct(AnswerChoice.answer_id)))
-        .where(*answer_filter(request, AnswerChoice), AnswerChoice.question_id.in_(questions))
-        .group_by(*columns)
-    )
-    return [(q, bool(f), n) for q, f, n in connection.execute(query)]
+    return [(q, c, bool(f), n, int(r or 0)) for q, c, f, n, r in connection.execute(query)]
 
 
 def group_counts(
-    connection: Connection, request: ReportRequest, group: str, satisfied: tuple[str, ...]
-) -> list[tuple[str, object, bool, int, int, int]]:
-    """(unit, key, flagged, answers, with a verdict, satisfied) per unit and key of one
-    grouping: a counter or an officer is one unit's ("Q1" of two units is two counters)."""
-    key = _GROUP_COLUMNS[group]
+    connection: Connection, request: ReportRequest, satisfied: tuple[str, ...], by_day: bool
+) -> list[tuple[str, str | None, str | None, object, bool, int, int, int]]:
+    """(unit, counter, officer, month or day, flagged, answers, with a verdict, satisfied):
+    one pass for every grouping of the report, folded in Python (a few rows per unit)."""
+    when = Answer.local_day if by_day else Answer.local_month
     flagged = _flagged().label("flagged")
-    with_verdict = func.count(Answer.verdict)
     pleased = func.sum(case((Answer.verdict.in_(satisfied or ("",)), 1), else_=0))
-    unit = Answer.unit_code if group in ("counter", "officer") else literal("")
+    keys = (Answer.unit_code, Answer.counter, Answer.officer, when, flagged)
     query = (
-        select(unit, key, flagged, func.count(), with_verdict, pleased)
+        select(*keys, func.count(), func.count(Answer.verdict), pleased)
         .where(*answer_filter(request))
-        .group_by(*((unit,) if group in ("counter", "officer") else ()), key, flagged)
+        .group_by(*keys)
     )
-    return [(u, k, bool(f), n, v, int(s or 0)) for u, k, f, n, v, s in connection.execute(query)]
+    return [
+        (u, c, o, w, bool(f), n, v, int(s or 0))
+        for u, c, o, w, f, n, v, s in connection.execute(query)
+    ]
 
 
 def target_counts(

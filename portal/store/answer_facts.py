@@ -134,7 +134,13 @@ def fact_rows(
     keys = ("form_id", "unit_code", "channel", "counter", "officer", "local_day")
     shared = {key: row.get(key) for key in keys}
     shared |= {"flagged": bool(row.get("flags")), "answer_id": answer_id}
-    choices = [shared | {"question_id": q, "choice": c} for q, c in facts.choices]
+    asked: set[str] = set()
+    choices = []
+    for question, choice in facts.choices:
+        choices.append(
+            shared | {"question_id": question, "choice": choice, "first": question not in asked}
+        )
+        asked.add(question)
     with_time = shared | {"finished_at": row["finished_at"]}
     texts = [with_time | {"question_id": q, "text": text} for q, text in facts.texts]
     return choices, texts

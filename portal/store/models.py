@@ -165,6 +165,9 @@ class AnswerChoice(Base):
     officer: Mapped[str | None] = mapped_column(String(64))
     local_day: Mapped[date | None]
     flagged: Mapped[bool] = mapped_column(Boolean)
+    # The answer's first choice to this question: counting these counts who answered it
+    # (a several-choice question's base) in the same pass as the choices.
+    first: Mapped[bool] = mapped_column(Boolean)
 
 
 class AnswerText(Base):

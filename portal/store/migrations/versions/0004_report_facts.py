@@ -120,6 +120,7 @@ def _create_answer_choices() -> None:
         sa.Column("choice", sa.String(64), primary_key=True),
         *_repeated_columns(),
         sa.Column("flagged", sa.Boolean, nullable=False),
+        sa.Column("first", sa.Boolean, nullable=False),
     )
     op.create_index(
         "ix_answer_choices_form_id_local_day", "answer_choices", ["form_id", "local_day"]
