@@ -15,11 +15,16 @@ from kiosk.domain.questions import QUESTION_TYPES
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
 
-def answers_problem(answers: object, form: Form) -> str:
-    """'' when every answer is one the form accepts; else the first problem, for the
-    intake event ("Q16: answer.too_many")."""
+def answers_problem(answers: object, form: Form, verdict: str | None = None) -> str:
+    """'' when every answer is one the form accepts, asked as its conditions say, and the
+    answer's `verdict` is its verdict question's; else the first problem, for the intake
+    event ("Q16: answer.too_many")."""
     if not isinstance(answers, dict):
         return "answers: not an object"
+    return _each_answer(answers, form) or _asked(answers, form) or _verdict(answers, form, verdict)
+
+
+def _each_answer(answers: dict, form: Form) -> str:
     for qid, entry in answers.items():
         question = next((q for q in form.questions if q.id == qid), None)
         if question is None:
@@ -40,6 +45,30 @@ def answers_problem(answers: object, form: Form) -> str:
                 return f"{qid}: {problem}"
         if len(other) > question.max_length:
             return f"{qid}: answer.too_long"
+    return ""
+
+
+def _asked(answers: dict, form: Form) -> str:
+    """An answer to a question its conditions did not ask (reasons given with "Hài lòng"):
+    it would swell that question's base, which counts only those it applied to."""
+    values = {qid: _parts(entry)[0] for qid, entry in answers.items()}
+    for question in form.questions:
+        given = values.get(question.id)
+        if given not in (None, "", []) and not question.applies(values):  # type: ignore[arg-type]
+            return f"{question.id}: not asked (its condition is not met)"
+    return ""
+
+
+def _verdict(answers: dict, form: Form, verdict: str | None) -> str:
+    """The answer's `verdict` (what the MĐHL counts) must be its verdict question's answer
+    (what the verdict's table counts), one of the form's choices."""
+    question = form.verdict
+    if question is None:
+        return "verdict: this form has no verdict" if verdict is not None else ""
+    if verdict is not None and question.choice(verdict) is None:
+        return f"verdict: {verdict[:64]!r} is not a choice of {question.id}"
+    if question.id in answers and _parts(answers[question.id])[0] != verdict:
+        return "verdict: differs from the answer to its question"
     return ""
 
 

@@ -149,7 +149,7 @@ class _Batch:
         """Refuse an answer whose `answers` are not its form's (portal/answer_rules.py)."""
         for uuid, (index, answer, _, _) in list(self.candidates.items()):
             form = self.forms.get((answer.form_id, answer.form_version))
-            problem = answers_problem(answer.answers, form) if form else ""
+            problem = answers_problem(answer.answers, form, answer.verdict) if form else ""
             if problem:
                 del self.candidates[uuid]
                 self.refuse(index, uuid, "rejected", f"bad_answers: {problem}", answer)
@@ -351,7 +351,7 @@ def _refusal(answer: AnswerIn, forms: set[tuple[str, int]], form: Form | None) -
         return "channel_mismatch: a tablet's answer comes only in a signed batch"
     if (answer.form_id, answer.form_version) not in forms:
         return f"unknown_form_version: {answer.form_id}/{answer.form_version}"
-    problem = answers_problem(answer.answers, form) if form else ""
+    problem = answers_problem(answer.answers, form, answer.verdict) if form else ""
     return f"bad_answers: {problem}" if problem else ""
 
 

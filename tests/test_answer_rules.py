@@ -21,10 +21,27 @@ def given(**entries: object) -> dict:
 
 def test_the_kiosks_own_answers_pass():
     assert FORM is not None
-    assert answers_problem(given(verdict="satisfied", comment=""), FORM) == ""
+    assert answers_problem(given(verdict="satisfied", comment=""), FORM, "satisfied") == ""
     answers = given(verdict="not_satisfied", reasons=["progress", "other"])
     answers["reasons"]["other_text"] = "Phải chờ lâu"
-    assert answers_problem(answers, FORM) == ""
+    assert answers_problem(answers, FORM, "not_satisfied") == ""
+    # A citizen who left after the verdict: the verdict alone.
+    assert answers_problem(given(verdict="not_satisfied"), FORM, "not_satisfied") == ""
+
+
+@pytest.mark.parametrize(
+    ("answers", "verdict", "problem"),
+    [
+        # What the MĐHL counts and what the verdict's table counts must be one answer.
+        (given(verdict="not_satisfied"), "satisfied", "verdict: differs from the answer"),
+        ({}, "xyz", "verdict: 'xyz' is not a choice of verdict"),
+        # Reasons given with "Hài lòng": asked of nobody, they would swell the reasons' base.
+        (given(verdict="satisfied", reasons=["progress"]), "satisfied", "reasons: not asked"),
+    ],
+)
+def test_a_verdict_or_a_question_the_form_did_not_ask_is_refused(answers, verdict, problem):
+    assert FORM is not None
+    assert answers_problem(answers, FORM, verdict).startswith(problem)
 
 
 @pytest.mark.parametrize(
@@ -42,7 +59,7 @@ def test_the_kiosks_own_answers_pass():
 )
 def test_what_the_form_never_asked_is_refused(answers, problem):
     assert FORM is not None
-    assert answers_problem(answers, FORM).startswith(problem)
+    assert answers_problem(answers, FORM, "satisfied").startswith(problem)
 
 
 def test_intake_refuses_them_and_stores_the_rest(tmp_path):

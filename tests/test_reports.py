@@ -319,3 +319,27 @@ def test_a_number_written_into_a_comment_is_not_published(engine):
     store(engine, quick(comment="Gọi lại cho tôi số 0912 345 678, CCCD 001203004567, quầy 2"))
     (item,) = report(engine)["comments"]["items"]
     assert item["text"] == "Gọi lại cho tôi số ••••••••78, CCCD ••••••••••67, quầy 2"
+
+
+def test_a_second_verdicts_comment_is_left_out_with_it(engine):
+    store(engine, quick(dossier_code="H17-5", comment="Lần đầu"))
+    store(engine, quick(dossier_code="H17-5", comment="Lần hai", finished=NOV + timedelta(hours=1)))
+    made = report(engine)
+    assert made["answers"]["flagged_by"] == {"duplicate_dossier": 1}
+    assert [item["text"] for item in made["comments"]["items"]] == ["Lần đầu"]
+    # The flag moves when an earlier verdict arrives late: the comments follow it.
+    store(engine, quick(dossier_code="H17-5", comment="Sớm nhất", finished=NOV - timedelta(days=1)))
+    assert [item["text"] for item in report(engine)["comments"]["items"]] == ["Sớm nhất"]
+
+
+def test_an_officers_own_verdict_does_not_push_out_the_citizens(engine):
+    store(engine, quick(dossier_code="H17-6", flags=["officer_self"], finished=NOV))
+    store(
+        engine,
+        quick(
+            "not_satisfied", ("progress",), dossier_code="H17-6", finished=NOV + timedelta(hours=2)
+        ),
+    )
+    made = report(engine)
+    assert made["satisfaction"]["not_satisfied"] == 1 and made["satisfaction"]["satisfied"] == 0
+    assert made["answers"]["flagged_by"] == {"duplicate_dossier": 1, "officer_self": 1}

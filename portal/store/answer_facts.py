@@ -4,13 +4,14 @@ An answer is stored with its payload (JSON, as it came) and, beside it, what a r
 filters and groups by: the counter, officer, status, the finishing day and month in the
 unit's local time, its integrity flags (columns of `answers`); each choice it gave (rows of
 `answer_choices`) and each text it wrote (rows of `answer_texts`). The reports then count
-with GROUP BY and never open a payload (portal/reports/queries.py).
+with GROUP BY and never open a payload (portal/reports/counting.py).
 
 One verdict per dossier: of the answers giving a verdict on one dossier (its canonical
 code), the one finished first counts and the others carry duplicate_dossier, whichever
-unit or channel they came by. A tablet that was offline may deliver the earlier verdict
-last, so the flag can move: `settle_dossiers` decides it again for every dossier a
-transaction touched, under a lock per dossier on PostgreSQL.
+unit or channel they came by; a verdict the tablet flagged (an officer rating their own
+dossier) gives way to a later unflagged one. A tablet that was offline may deliver the
+earlier verdict last, so the flag can move: `settle_dossiers` decides it again for every
+dossier a transaction touched, under a lock per dossier on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -155,18 +156,28 @@ def settle_dossiers(connection: Connection, codes: Iterable[str | None]) -> None
     if connection.dialect.name == "postgresql":  # two batches with one dossier: one at a time
         for code in wanted:
             connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(code))))
-    query = (
-        select(Answer.id, Answer.dossier_code, Answer.flags)
-        .where(Answer.dossier_code.in_(wanted), Answer.verdict.is_not(None))
-        .order_by(Answer.dossier_code, Answer.finished_at, Answer.uuid)
+    query = select(
+        Answer.id, Answer.dossier_code, Answer.flags, Answer.finished_at, Answer.uuid
+    ).where(Answer.dossier_code.in_(wanted), Answer.verdict.is_not(None))
+    rows = list(connection.execute(query).all())
+    # The verdict that counts is the first finished among those the tablet did not flag (a
+    # verdict an officer gave on their own dossier must not push out the citizen's own);
+    # the first of all when every one is flagged.
+    rows.sort(
+        key=lambda row: (row.dossier_code, bool(_others(row.flags)), row.finished_at, row.uuid)
     )
     first_seen: set[str | None] = set()
-    for answer_id, dossier, flags in connection.execute(query).all():
-        duplicate = dossier in first_seen
-        first_seen.add(dossier)
-        new = _with_flag(flags or "", DUPLICATE_DOSSIER, duplicate)
-        if new != (flags or ""):
-            set_flags(connection, answer_id, new)
+    for row in rows:
+        duplicate = row.dossier_code in first_seen
+        first_seen.add(row.dossier_code)
+        new = _with_flag(row.flags or "", DUPLICATE_DOSSIER, duplicate)
+        if new != (row.flags or ""):
+            set_flags(connection, row.id, new)
+
+
+def _others(flags: str | None) -> set[str]:
+    """An answer's flags other than duplicate_dossier (the tablet's own)."""
+    return {name for name in (flags or "").split(",") if name and name != DUPLICATE_DOSSIER}
 
 
 def _with_flag(flags: str, flag: str, present: bool) -> str:
@@ -176,8 +187,9 @@ def _with_flag(flags: str, flag: str, present: bool) -> str:
 
 
 def set_flags(connection: Connection, answer_id: int, flags: str) -> None:
-    """An answer's flags, in `answers` and in its answer_choices rows."""
+    """An answer's flags, in `answers` and in its answer_choices and answer_texts rows."""
     connection.execute(update(Answer).where(Answer.id == answer_id).values(flags=flags))
-    connection.execute(
-        update(AnswerChoice).where(AnswerChoice.answer_id == answer_id).values(flagged=bool(flags))
-    )
+    for table in (AnswerChoice, AnswerText):
+        connection.execute(
+            update(table).where(table.answer_id == answer_id).values(flagged=bool(flags))
+        )
