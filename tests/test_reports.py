@@ -343,3 +343,21 @@ def test_an_officers_own_verdict_does_not_push_out_the_citizens(engine):
     made = report(engine)
     assert made["satisfaction"]["not_satisfied"] == 1 and made["satisfaction"]["satisfied"] == 0
     assert made["answers"]["flagged_by"] == {"duplicate_dossier": 1, "officer_self": 1}
+
+
+def test_a_unit_behind_with_no_answer_at_all_still_shows_its_target(engine):
+    store(engine, quick())
+    set_unit_settings(engine, "DNG-XX", yearly_dossiers=4000)  # known by its settings only
+    made = report(engine)
+    (target,) = [t for t in made["targets"] if t["unit"] == "DNG-XX"]
+    assert (target["counted"], target["target"], target["status"]) == (0, 259, "behind")
+    assert report(engine, units=("dng-xx",))["answers"]["counted"] == 0  # not refused
+
+
+def test_figures_are_as_of_today(engine):
+    store(engine, quick(finished=datetime(2026, 11, 3, 3, tzinfo=timezone.utc)))
+    store(engine, quick(finished=datetime(2026, 11, 20, 3, tzinfo=timezone.utc)))
+    november = parse_period("2026-11")
+    made = report(engine, start=november.start, end=november.end, today=date(2026, 11, 5))
+    assert made["filters"]["period"]["as_of"] == "2026-11-05"
+    assert made["answers"]["counted"] == 1  # the answer dated the 20th is not yet

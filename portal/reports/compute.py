@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from typing import Any
@@ -70,13 +71,16 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     today = request.today or datetime.now(LOCAL_ZONE).date()
     with engine.connect() as connection:
         request = resolve(connection, request)
-        answers = counting.answer_counts(connection, request)
-        choices = counting.choice_counts(connection, request)
+        # Figures as of today: the period's days to come hold no answer yet, and one dated
+        # ahead by a tablet's wrong clock waits for its day ("số liệu đến hết ngày …").
+        asked = replace(request, end=min(request.end or today, today))
+        answers = counting.answer_counts(connection, asked)
+        choices = counting.choice_counts(connection, asked)
         by_day = _by_day(request)
-        counted = counting.group_counts(connection, request, form.satisfied_verdicts, by_day)
-        groups = _split_groups(counted, by_day)
-        texts = counting.comments(connection, request, request.comments_limit)
-        text_count = counting.comment_count(connection, request)
+        counted = counting.group_counts(connection, asked, form.satisfied_verdicts, by_day)
+        groups = _fold_groups(counted, by_day)
+        texts = counting.comments(connection, asked, request.comments_limit)
+        text_count = counting.comment_count(connection, asked)
     names = unit_values(engine, UNIT_NAME)
     report: dict[str, Any] = {
         "title": TITLE,
@@ -89,7 +93,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
             "title": localized(form.title, "vi"),
             "has_verdict": form.verdict is not None,
         },
-        "filters": _filters(request, names, groups.get("unit", []), today),
+        "filters": _filters(request, names, groups["unit"], today),
         "answers": _answers(answers),
     }
     report["satisfaction"] = _satisfaction(form, answers, request.include_flagged)
@@ -99,8 +103,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     report["indices"] = _indices(tables, report["satisfaction"])
     report["index_formula"] = FORMULA
     report["groups"] = {name: _group_rows(name, rows, names, form) for name, rows in groups.items()}
-    units = sorted({row["key"] for row in report["groups"]["unit"]} | set(request.units))
-    report["targets"] = report_targets(engine, request, units, today)
+    report["targets"] = report_targets(engine, request, today)
     report["comments"] = {
         "count": text_count,
         "limit": request.comments_limit,
@@ -133,31 +136,33 @@ def _by_day(request: ReportRequest) -> bool:
     return bool(request.start and request.end and (request.end - request.start).days < DAYS_BY_DAY)
 
 
-GroupRow = tuple[
-    str, object, bool, int, int, int
-]  # unit, key, flagged, answers, verdicts, satisfied
+Slots = dict[tuple[str, object], dict[str, int]]  # (unit, key) → counted, flagged, …
 
 
-def _split_groups(rows: list, by_day: bool) -> dict[str, list[GroupRow]]:
-    """The one pass's rows as each grouping's: a counter and an officer keep their unit
-    (each is one unit's), the unit, month and day groupings do not."""
-    groups: dict[str, list[GroupRow]] = {
-        name: [] for name in counting.GROUPS if by_day or name != "day"
-    }
+def _fold_groups(rows: Iterable[tuple], by_day: bool) -> dict[str, Slots]:
+    """The one pass's rows added up into each grouping's, as they stream in: a counter and
+    an officer keep their unit (each is one unit's), the unit, month and day do not."""
+    groups: dict[str, Slots] = {name: {} for name in counting.GROUPS if by_day or name != "day"}
     for unit, counter, officer, when, flagged, n, verdicts, satisfied in rows:
-        figures = (flagged, n, verdicts, satisfied)
         month = when.strftime("%Y-%m") if isinstance(when, date) else when
-        groups["unit"].append(("", unit, *figures))
-        groups["counter"].append((unit, counter, *figures))
-        groups["officer"].append((unit, officer, *figures))
-        groups["month"].append(("", month, *figures))
-        if by_day:
-            groups["day"].append(("", when, *figures))
+        keys = {"unit": ("", unit), "counter": (unit, counter), "officer": (unit, officer)}
+        keys |= {"month": ("", month)} | ({"day": ("", when)} if by_day else {})
+        for group, key in keys.items():
+            slot = groups[group].setdefault(key, dict.fromkeys(_SLOT, 0))
+            if flagged:
+                slot["flagged"] += n
+            else:
+                slot["counted"] += n
+                slot["verdicts"] += verdicts
+                slot["satisfied"] += satisfied
     return groups
 
 
-def _filters(request: ReportRequest, names: dict[str, str], units: list, today: date) -> dict:
-    shown = set(request.units) | {str(row[1]) for row in units}
+_SLOT = ("counted", "flagged", "verdicts", "satisfied")
+
+
+def _filters(request: ReportRequest, names: dict[str, str], units: Slots, today: date) -> dict:
+    shown = set(request.units) | {str(key) for _, key in units}
     return {
         "units": list(request.units),
         "unit_names": {unit: names[unit] for unit in sorted(shown) if unit in names},
@@ -365,18 +370,7 @@ def _indices(tables: list[dict], satisfaction: dict | None) -> list[dict]:
     return indices
 
 
-def _group_rows(group: str, rows: list, names: dict[str, str], form: Form) -> list[dict]:
-    merged: dict[tuple[str, object], dict[str, int]] = {}
-    for unit, key, flagged, n, with_verdict, satisfied in rows:
-        slot = merged.setdefault(
-            (unit, key), {"counted": 0, "flagged": 0, "verdicts": 0, "satisfied": 0}
-        )
-        if flagged:
-            slot["flagged"] += n
-        else:
-            slot["counted"] += n
-            slot["verdicts"] += with_verdict
-            slot["satisfied"] += satisfied
+def _group_rows(group: str, merged: Slots, names: dict[str, str], form: Form) -> list[dict]:
     several_units = len({unit for unit, _ in merged}) > 1
     verdict = form.verdict is not None
     result = []

@@ -10,12 +10,22 @@ answers are left out of the figures and still counted apart.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Connection, case, func, select
 
 from portal.reports.request import ReportRequest
-from portal.store.models import Answer, AnswerChoice, AnswerText, Counter, Device, Quota
+from portal.store.models import (
+    Answer,
+    AnswerChoice,
+    AnswerText,
+    Counter,
+    Device,
+    Quota,
+    Setting,
+)
+from portal.store.settings import UNIT_SETTINGS
 
 GROUPS = ("unit", "counter", "officer", "month", "day")
 
@@ -72,9 +82,10 @@ def choice_counts(
 
 def group_counts(
     connection: Connection, request: ReportRequest, satisfied: tuple[str, ...], by_day: bool
-) -> list[tuple[str, str | None, str | None, object, bool, int, int, int]]:
+) -> Iterator[tuple[str, str | None, str | None, object, bool, int, int, int]]:
     """(unit, counter, officer, month or day, flagged, answers, with a verdict, satisfied):
-    one pass for every grouping of the report, folded in Python (a few rows per unit)."""
+    one pass for every grouping of the report, streamed for the caller to fold as they
+    come (a province's year is tens of thousands of these; none is kept)."""
     when = Answer.local_day if by_day else Answer.local_month
     flagged = _flagged().label("flagged")
     pleased = func.sum(case((Answer.verdict.in_(satisfied or ("",)), 1), else_=0))
@@ -84,10 +95,9 @@ def group_counts(
         .where(*answer_filter(request))
         .group_by(*keys)
     )
-    return [
-        (u, c, o, w, bool(f), n, v, int(s or 0))
-        for u, c, o, w, f, n, v, s in connection.execute(query)
-    ]
+    rows = connection.execute(query.execution_options(yield_per=5000))
+    for u, c, o, w, f, n, v, s in rows:
+        yield u, c, o, w, bool(f), n, v, int(s or 0)
 
 
 def target_counts(
@@ -117,10 +127,14 @@ def target_counts(
 
 
 def known_units(connection: Connection) -> set[str]:
-    """Every unit the portal knows: with devices, counters, answers or settings."""
+    """Every unit the portal knows: with devices, counters, answers, quotas or settings."""
     found: set[str] = set()
     for column in (Device.unit_code, Counter.unit_code, Answer.unit_code, Quota.unit_code):
         found |= set(connection.execute(select(column).distinct()).scalars())
+    for key in connection.execute(select(Setting.key)).scalars():
+        prefix = next((p for p in UNIT_SETTINGS if key.startswith(p)), None)
+        if prefix:
+            found.add(key.removeprefix(prefix))
     return found
 
 

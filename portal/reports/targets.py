@@ -37,11 +37,11 @@ class Target:
     target: int
 
 
-def report_targets(
-    engine: Engine, request: ReportRequest, units: list[str], today: date
-) -> list[dict[str, object]]:
-    """Every target of the units in a report, with its progress (as the contract's dicts)."""
+def report_targets(engine: Engine, request: ReportRequest, today: date) -> list[dict[str, object]]:
+    """Every target of the report's units (of every unit that has one when the report names
+    none: a unit behind with no answer at all must show), with its progress."""
     reference = _clamp(today, request.start, request.end)
+    units = list(request.units) or _units_with_targets(engine)
     targets = _yearly(engine, units, reference.year) + _half_year(engine, units, reference)
     targets += _quotas(engine, request, units, reference)
     windows: dict[tuple[date, date], list[Target]] = {}
@@ -62,6 +62,14 @@ def report_targets(
         )
         for target in targets
     ]
+
+
+def _units_with_targets(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        planned = set(session.scalars(select(Quota.unit_code).distinct()))
+    return sorted(
+        set(unit_values(engine, YEARLY_DOSSIERS)) | set(unit_values(engine, HALF_YEAR)) | planned
+    )
 
 
 def _clamp(day: date, start: date | None, end: date | None) -> date:

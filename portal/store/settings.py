@@ -21,6 +21,7 @@ WEB_LONG_FORM = "web_long_form:"  # "": the unit's web survey offers no long for
 # A unit whose only applicants are other state bodies filing the same dossier again and
 # again: how many there are (decision 2223, III.2.c: one answer each per half-year).
 HALF_YEAR = "half_year:"
+UNIT_SETTINGS = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR)  # + a unit
 WEB_SECRET = "web_secret"
 # The web survey's forms when a unit chose none: decision 2223's quick form, then the long
 # SIPAS form (the kiosk's defaults, config.yaml), each at its latest version.
@@ -75,8 +76,7 @@ def unit_values(engine: Engine, prefix: str) -> dict[str, str]:
 
 def unit_settings(engine: Engine, unit: str) -> UnitSettings:
     """A unit's settings, its defaults where it has none (one query)."""
-    prefixes = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR)
-    keys = [prefix + unit for prefix in prefixes]
+    keys = [prefix + unit for prefix in UNIT_SETTINGS]
     with Session(engine) as session:
         found = {
             s.key: s.value for s in session.scalars(select(Setting).where(Setting.key.in_(keys)))
