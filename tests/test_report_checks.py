@@ -206,7 +206,7 @@ LONG_BREAKS: list[tuple[str, Callable[[dict], None], list[str]]] = [
         ["Câu 9.1: các lựa chọn cộng lại 110 phiếu, khác cơ sở 100 phiếu."],
     ),
     (
-        "101 of 100 (the Đắk Song Câu 11 item 4)",
+        "101 of 100 (as the Đắk Song Câu 11 item 4 does), here on Câu 9.2",
         lambda r: set_count(r, "Q9.2", 3, 34),
         ["Câu 9.2: các lựa chọn cộng lại 101 phiếu, khác cơ sở 100 phiếu."],
     ),
@@ -369,7 +369,25 @@ QUICK_BREAKS: list[tuple[str, Callable[[dict], None], list[str]]] = [
     (
         "the verdict's table",
         lambda r: choice_of(r, "verdict", 2).update(count=42, percent=percent(42, 412)),
-        ["Câu đánh giá chung: các lựa chọn cộng lại 422 phiếu, khác cơ sở 412 phiếu."],
+        [
+            "Câu đánh giá chung: các lựa chọn cộng lại 422 phiếu, khác cơ sở 412 phiếu.",
+            "Câu đánh giá chung cộng lại 422 phiếu, khác 412 phiếu có đánh giá (MĐHL).",
+        ],
+    ),
+    (
+        "the MĐHL's counts against the verdict's table",
+        lambda r: r["satisfaction"].update(
+            satisfied=381, not_satisfied=32, base=413, percent=percent(381, 413)
+        ),
+        [  # one more satisfied than the verdicts given: every figure built on it disagrees
+            "Câu đánh giá chung cộng lại 412 phiếu, khác 413 phiếu có đánh giá (MĐHL).",
+            "Lý do “Về thông tin” (trên tổng số): 11 trên 413 phiếu là 2,66%, "
+            "nhưng bảng ghi 2,67%.",
+            "Lý do “Về tiến độ” (trên tổng số): 20 trên 413 phiếu là 4,84%, nhưng bảng ghi 4,85%.",
+            "Chỉ số chung ghi 92,23%, khác tỷ lệ hài lòng 92,25%.",
+            "Nhóm theo đơn vị: số phiếu hài lòng cộng lại 380, khác 381.",
+            "Nhóm theo quầy: số phiếu hài lòng cộng lại 380, khác 381.",
+        ],
     ),
     (
         "a unit's share of satisfied",
@@ -384,7 +402,10 @@ QUICK_BREAKS: list[tuple[str, Callable[[dict], None], list[str]]] = [
     (
         "counters that do not add to the answers counted",
         lambda r: r["groups"]["counter"][0].update(counted=400, satisfied=368, percent=92.0),
-        ["Nhóm theo quầy: số phiếu được tính cộng lại 400, khác tổng 412."],
+        [
+            "Nhóm theo quầy: số phiếu được tính cộng lại 400, khác tổng 412.",
+            "Nhóm theo quầy: số phiếu hài lòng cộng lại 368, khác 380.",
+        ],
     ),
 ]
 

@@ -279,7 +279,23 @@ def _satisfaction(report: dict) -> list[str]:
             f"{vi_count(sat['not_satisfied'])} phiếu, khác cơ sở {vi_count(sat['base'])} phiếu."
         )
     problem = percent_problem("Tỷ lệ hài lòng", sat["satisfied"], sat["base"], sat["percent"])
-    return problems + ([problem] if problem else [])
+    return problems + ([problem] if problem else []) + _against_the_verdict_table(report, sat)
+
+
+def _against_the_verdict_table(report: dict, sat: dict) -> list[str]:
+    """The MĐHL's counts are the verdict question's table's (two readings of one answer)."""
+    if not report.get("form", {}).get("has_verdict"):
+        return []
+    tables = [q for q in report.get("questions", []) if q.get("id") == "verdict"]
+    if not tables:
+        return []
+    counts = [choice["count"] for choice in tables[0]["choices"]]
+    if sum(counts) != sat["base"]:
+        return [
+            f"Câu đánh giá chung cộng lại {vi_count(sum(counts))} phiếu, khác "
+            f"{vi_count(sat['base'])} phiếu có đánh giá (MĐHL)."
+        ]
+    return []
 
 
 def _reasons(report: dict) -> list[str]:
@@ -369,7 +385,22 @@ def _groups(report: dict) -> list[str]:
                     f"tổng {vi_count(total)}."
                 )
         problems += [p for row in rows if (p := _group_row(kind, row))]
+        problems += _group_satisfied(report, kind, rows)
     return problems
+
+
+def _group_satisfied(report: dict, kind: str, rows: list[dict]) -> list[str]:
+    """Each grouping's Hài lòng adds to the report's."""
+    sat = report.get("satisfaction")
+    if not sat or any(row.get("satisfied") is None for row in rows):
+        return []
+    summed = sum(row["satisfied"] for row in rows)
+    if summed == sat["satisfied"]:
+        return []
+    return [
+        f"Nhóm theo {kind}: số phiếu hài lòng cộng lại {vi_count(summed)}, khác "
+        f"{vi_count(sat['satisfied'])}."
+    ]
 
 
 def _group_row(kind: str, row: dict) -> str | None:
