@@ -5,8 +5,9 @@ opens and converts it. The PDF is read with poppler (pdfinfo, pdffonts, pdftotex
 parses, embeds its fonts, and its text holds the Vietnamese headings and the dict's figures
 as vi_count / vi_percent write them. Both for a quick-form report (a verdict, reasons, MĐHL
 by month), a long-form report (the Đắk Song questions, indices per dimension) and a report
-with no answers at all. The dicts are tests/data/report-sample-*.json, shaped as
-`python -m portal report --format json` writes them (the issue 14 contract).
+with no answers at all. The dicts are tests/data/report-sample-*.json, made by
+scripts/make_report_samples.py with build_report over answers stored by the portal's intake
+(`python -m portal report --format json` writes the same shape).
 """
 
 from __future__ import annotations
@@ -36,8 +37,28 @@ needs_poppler = pytest.mark.skipif(
 
 
 def sample(name: str) -> dict:
-    """A report dict as the CLI's JSON gives it."""
+    """A report dict as build_report made it (scripts/make_report_samples.py)."""
     return json.loads((DATA / f"report-sample-{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_the_samples_are_reports_as_the_portal_makes_them_now() -> None:
+    """The dicts these tests print are build_report's, in the contract's shape, adding up:
+    made again from their answers, they are the kept files."""
+    import importlib.util
+
+    from portal.api.report_models import Report
+
+    spec = importlib.util.spec_from_file_location(
+        "make_report_samples", DATA.parent.parent / "scripts" / "make_report_samples.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for name, made in script.samples().items():
+        Report.model_validate(made)
+        assert made["checks"] == {"ok": True, "problems": []}, name
+        assert made == sample(name), f"run scripts/make_report_samples.py ({name} changed)"
 
 
 def empty_report() -> dict:
