@@ -24,14 +24,7 @@ from portal.api.auth import Store
 from portal.api.replies import RETRY_AFTER_S, PortalError
 from portal.api.report_models import Report
 from portal.reports import ReportError, ReportRequest, build_report
-from portal.reports.request import (
-    DEFAULT_FORM,
-    Period,
-    PeriodError,
-    parse_day,
-    parse_period,
-    span,
-)
+from portal.reports.request import DEFAULT_FORM, period_of
 from portal.schemas import ErrorResponse
 from portal.store.tokens import token_owner
 
@@ -90,7 +83,7 @@ async def report(
         message = f"Kênh không có: {unknown[0]!r}; các kênh: {', '.join(CHANNELS)}."
         raise PortalError(400, BAD_REQUEST, message)
     try:
-        chosen = _period(period, from_, to)
+        chosen = period_of(period, from_, to)
         asked = ReportRequest(
             form_id=form,
             units=tuple(unit or ()),
@@ -118,11 +111,3 @@ async def _one_of_few(make: object, *args: object) -> dict:
         raise PortalError(503, BUSY, message, retry_after=RETRY_AFTER_S)
     async with running:
         return await run_in_threadpool(make, *args)  # type: ignore[arg-type]
-
-
-def _period(period: str | None, start: str | None, end: str | None) -> Period:
-    if period and (start or end):
-        raise PeriodError("Chọn period hoặc from/to, không dùng cả hai.")
-    if period:
-        return parse_period(period)
-    return span(parse_day(start, "from") if start else None, parse_day(end, "to") if end else None)

@@ -19,8 +19,7 @@ from portal.reports.request import (
     ReportError,
     ReportRequest,
     parse_day,
-    parse_period,
-    span,
+    period_of,
 )
 
 FORMATS = ("text", "json", "csv", "xlsx", "pdf")
@@ -83,13 +82,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def request_of(args: argparse.Namespace) -> ReportRequest:
     """The report asked for on the command line; PeriodError with words for the user."""
-    if args.period and (args.start or args.end):
-        raise PeriodError("Chọn --period hoặc --from/--to, không dùng cả hai.")
-    if args.period:
-        period = parse_period(args.period)
-    else:
-        start = parse_day(args.start, "--from") if args.start else None
-        period = span(start, parse_day(args.end, "--to") if args.end else None)
+    period = period_of(args.period, args.start, args.end)
     return ReportRequest(
         form_id=args.form,
         units=tuple(args.unit),
@@ -179,14 +172,7 @@ def run_quota(args: argparse.Namespace, engine: Engine) -> int:
         print(f"đã xoá chỉ tiêu số {args.id}")
         return 0
     try:
-        period = (
-            parse_period(args.period)
-            if args.period
-            else span(
-                parse_day(args.start, "--from") if args.start else None,
-                parse_day(args.end, "--to") if args.end else None,
-            )
-        )
+        period = period_of(args.period, args.start, args.end)
         if period.start is None or period.end is None:
             raise PeriodError("Chỉ tiêu cần một kỳ: --period, hoặc cả --from và --to.")
         if args.count <= 0:

@@ -30,6 +30,7 @@ from portal.forms import find_form, known_form_ids
 from portal.reports import counting
 from portal.reports.checks import check_report
 from portal.reports.numbers import mean_percent, percent
+from portal.reports.privacy import masked_numbers
 from portal.reports.request import ReportError, ReportRequest, known_codes
 from portal.reports.targets import report_targets
 from portal.reports.wording import CONDITIONAL_NOTE, MULTIPLE_NOTE
@@ -426,18 +427,3 @@ def _comment(row: tuple[datetime, str, str, str, str], form: Form) -> dict[str, 
         "kind": "comment" if asked is None or asked.type == "text" else "other",
         "text": masked_numbers(text),
     }
-
-
-# A phone or ID number a citizen wrote into a comment ("gọi lại số 0912 345 678"): eight
-# digits or more, with spaces, dots or dashes between. Reports are published; these are not.
-_NUMBER = re.compile(r"\d(?:[ .\-]?\d){7,}")
-
-
-def masked_numbers(text: str) -> str:
-    """The text with every long number hidden but its last two digits."""
-    return _NUMBER.sub(lambda found: _hide(found.group()), text)
-
-
-def _hide(number: str) -> str:
-    digits = [char for char in number if char.isdigit()]
-    return "•" * (len(digits) - 2) + "".join(digits[-2:])

@@ -230,20 +230,11 @@ def indices(report: dict) -> Section:
     return "Chỉ số hài lòng", body
 
 
-GROUP_TITLES = {
-    "unit": "Theo đơn vị",
-    "counter": "Theo quầy",
-    "officer": "Theo cán bộ",
-    "month": "Theo tháng",
-    "day": "Theo ngày",
-}
-
-
 def groups(report: dict) -> Section:
     """Answers (and MĐHL) per unit, counter, officer, month, day."""
     verdict = report["form"]["has_verdict"]
     body: list[Flowable] = []
-    for key, title in GROUP_TITLES.items():
+    for key, title in wording.GROUP_TITLES.items():
         found = report["groups"].get(key) or []
         if not found:
             continue

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from kiosk.domain import targets
+
 DEFAULT_FORM = "danang-2223"  # decision 2223's quick form: what most units report on
 _ROMAN = ("I", "II", "III", "IV")
 
@@ -91,10 +93,9 @@ def parse_period(text: str) -> Period:
 
 
 def half_year(day: date) -> Period:
-    """The half-year a day falls in (decision 2223's two windows)."""
-    first = 1 if day.month <= 6 else 7
-    words = "6 tháng đầu năm" if first == 1 else "6 tháng cuối năm"
-    return Period(date(day.year, first, 1), _month_end(day.year, first + 5), f"{words} {day.year}")
+    """The half-year a day falls in (decision 2223's two windows, kiosk/domain/targets.py)."""
+    year, half = targets.half_year(day)
+    return parse_period(f"{year}-H{half}")
 
 
 def parse_day(text: str, option: str = "--from") -> date:
@@ -123,6 +124,17 @@ def span(start: date | None, end: date | None) -> Period:
     else:
         label = "toàn bộ thời gian"
     return Period(start, end, label)
+
+
+def period_of(period: str | None, start: str | None, end: str | None) -> Period:
+    """The period asked for as a word ("2026-Q3") or as two days (either may be open), as
+    the command and the API take it; PeriodError for both at once or what cannot be read."""
+    if period and (start or end):
+        raise PeriodError("Chọn kỳ (--period) hoặc khoảng ngày (--from/--to), không dùng cả hai.")
+    if period:
+        return parse_period(period)
+    first = parse_day(start, "--from") if start else None
+    return span(first, parse_day(end, "--to") if end else None)
 
 
 def _month_end(year: int, month: int) -> date:

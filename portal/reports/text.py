@@ -12,13 +12,6 @@ from portal.reports.numbers import vi_count, vi_percent
 CHANNEL_NAMES = {key: name.lower() for key, name in wording.CHANNELS.items()}
 FLAG_NAMES = {key: name.lower() for key, name in wording.FLAGS.items()}
 STATUS_NAMES = {key: name.lower() for key, name in wording.TARGET_STATUSES.items()}
-GROUP_TITLES = {
-    "unit": "Theo đơn vị",
-    "counter": "Theo quầy",
-    "officer": "Theo cán bộ",
-    "month": "Theo tháng",
-    "day": "Theo ngày",
-}
 
 
 def report_text(report: dict) -> str:
@@ -50,17 +43,13 @@ def _head(report: dict) -> str:
         f"Mẫu phiếu: {report['form']['title']} ({report['form']['id']})",
     ]
     lines.append(f"Đơn vị: {units}")
-    period = filters["period"]
-    line = f"Kỳ báo cáo: {period['label'] or 'toàn bộ thời gian'}"
-    if not period["to"] or period["as_of"] < period["to"]:
-        day = period["as_of"]
-        line += f" (số liệu đến hết ngày {day[8:10]}/{day[5:7]}/{day[:4]})"
-    lines.append(line)
+    lines.append(f"Kỳ báo cáo: {wording.period_line(report)}")
     for key, title in (("counters", "Quầy"), ("officers", "Cán bộ")):
         if filters[key]:
             lines.append(f"{title}: {', '.join(filters[key])}")
-    channels = filters["channels"] or list(CHANNEL_NAMES)
-    lines.append("Kênh: " + ", ".join(CHANNEL_NAMES.get(c, c) for c in channels))
+    channels = filters["channels"] or list(report["answers"]["by_channel"])  # those it holds
+    if channels:
+        lines.append("Kênh: " + ", ".join(CHANNEL_NAMES.get(c, c) for c in channels))
     return "\n".join(lines)
 
 
@@ -160,7 +149,7 @@ def _groups(report: dict) -> str:
     for group, rows in report["groups"].items():
         if not rows or (group in ("counter", "officer") and len(rows) == 1 and not rows[0]["key"]):
             continue
-        lines = [f"{GROUP_TITLES.get(group, group)}:"]
+        lines = [f"{wording.GROUP_TITLES.get(group, group)}:"]
         for row in rows:
             satisfaction = (
                 f", MĐHL {vi_percent(row['percent'])}" if row["satisfied"] is not None else ""

@@ -48,6 +48,14 @@ TARGET_STATUSES = {
     "not_started": "Chưa bắt đầu",
 }
 
+GROUP_TITLES = {
+    "unit": "Theo đơn vị",
+    "counter": "Theo quầy",
+    "officer": "Theo cán bộ",
+    "month": "Theo tháng",
+    "day": "Theo ngày",
+}
+
 QUESTION_TYPES = {
     "single_choice": "Một lựa chọn",
     "multi_choice": "Nhiều lựa chọn",
