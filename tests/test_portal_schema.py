@@ -129,7 +129,7 @@ def test_answers_of_other_channels_are_stored_once_per_uuid(url):
     engine = make_portal_engine(url)
     forms = known_forms()
     first, paper = web_answer(), web_answer(channel="paper", device_id="paper")
-    changed = web_answer(uuid=first.uuid, verdict="not_satisfied")
+    changed = web_answer(uuid=first.uuid, comment="another comment")
     tablet, unknown = web_answer(channel="kiosk"), web_answer(form_version=99)
     sent = [first, paper, first, changed, tablet, unknown]
     fates = store_channel_answers(engine, sent, "b", forms)

@@ -146,18 +146,13 @@ class Answer(Base):
     )
 
 
-class AnswerChoice(Base):
-    """One choice an answer gave to one question: the rows a report's tables are counted
-    from with GROUP BY. The answer's filter columns are repeated here so that a table is
-    counted without a join; `flagged` follows the answer's flags (portal/store/answer_facts.py
-    keeps the two in step)."""
-
-    __tablename__ = "answer_choices"
-    __table_args__ = (Index("ix_answer_choices_form_id_local_day", "form_id", "local_day"),)
+class AnswerRows:
+    """What answer_choices and answer_texts repeat of their answer: the report's filters
+    (so that a table or the comments are counted without a join) and its `flagged`, kept in
+    step with its flags (portal/store/answer_facts.py)."""
 
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    choice: Mapped[str] = mapped_column(String(64), primary_key=True)
     form_id: Mapped[str] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))
@@ -165,30 +160,30 @@ class AnswerChoice(Base):
     officer: Mapped[str | None] = mapped_column(String(64))
     local_day: Mapped[date | None]
     flagged: Mapped[bool] = mapped_column(Boolean)
+
+
+class AnswerChoice(AnswerRows, Base):
+    """One choice an answer gave to one question: the rows a report's tables are counted
+    from with GROUP BY."""
+
+    __tablename__ = "answer_choices"
+    __table_args__ = (Index("ix_answer_choices_form_id_local_day", "form_id", "local_day"),)
+
+    choice: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The answer's first choice to this question: counting these counts who answered it
     # (a several-choice question's base) in the same pass as the choices.
     first: Mapped[bool] = mapped_column(Boolean)
 
 
-class AnswerText(Base):
+class AnswerText(AnswerRows, Base):
     """A text an answer wrote (a comment, "Lý do khác"'s words): the report's comments,
-    read without opening payloads; the answer's filter columns repeated, as in
-    answer_choices, so that the newest are found without reading the answers."""
+    the newest found without reading the answers or their payloads."""
 
     __tablename__ = "answer_texts"
     __table_args__ = (Index("ix_answer_texts_form_id_local_day", "form_id", "local_day"),)
 
-    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), primary_key=True)
-    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
-    form_id: Mapped[str] = mapped_column(String(64))
-    unit_code: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(8))
-    counter: Mapped[str | None] = mapped_column(String(64))
-    officer: Mapped[str | None] = mapped_column(String(64))
-    local_day: Mapped[date | None]
     finished_at: Mapped[datetime]
-    flagged: Mapped[bool] = mapped_column(Boolean)
 
 
 class IntakeEvent(Base):
