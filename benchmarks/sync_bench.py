@@ -41,7 +41,16 @@ def _filled(portal, folder: Path, answers: int, seal: bool = False) -> Path:
         enrolment = json.loads((folder / "enrolment.json").read_text())
         enrolment["public_key"] = ""
         (folder / "enrolment.json").write_text(json.dumps(enrolment))
-    made = kiosk("demo-data", "--answers", str(answers), "--seed", "2", "--data-dir", str(folder))
+    made = kiosk(
+        "demo-data",
+        "--answers",
+        str(answers),
+        "--seed",
+        "2",
+        "--data-dir",
+        str(folder),
+        timeout=1800,
+    )
     if made.returncode != 0:
         raise RuntimeError(made.stderr)
     return folder
