@@ -20,6 +20,8 @@ from sqlalchemy import Engine
 
 from contract.enrolment import Enrolment
 from contract.wire import CHANNELS
+from portal.dashboard.command import add_parsers as add_user_parsers
+from portal.dashboard.command import run_user
 from portal.reports import collect
 from portal.reports.check_table import add_parser as add_check_table_parser
 from portal.reports.check_table import run as run_check_table
@@ -40,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", dest="db_serve", default=None)
     serve.add_argument("--tls-cert", default=None, help="PEM certificate (chain) for HTTPS")
     serve.add_argument("--tls-key", default=None, help="PEM private key for HTTPS")
+    serve.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="portal.yaml: dashboard and alert settings",
+    )
     serve.add_argument(
         "--docs", action="store_true", help="serve /docs, /redoc and /openapi.json (off by default)"
     )
@@ -103,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_export(sub)
     add_report_parsers(sub)
     add_check_table_parser(sub)
+    add_user_parsers(sub)
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
 
@@ -167,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "report": run_report,
         "quota": run_quota,
         "token": run_token,
+        "user": run_user,
     }
     return commands[args.command](args, engine)
 
@@ -176,8 +186,14 @@ def _serve(args: argparse.Namespace, engine: Engine) -> int:
 
     from portal.api import create_app  # FastAPI and pydantic: ~0.8 s
     from portal.api.access_log import logging_config
+    from portal.dashboard.config import ConfigError, load_config
 
-    app = create_app(engine, docs=args.docs, body_deadline_s=args.body_timeout)
+    try:
+        dashboard = load_config(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    app = create_app(engine, docs=args.docs, body_deadline_s=args.body_timeout, dashboard=dashboard)
     uvicorn.run(
         app,
         host=args.host,

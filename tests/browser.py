@@ -68,6 +68,38 @@ def phone(folder: Path, language: str = "vi") -> Iterator[WebDriver]:
         driver.quit()
 
 
+DESKTOP_WIDTH, DESKTOP_HEIGHT = 1366, 900  # an office PC's screen
+
+
+@contextmanager
+def desktop(folder: Path) -> Iterator[WebDriver]:
+    """Headless Chromium with a fresh profile at an office PC's window; quit afterwards."""
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={folder}")
+    options.add_argument("--lang=vi")
+    options.add_argument(f"--window-size={DESKTOP_WIDTH},{DESKTOP_HEIGHT}")
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def shoot_desktop(driver: WebDriver, path: Path) -> None:
+    """The whole page (as far as it scrolls) at the desktop's width, as PNG."""
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    clip = {"x": 0, "y": 0, "width": DESKTOP_WIDTH, "height": max(height, 400), "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
 def shoot(driver: WebDriver, path: Path) -> None:
     """The whole page (as far as it scrolls), at the phone's pixel ratio, as PNG."""
     height = driver.execute_script("return document.documentElement.scrollHeight")

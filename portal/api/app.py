@@ -22,6 +22,8 @@ from portal import __version__
 from portal.api import answers, audit, enrolments, health, heartbeat, reports
 from portal.api.auth import BODY_DEADLINE_S
 from portal.api.replies import install_handlers
+from portal.dashboard import mount as mount_dashboard
+from portal.dashboard.config import DashboardConfig
 from portal.store.engine import make_portal_engine
 from portal.web import survey
 
@@ -47,6 +49,7 @@ def create_app(
     forms: set[tuple[str, int]] | None = None,
     docs: bool = False,
     body_deadline_s: float = BODY_DEADLINE_S,
+    dashboard: DashboardConfig | None = None,
 ) -> FastAPI:
     """The portal's app; `docs` serves /docs, /redoc and /openapi.json (off by default: the
     contract is portal/openapi.json, and a public portal need not describe itself)."""
@@ -64,6 +67,7 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     survey.mount(app)  # the web survey's pages (not in the OpenAPI document: not the contract)
+    mount_dashboard(app, dashboard or DashboardConfig())
     app.openapi = lambda: _without_422(app)  # type: ignore[method-assign]
     return app
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from portal.store import dashboard_tables  # noqa: F401  (its tables in Base.metadata)
 from portal.store.models import Base
 
 if TYPE_CHECKING:

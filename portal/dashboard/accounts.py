@@ -1,0 +1,236 @@
+"""Dashboard accounts: who may sign in, with which role and units, and their sessions.
+
+Roles (ROLES): the province sees every unit; a unit head their units; a re-verifier the
+units assigned to them (and only there opens a sampled answer's phone); IT the devices
+and no answer. `Viewer.units` is None for "every unit".
+
+Passwords are kept as scrypt (memory-hard, in Python's standard library: nothing to
+build on the portal's server), salted, with its parameters in the stored string so they
+can be raised later. After `lockout_attempts` wrong passwords in a row the account waits
+`lockout_minutes`, whatever is typed. A session is a random cookie whose SHA-256 alone is
+kept, with its CSRF token; it ends when unused for `session_idle_minutes` and after
+`session_hours` in any case.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from portal.dashboard.config import DashboardConfig
+from portal.store.dashboard_tables import User, UserUnit, WebSession
+
+PROVINCE, UNIT_HEAD, VERIFIER, IT = "province", "unit_head", "verifier", "it"
+ROLES = (PROVINCE, UNIT_HEAD, VERIFIER, IT)
+ROLE_NAMES = {
+    PROVINCE: "Sở Nội vụ (toàn tỉnh)",
+    UNIT_HEAD: "Lãnh đạo đơn vị",
+    VERIFIER: "Cán bộ phúc tra",
+    IT: "Kỹ thuật (thiết bị)",
+}
+MIN_PASSWORD = 10
+_SCRYPT = {"n": 2**15, "r": 8, "p": 1}  # 32 MiB of memory per hash
+_MAXMEM = 64 * 1024 * 1024
+
+
+class AccountError(ValueError):
+    """A user that cannot be added or changed, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person, as every page asks: who, which role, which units."""
+
+    name: str
+    role: str
+    units: frozenset[str] | None  # None: every unit (the province)
+    csrf: str = ""
+
+    def sees(self, unit: str) -> bool:
+        """May this person see `unit`'s answers? IT sees none."""
+        if self.role == IT:
+            return False
+        return self.units is None or unit in self.units
+
+    def sees_devices(self, unit: str) -> bool:
+        return self.role in (IT, PROVINCE) and (self.units is None or unit in self.units)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, maxmem=_MAXMEM, dklen=32, **_SCRYPT)
+    params = f"n={_SCRYPT['n']},r={_SCRYPT['r']},p={_SCRYPT['p']}"
+    return f"scrypt${params}${_b64(salt)}${_b64(digest)}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    try:
+        scheme, params, salt, digest = stored.split("$")
+        numbers = {k: int(v) for k, v in (part.split("=") for part in params.split(","))}
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    expected = base64.b64decode(digest)
+    found = hashlib.scrypt(
+        password.encode(),
+        salt=base64.b64decode(salt),
+        maxmem=_MAXMEM,
+        dklen=len(expected),
+        n=numbers["n"],
+        r=numbers["r"],
+        p=numbers["p"],
+    )
+    return hmac.compare_digest(found, expected)
+
+
+# A hash to check when the name is unknown, so that a wrong name takes as long as a wrong
+# password: the time of an answer does not tell which names exist.
+_DECOY = hash_password(secrets.token_urlsafe(16))
+
+
+def add_user(engine: Engine, name: str, role: str, units: list[str], password: str) -> None:
+    """Add an account; AccountError when the name, role, units or password will not do."""
+    _check(name, role, units, password)
+    with Session(engine) as session, session.begin():
+        if session.get(User, name) is not None:
+            raise AccountError(f"Đã có tài khoản {name}.")
+        session.add(
+            User(name=name, role=role, password_hash=hash_password(password), created_at=_now())
+        )
+        session.flush()
+        session.add_all(UserUnit(user_name=name, unit_code=unit) for unit in sorted(set(units)))
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+    with Session(engine) as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise AccountError(f"Không có tài khoản {name}.")
+        user.password_hash = hash_password(password)
+        user.failed_signins, user.locked_until = 0, None
+        session.execute(delete(WebSession).where(WebSession.user_name == name))
+
+
+def disable_user(engine: Engine, name: str) -> None:
+    with Session(engine) as session, session.begin():
+        user = session.get(User, name)
+        if user is None:
+            raise AccountError(f"Không có tài khoản {name}.")
+        user.disabled_at = _now()
+        session.execute(delete(WebSession).where(WebSession.user_name == name))
+
+
+def list_users(engine: Engine) -> list[tuple[str, str, list[str], bool]]:
+    """(name, role, units, disabled) of every account."""
+    with Session(engine) as session:
+        users = session.scalars(select(User).order_by(User.name)).all()
+        units = session.execute(select(UserUnit.user_name, UserUnit.unit_code)).all()
+    given: dict[str, list[str]] = {}
+    for user_name, unit in units:
+        given.setdefault(user_name, []).append(unit)
+    return [
+        (u.name, u.role, sorted(given.get(u.name, [])), u.disabled_at is not None) for u in users
+    ]
+
+
+def _check(name: str, role: str, units: list[str], password: str) -> None:
+    if not name or len(name) > 64 or not name.isprintable() or " " in name:
+        raise AccountError("Tên đăng nhập: 1–64 ký tự, không có dấu cách.")
+    if role not in ROLES:
+        raise AccountError(f"Vai trò {role!r} không có; có: {', '.join(ROLES)}.")
+    if role in (UNIT_HEAD, VERIFIER) and not units:
+        raise AccountError("Lãnh đạo đơn vị và cán bộ phúc tra cần ít nhất một đơn vị (--unit).")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in came to: a session cookie, or why not."""
+
+    token: str = ""
+    refused: str = ""  # "wrong" or "locked"
+    locked_until: datetime | None = None
+
+
+def sign_in(engine: Engine, name: str, password: str, config: DashboardConfig) -> SignIn:
+    """Check a password, counting wrong ones; a new session when right."""
+    now = _now()
+    with Session(engine) as session, session.begin():
+        user = session.get(User, name) if name else None
+        if user is None or user.disabled_at is not None:
+            password_matches(password, _DECOY)
+            return SignIn(refused="wrong")
+        if user.locked_until is not None and user.locked_until > now:
+            return SignIn(refused="locked", locked_until=user.locked_until)
+        if not password_matches(password, user.password_hash):
+            user.failed_signins += 1
+            if user.failed_signins >= config.lockout_attempts:
+                user.locked_until = now + timedelta(minutes=config.lockout_minutes)
+                user.failed_signins = 0
+                return SignIn(refused="locked", locked_until=user.locked_until)
+            return SignIn(refused="wrong")
+        user.failed_signins, user.locked_until = 0, None
+        token = secrets.token_urlsafe(32)
+        session.add(
+            WebSession(
+                token_hash=_token_hash(token),
+                user_name=name,
+                csrf=secrets.token_urlsafe(32),
+                created_at=now,
+                expires_at=now + timedelta(minutes=config.session_idle_minutes),
+                ends_at=now + timedelta(hours=config.session_hours),
+            )
+        )
+        return SignIn(token=token)
+
+
+def viewer_of(engine: Engine, token: str, config: DashboardConfig) -> Viewer | None:
+    """The person a session cookie belongs to, its idle expiry moved on; None when the
+    cookie is unknown, expired or its account disabled."""
+    if not token or len(token) > 100:
+        return None
+    now = _now()
+    with Session(engine) as session, session.begin():
+        web_session = session.get(WebSession, _token_hash(token))
+        if web_session is None:
+            return None
+        if web_session.expires_at <= now or web_session.ends_at <= now:
+            session.delete(web_session)
+            return None
+        user = session.get(User, web_session.user_name)
+        if user is None or user.disabled_at is not None:
+            return None
+        idle = now + timedelta(minutes=config.session_idle_minutes)
+        if idle - web_session.expires_at > timedelta(minutes=1):  # a write a minute at most
+            web_session.expires_at = min(idle, web_session.ends_at)
+        units = session.scalars(select(UserUnit.unit_code).where(UserUnit.user_name == user.name))
+        given = None if user.role == PROVINCE else frozenset(units)
+        return Viewer(user.name, user.role, given, web_session.csrf)
+
+
+def sign_out(engine: Engine, token: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(delete(WebSession).where(WebSession.token_hash == _token_hash(token)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

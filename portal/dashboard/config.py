@@ -1,0 +1,179 @@
+"""The dashboard's settings: `portal serve --config portal.yaml`, every key optional.
+
+    dashboard:
+      session_idle_minutes: 30       # a session unused this long ends
+      session_hours: 12              # and every session ends after this, used or not
+      lockout_attempts: 5            # wrong passwords in a row before the account waits
+      lockout_minutes: 15
+      secure_cookies: false          # true behind HTTPS (the cookie is then never sent in clear)
+      private_key: /etc/portal/private.key   # opens sealed phones for re-verification
+      device_silent_minutes: 60      # a tablet silent longer, during opening hours, stands out
+      opening_hours: "07:30-17:00"   # local time, Monday to Friday
+      public_comments: false         # the public page quotes no comment unless true
+    alerts:
+      smtp: {host: smtp.example.vn, port: 587, starttls: true, username: canhbao,
+             password_env: PORTAL_SMTP_PASSWORD, sender: canhbao@example.vn,
+             to: [noivu@example.vn]}
+      webhook: https://chat.example.vn/hooks/…
+
+A password never sits in this file: `password_env` names the environment variable that
+holds it. A file that cannot be used is refused whole, with its line, before the portal
+starts (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.domain.yamlfile import FileProblems, YMap, load_yaml
+
+
+class ConfigError(ValueError):
+    """A portal.yaml that cannot be used; the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password_env: str = ""
+    sender: str = "kiosk-hai-long@localhost"
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    secure_cookies: bool = False
+    private_key: Path | None = None
+    device_silent_minutes: int = 60
+    opening: time = time(7, 30)
+    closing: time = time(17, 0)
+    public_comments: bool = False
+    smtp: Smtp | None = None
+    webhook: str = ""
+    webhook_timeout_s: float = 5.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_INTS = (
+    "session_idle_minutes",
+    "session_hours",
+    "lockout_attempts",
+    "lockout_minutes",
+    "device_silent_minutes",
+)
+_BOOLS = ("secure_cookies", "public_comments")
+
+
+def load_config(path: Path | None) -> DashboardConfig:
+    """The settings in `path`; the defaults when None."""
+    if path is None:
+        return DashboardConfig()
+    try:
+        document = load_yaml(path)
+    except FileProblems as exc:
+        problem = exc.problems[0]
+        raise ConfigError(f"{path}:{problem.line}: không đọc được tệp ({problem.code})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: không mở được tệp ({exc.strerror})") from None
+    if document is None:
+        return DashboardConfig()
+    root = _mapping(document, path, "", ("dashboard", "alerts"))
+    values: dict[str, Any] = {}
+    dashboard = root.get("dashboard")
+    if dashboard is not None:
+        values |= _dashboard(
+            _mapping(
+                dashboard, path, "dashboard", (*_INTS, *_BOOLS, "private_key", "opening_hours")
+            ),
+            path,
+        )
+    alerts = root.get("alerts")
+    if alerts is not None:
+        values |= _alerts(_mapping(alerts, path, "alerts", ("smtp", "webhook")), path)
+    return DashboardConfig(**values)
+
+
+def _dashboard(section: YMap, path: Path) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in _INTS:
+        if key in section:
+            value = section[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                _refuse(path, section, key, "phải là một số nguyên dương")
+            values[key] = value
+    for key in _BOOLS:
+        if key in section:
+            if not isinstance(section[key], bool):
+                _refuse(path, section, key, "phải là true hoặc false")
+            values[key] = section[key]
+    if "private_key" in section:
+        if not isinstance(section["private_key"], str) or not section["private_key"]:
+            _refuse(path, section, "private_key", "phải là đường dẫn tới tệp khóa riêng")
+        values["private_key"] = Path(section["private_key"])
+    if "opening_hours" in section:
+        match = _HOURS.match(str(section["opening_hours"]))
+        if not match or match.group(1, 2) >= match.group(3, 4):
+            _refuse(path, section, "opening_hours", 'phải có dạng "07:30-17:00"')
+        hour, minute, end_hour, end_minute = (int(g) for g in match.groups())  # type: ignore[union-attr]
+        values["opening"], values["closing"] = time(hour, minute), time(end_hour, end_minute)
+    return values
+
+
+def _alerts(section: YMap, path: Path) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "webhook" in section:
+        url = section["webhook"]
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            _refuse(path, section, "webhook", "phải là một địa chỉ http:// hoặc https://")
+        values["webhook"] = url
+    if "smtp" in section:
+        keys = ("host", "port", "starttls", "username", "password_env", "sender", "to")
+        smtp = _mapping(section["smtp"], path, "alerts.smtp", keys)
+        if not isinstance(smtp.get("host"), str) or not smtp["host"]:
+            _refuse(path, smtp, "host", "cần tên máy chủ thư")
+        port = smtp.get("port", 587)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+            _refuse(path, smtp, "port", "phải là số cổng từ 1 đến 65535")
+        to = smtp.get("to", [])
+        to = [to] if isinstance(to, str) else to
+        if not isinstance(to, list) or not all(isinstance(a, str) and "@" in a for a in to):
+            _refuse(path, smtp, "to", "phải là một hoặc nhiều địa chỉ thư")
+        text = {key: str(smtp.get(key, "")) for key in ("username", "password_env", "sender")}
+        values["smtp"] = Smtp(
+            host=smtp["host"],
+            port=port,
+            starttls=bool(smtp.get("starttls", True)),
+            username=text["username"],
+            password_env=text["password_env"],
+            sender=text["sender"] or Smtp.sender,
+            to=tuple(to),
+        )
+    return values
+
+
+def _mapping(value: object, path: Path, where: str, keys: tuple[str, ...]) -> YMap:
+    if not isinstance(value, YMap):
+        raise ConfigError(f"{path}: {where or 'tệp'} phải là một bảng khóa: giá trị")
+    for key in value:
+        if key not in keys:
+            name = f"{where}.{key}" if where else str(key)
+            raise ConfigError(
+                f"{path}:{value.line_of(key)}: không có khóa {name}; có: {', '.join(keys)}"
+            )
+    return value
+
+
+def _refuse(path: Path, section: YMap, key: str, why: str) -> None:
+    raise ConfigError(f"{path}:{section.line_of(key)}: {key} {why}")
