@@ -104,8 +104,6 @@ async def posted(request: Request) -> dict[str, str]:
     own = f"{request.url.scheme}://{request.url.netloc}"
     if origin and origin != own and not origin.startswith(own + "/"):
         raise HTTPException(403)
-    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-        raise HTTPException(415)
 
     class Sink(bytearray):
         def write(self, chunk: bytes) -> None:
@@ -113,6 +111,9 @@ async def posted(request: Request) -> dict[str, str]:
 
     sink = Sink()
     await receive(request, MAX_FORM_BYTES, sink, deadline_s=20.0)  # type: ignore[arg-type]
+    kind = request.headers.get("content-type", "")
+    if sink and not kind.startswith("application/x-www-form-urlencoded"):
+        raise HTTPException(415)  # an empty body is an empty form: its missing token is 403
     try:
         fields = parse_qs(sink.decode(), keep_blank_values=True, max_num_fields=64)
     except (UnicodeDecodeError, ValueError):
