@@ -151,6 +151,26 @@ class ChecksOut(_Strict):
     problems: list[str]
 
 
+class VerificationRow(_Strict):
+    unit: str
+    label: str
+    from_: str = Field(alias="from")
+    to: str
+    population: int = Field(description="counted answers with a sealed phone when drawn")
+    sampled: int
+    called: int = Field(description="with an outcome recorded")
+    reached: int = Field(description="the citizen answered: confirmed + disputed")
+    confirmed: int
+    disputed: int = Field(description="the citizen said otherwise")
+    disowned: int = Field(description="disputed with another verdict: flagged disowned")
+    percent: float | None = Field(description="confirmation rate: confirmed / reached")
+
+
+class VerificationOut(_Strict):
+    formula: str
+    samples: list[VerificationRow] = Field(description="each re-verification sample (phúc tra)")
+
+
 class Report(_Strict):
     """A report: what build_report returns."""
 
@@ -167,4 +187,7 @@ class Report(_Strict):
     groups: dict[str, list[GroupRow]]
     targets: list[TargetOut]
     comments: CommentsOut
+    verification: VerificationOut | None = Field(
+        default=None, description="re-verification samples within the period; absent: none"
+    )
     checks: ChecksOut

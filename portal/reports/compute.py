@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from kiosk.domain.forms import Form, Question, localized
+from portal.dashboard.verification_store import report_section
 from portal.forms import find_form, known_form_ids
 from portal.reports import counting
 from portal.reports.checks import check_report
@@ -82,6 +83,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         groups = _fold_groups(counted, by_day)
         texts = counting.comments(connection, asked, request.comments_limit)
         text_count = counting.comment_count(connection, asked)
+        verification = report_section(connection, request.units, request.start, request.end)
     names = unit_values(engine, UNIT_NAME)
     report: dict[str, Any] = {
         "title": TITLE,
@@ -110,6 +112,8 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         "limit": request.comments_limit,
         "items": [_comment(row, form) for row in texts],
     }
+    if verification is not None:  # re-verification's confirmation rate, once sampled
+        report["verification"] = verification
     problems = check_report(report)
     report["checks"] = {"ok": not problems, "problems": problems}
     return report

@@ -26,6 +26,7 @@ def report_text(report: dict) -> str:
         _groups(report),
         _targets(report),
         _comments(report),
+        _verification(report),
         _checks(report),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
@@ -191,6 +192,22 @@ def _comments(report: dict) -> str:
         f"{'(Lý do khác) ' if item.get('kind') == 'other' else ''}{printable(item['text'])}"
         for item in comments["items"]
     ]
+    return "\n".join(lines)
+
+
+def _verification(report: dict) -> str:
+    verification = report.get("verification")
+    if not verification:
+        return ""
+    lines = ["Phúc tra (gọi lại người dân để lại số điện thoại):"]
+    for row in verification["samples"]:
+        lines.append(
+            f"  {row['unit']}, {row['label']}: chọn {vi_count(row['sampled'])}, "
+            f"đã gọi {vi_count(row['called'])}, liên lạc được {vi_count(row['reached'])}, "
+            f"xác nhận đúng {vi_count(row['confirmed'])}, không nhận đánh giá "
+            f"{vi_count(row['disowned'])} — tỷ lệ xác nhận {vi_percent(row['percent'])}"
+        )
+    lines.append(f"  {verification['formula']}")
     return "\n".join(lines)
 
 

@@ -32,6 +32,7 @@ FLAGS = {
     "repeat_id": "Cùng một số định danh trả lời nhiều lần trong ngày",
     "officer_self": "Cán bộ tự đánh giá (số định danh của cán bộ trực)",
     "duplicate_dossier": "Hồ sơ đã được đánh giá trước đó",
+    "disowned": "Người dân không nhận đánh giá khi phúc tra",
 }
 
 TARGET_KINDS = {
