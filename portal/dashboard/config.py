@@ -8,7 +8,8 @@
       secure_cookies: false          # true behind HTTPS (the cookie is then never sent in clear)
       private_key: /etc/portal/private.key   # opens sealed phones for re-verification
       device_silent_minutes: 60      # a tablet silent longer, during opening hours, stands out
-      opening_hours: "07:30-17:00"   # local time, Monday to Friday
+      opening_hours: "07:30-17:00"   # local time (Asia/Ho_Chi_Minh), on the opening days
+      opening_days: [1, 2, 3, 4, 5]  # ISO weekdays: 1 Thứ Hai … 6 Thứ Bảy, 7 Chủ nhật
       public_comments: false         # the public page quotes no comment unless true
     alerts:
       smtp: {host: smtp.example.vn, port: 587, starttls: true, username: canhbao,
@@ -58,6 +59,7 @@ class DashboardConfig:
     device_silent_minutes: int = 60
     opening: time = time(7, 30)
     closing: time = time(17, 0)
+    opening_days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekdays (1 = Monday)
     public_comments: bool = False
     smtp: Smtp | None = None
     webhook: str = ""
@@ -95,7 +97,10 @@ def load_config(path: Path | None) -> DashboardConfig:
     if dashboard is not None:
         values |= _dashboard(
             _mapping(
-                dashboard, path, "dashboard", (*_INTS, *_BOOLS, "private_key", "opening_hours")
+                dashboard,
+                path,
+                "dashboard",
+                (*_INTS, *_BOOLS, "private_key", "opening_hours", "opening_days"),
             ),
             path,
         )
@@ -128,7 +133,27 @@ def _dashboard(section: YMap, path: Path) -> dict[str, Any]:
             _refuse(path, section, "opening_hours", 'phải có dạng "07:30-17:00"')
         hour, minute, end_hour, end_minute = (int(g) for g in match.groups())  # type: ignore[union-attr]
         values["opening"], values["closing"] = time(hour, minute), time(end_hour, end_minute)
+    if "opening_days" in section:
+        values["opening_days"] = _days(section, path)
     return values
+
+
+def _days(section: YMap, path: Path) -> tuple[int, ...]:
+    """The opening days: ISO weekday numbers, each once (a unit open on Saturday adds 6)."""
+    days = section["opening_days"]
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+        or len(set(days)) != len(days)
+    ):
+        _refuse(
+            path,
+            section,
+            "opening_days",
+            "phải là danh sách thứ trong tuần, từ 1 (Thứ Hai) đến 7 (Chủ nhật)",
+        )
+    return tuple(sorted(days))
 
 
 def _alerts(section: YMap, path: Path) -> dict[str, Any]:
