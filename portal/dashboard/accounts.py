@@ -222,8 +222,12 @@ def viewer_of(engine: Engine, token: str, config: DashboardConfig) -> Viewer | N
         idle = now + timedelta(minutes=config.session_idle_minutes)
         if idle - web_session.expires_at > timedelta(minutes=1):  # a write a minute at most
             web_session.expires_at = min(idle, web_session.ends_at)
-        units = session.scalars(select(UserUnit.unit_code).where(UserUnit.user_name == user.name))
-        given = None if user.role == PROVINCE else frozenset(units)
+        units = frozenset(
+            session.scalars(select(UserUnit.unit_code).where(UserUnit.user_name == user.name))
+        )
+        # The province sees every unit; so does IT given none (the province's IT staff).
+        every = user.role == PROVINCE or (user.role == IT and not units)
+        given = None if every else units
         return Viewer(user.name, user.role, given, web_session.csrf)
 
 

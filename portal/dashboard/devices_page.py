@@ -36,10 +36,8 @@ Staff = Annotated[Viewer, Depends(allow(IT, PROVINCE))]
 
 
 def sees_device_unit(person: Viewer, unit: str) -> bool:
-    """May `person` see this unit's tablets? An IT account given no unit looks after every
-    tablet (`portal user add --role it` asks for none), though its Viewer lists no unit."""
-    if person.role == IT and not person.units:
-        return True
+    """May `person` see this unit's tablets? (An IT account given no unit looks after every
+    tablet: its Viewer's units are None, as the province's.)"""
     return person.sees_devices(unit)
 
 
