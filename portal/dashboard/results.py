@@ -167,7 +167,7 @@ def _unit_context(report: dict[str, Any], unit: str, filters: data.UnitFilters) 
     }
 
 
-def _short(label: str, width: int = 34, lines: int = 2) -> list[str]:
+def _short(label: str, width: int = 24, lines: int = 2) -> list[str]:
     """A chart's label in at most `lines` lines (Chart.js draws a list as lines), cut with
     "…": the full words are in the table below the chart."""
     wrapped = textwrap.wrap(label, width) or [""]

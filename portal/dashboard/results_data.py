@@ -34,8 +34,8 @@ from portal.reports.request import (
 )
 from portal.reports.wording import channel_name
 from portal.store.answer_facts import LOCAL_ZONE
-from portal.store.models import Answer
-from portal.store.settings import UNIT_NAME, unit_values
+from portal.store.models import Answer, Counter, Device, Quota, Setting
+from portal.store.settings import UNIT_NAME, UNIT_SETTINGS, unit_values
 
 RECENT_DAYS = 30
 FRESH_S = 60.0  # figures this young are shown as they are
@@ -343,8 +343,17 @@ def unit_request(
 
 
 def known_unit(engine: Engine, unit: str) -> bool:
+    """Whether the portal knows the unit, as counting.known_units does (devices, counters,
+    answers, quotas, settings), by one indexed look-up each rather than a scan of every
+    unit's answers: a unit's page asks it on every request."""
+    keys = [prefix + unit for prefix in UNIT_SETTINGS]
+    looks = [
+        select(column).where(column == unit).limit(1)
+        for column in (Answer.unit_code, Device.unit_code, Counter.unit_code, Quota.unit_code)
+    ]
+    looks.append(select(Setting.key).where(Setting.key.in_(keys)).limit(1))
     with engine.connect() as connection:
-        return unit in counting.known_units(connection)
+        return any(connection.execute(look).first() is not None for look in looks)
 
 
 def unit_counters(engine: Engine, unit: str) -> list[str]:
