@@ -2,7 +2,7 @@
 
 Recorded: every sign-in (right, wrong or locked out), sign-out, and every sensitive
 action (a sealed phone opened, a sample drawn, an outcome recorded, a device revoked, an
-alert acknowledged, a rule changed). Nothing personal is written in `detail`: an answer's
+alert acknowledged, a rule changed, a report downloaded). Nothing personal is written in `detail`: an answer's
 UUID, never its phone.
 """
 

@@ -425,6 +425,9 @@ def flag_rules() -> dict[str, str]:
             "Hồ sơ này đã được đánh giá trước đó (trên máy khác, trực tuyến hoặc phiếu giấy): "
             "chỉ lần đánh giá đầu tiên được tính."
         ),
+        "disowned": (
+            "Khi phúc tra, người dân cho biết đánh giá khác với phiếu: phiếu không được tính."
+        ),
     }
 
 
