@@ -16,6 +16,8 @@
              password_env: PORTAL_SMTP_PASSWORD, sender: canhbao@example.vn,
              to: [noivu@example.vn]}
       webhook: https://chat.example.vn/hooks/…
+      check_every_seconds: 60        # the portal checks the alert rules this often; 0: never
+                                     # (then `portal alerts check` from cron does it)
 
 A password never sits in this file: `password_env` names the environment variable that
 holds it. A file that cannot be used is refused whole, with its line, before the portal
@@ -64,6 +66,7 @@ class DashboardConfig:
     smtp: Smtp | None = None
     webhook: str = ""
     webhook_timeout_s: float = 5.0
+    alert_check_seconds: int = 60  # 0: the portal does not check the rules itself
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -106,7 +109,8 @@ def load_config(path: Path | None) -> DashboardConfig:
         )
     alerts = root.get("alerts")
     if alerts is not None:
-        values |= _alerts(_mapping(alerts, path, "alerts", ("smtp", "webhook")), path)
+        keys = ("smtp", "webhook", "check_every_seconds")
+        values |= _alerts(_mapping(alerts, path, "alerts", keys), path)
     return DashboardConfig(**values)
 
 
@@ -163,6 +167,11 @@ def _alerts(section: YMap, path: Path) -> dict[str, Any]:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             _refuse(path, section, "webhook", "phải là một địa chỉ http:// hoặc https://")
         values["webhook"] = url
+    if "check_every_seconds" in section:
+        every = section["check_every_seconds"]
+        if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+            _refuse(path, section, "check_every_seconds", "phải là số giây (0: không tự kiểm tra)")
+        values["alert_check_seconds"] = every
     if "smtp" in section:
         keys = ("host", "port", "starttls", "username", "password_env", "sender", "to")
         smtp = _mapping(section["smtp"], path, "alerts.smtp", keys)

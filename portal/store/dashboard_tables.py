@@ -103,14 +103,15 @@ class VerificationItem(Base):
 
 
 class AlertRule(Base):
-    """A threshold the province sets, for one unit or (unit_code None) every unit."""
+    """A threshold the province sets, for one unit or (unit_code None) every unit; a unit's
+    own rule of a kind stands instead of the one for every unit (dashboard/alert_rules.py)."""
 
     __tablename__ = "alert_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_code: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
-    threshold: Mapped[float] = mapped_column(Float)
+    threshold: Mapped[float] = mapped_column(Float)  # a percentage or a factor; 0: unused
     window: Mapped[int] = mapped_column(BigInteger)  # answers, days or minutes by kind
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -128,7 +129,9 @@ class Alert(Base):
     key: Mapped[str] = mapped_column(String(100))
     raised_at: Mapped[datetime]
     detail: Mapped[str] = mapped_column(Text)  # in Vietnamese, as shown and sent
-    sent_at: Mapped[datetime | None]
-    send_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]  # when the last channel still to send it took it
+    sent_via: Mapped[str] = mapped_column(String(32), default="")  # "email,webhook": taken
+    send_error: Mapped[str | None] = mapped_column(Text)  # the last failure, in Vietnamese
+    send_attempts: Mapped[int] = mapped_column(default=0)
     acked_by: Mapped[str | None] = mapped_column(String(64))
     acked_at: Mapped[datetime | None]
