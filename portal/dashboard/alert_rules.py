@@ -6,8 +6,10 @@ answers with GROUP BY queries (no answer is loaded), each occasion raised once, 
 The kinds (KINDS), each with a threshold X and a window N whose meaning the kind gives:
 
 - not_satisfied_last_n: the share of Chưa hài lòng among a unit's last N counted answers
-  is above X%. Looked at only for a unit with an answer today or yesterday (a unit that
-  stopped answering is not alarmed every day on old answers); once a day at most.
+  is above X%, the N taken within the last LAST_N_DAYS days (the database reads a
+  unit's recent days, never its whole history). Looked at only for a unit with an answer
+  today or yesterday (a unit that stopped answering is not alarmed every day on old
+  answers); once a day at most.
 - not_satisfied_day: the share of Chưa hài lòng on one local day (today so far, or
   yesterday) is above X%, once that day has at least N answers: 1 "Chưa hài lòng" of 1
   answer does not alarm.
@@ -65,6 +67,7 @@ LAST_N, DAY, REASON, NO_ANSWERS, SILENT = (
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 ENDED_DAYS_LOOKED_AT = 2  # no_answers: the last two ended working days (a missed check)
 WEEKS_BEFORE = 4
+LAST_N_DAYS = 90  # not_satisfied_last_n: "the last N answers" are of these days
 
 
 class RuleError(ValueError):
@@ -414,6 +417,7 @@ def _last_n(connection: Connection, applying: Applying, moment: Moment) -> list[
         last = (
             select(Answer.verdict)
             .where(Answer.unit_code == unit, *_counted(moment))
+            .where(Answer.local_day >= moment.today - timedelta(days=LAST_N_DAYS))
             .order_by(Answer.finished_at.desc(), Answer.id.desc())
             .limit(rule.window)
             .subquery()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -115,9 +116,20 @@ def _back(done: str, alert_id: str) -> Response:
     return RedirectResponse(f"{PAGE}?xong={done}#canh-bao-{alert_id}", 303)
 
 
+_UNITS_KEPT_S = 60.0
+_units_seen: dict[int, tuple[float, list[str]]] = {}
+
+
 def _units(engine: Engine) -> list[str]:
+    """Every unit the portal knows (for the rule form and its check), kept a minute: the
+    look-up reads the answers' units, which a page should not do on every view."""
+    kept = _units_seen.get(id(engine))
+    if kept is not None and time.monotonic() - kept[0] < _UNITS_KEPT_S:
+        return kept[1]
     with engine.connect() as connection:
-        return sorted(known_units(connection))
+        units = sorted(known_units(connection))
+    _units_seen[id(engine)] = (time.monotonic(), units)
+    return units
 
 
 def _page(
