@@ -20,6 +20,8 @@ from sqlalchemy import Engine
 
 from contract.enrolment import Enrolment
 from contract.wire import CHANNELS
+from portal.dashboard.alerts_command import add_parsers as add_alert_parsers
+from portal.dashboard.alerts_command import run_alerts
 from portal.dashboard.command import add_parsers as add_user_parsers
 from portal.dashboard.command import run_user
 from portal.reports import collect
@@ -112,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parsers(sub)
     add_check_table_parser(sub)
     add_user_parsers(sub)
+    add_alert_parsers(sub)
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
 
@@ -177,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         "quota": run_quota,
         "token": run_token,
         "user": run_user,
+        "alerts": run_alerts,
     }
     return commands[args.command](args, engine)
 

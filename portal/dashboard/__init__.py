@@ -10,6 +10,7 @@ devices_page.py  the tablets' health, revoking one
 verification.py  re-verification (phúc tra)
 alerts.py    alert rules, alerts, acknowledging them
 public.py    published results (no sign-in), open data
+warm.py      the province's figures counted ahead, on a thread
 
 Every figure comes from the report computation (portal/reports/compute.py), never a second
 one. A page's routes check the viewer's units before anything is read.
@@ -24,10 +25,21 @@ from portal.dashboard.config import DashboardConfig
 
 def mount(app: FastAPI, config: DashboardConfig) -> None:
     """Serve the dashboard's pages and static files on `app`."""
-    from portal.dashboard import alerts, devices_page, public, results, signin, verification, web
+    from portal.dashboard import (
+        alerts,
+        devices_page,
+        public,
+        results,
+        signin,
+        verification,
+        warm,
+        web,
+    )
 
     app.state.dashboard = config
     web.mount_static(app)
     modules = (signin, results, devices_page, verification, alerts, public)
     for router in (module.router for module in modules):
         app.include_router(router)
+    alerts.install(app)  # the alert rules checked on a thread, every alert_check_seconds
+    warm.install(app)  # the province's overview and public page counted ahead

@@ -2,8 +2,8 @@
 
 Recorded: every sign-in (right, wrong or locked out), sign-out, and every sensitive
 action (a sealed phone opened, a sample drawn, an outcome recorded, a device revoked, an
-alert acknowledged, a rule changed, a report downloaded). Nothing personal is written in `detail`: an answer's
-UUID, never its phone.
+alert acknowledged, a rule changed, a report downloaded). Nothing personal is written in
+`detail`: an answer's UUID, never its phone.
 """
 
 from __future__ import annotations

@@ -94,12 +94,24 @@ class _Cache:
                 self._kept.popitem(last=False)
         return value
 
+    def put(self, key: tuple, value: Any) -> None:
+        with self._lock:
+            self._kept[key] = (time.monotonic() + CACHE_SECONDS, value)
+            self._kept.move_to_end(key)
+
     def clear(self) -> None:
         with self._lock:
             self._kept.clear()
 
 
 CACHE = _Cache()
+
+
+def warm_province(engine: Engine) -> None:
+    """Count this year's province page anew and keep it (portal/dashboard/warm.py): the
+    public's first visit then never waits for a province's year of answers."""
+    request = _request(asked_period(None))
+    CACHE.put((id(engine), "report", request), build_report(engine, request))
 
 
 def _report(engine: Engine, request: ReportRequest) -> dict:

@@ -155,6 +155,13 @@ def _keep(key: tuple[int, frozenset[str] | None, date], made: Overview) -> Overv
     return made
 
 
+def warm_overview(engine: Engine) -> None:
+    """Count the province's overview (every unit) anew and keep it (portal/dashboard/warm.py):
+    the first visit of the day, or after a quiet spell, then never waits for it."""
+    day = local_today()
+    _keep((id(engine), None, day), build_overview(engine, None, day))
+
+
 def forget_overviews() -> None:
     """Drop the kept figures (tests that change the answers)."""
     with _lock:
