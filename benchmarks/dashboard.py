@@ -40,7 +40,7 @@ def pages(unit: str) -> list[tuple[str, str]]:
     return [
         ("overview", "/quan-tri/ket-qua"),
         ("unit, this year", f"/quan-tri/don-vi/{unit}"),
-        ("unit, one month", f"/quan-tri/don-vi/{unit}?ky=2026-11"),
+        ("unit, one month", f"/quan-tri/don-vi/{unit}?period=2026-11"),
         ("integrity", "/quan-tri/toan-ven"),
         ("devices", "/quan-tri/thiet-bi"),
         ("alerts", "/quan-tri/canh-bao"),
@@ -54,10 +54,11 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def _serve(url: str) -> tuple[subprocess.Popen, str]:
+def _serve(url: str, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "portal", "serve", "--db", url, "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as output:  # the child keeps its own descriptor
+        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=output)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -104,7 +105,7 @@ def _one(label: str, url: str, args: argparse.Namespace) -> dict:
         pass  # made by an earlier run
     finally:
         engine.dispose()
-    process, base = _serve(url)
+    process, base = _serve(url, args.cache.resolve() / f"dashboard-portal-{label}.log")
     time.sleep(args.warm_up)
     try:
         timed = _time_pages(base, args.unit, args.runs)

@@ -123,8 +123,8 @@ def resolve(connection: Connection, request: ReportRequest) -> ReportRequest:
     """The request with each unit, counter and officer as the portal writes it (letter case
     aside); ReportError naming what the portal does not know: a typo must not print an
     empty report that looks like a real one. Nothing is looked up for what was not asked."""
-    units = request.units
-    if units:
+    units = tuple(dict.fromkeys(request.units))
+    if units and counting.unknown_units(connection, units):  # else each is as written
         units = known_codes("đơn vị", units, counting.known_units(connection))
     counters, officers = request.counters, request.officers
     if counters:

@@ -140,6 +140,20 @@ def known_units(connection: Connection) -> set[str]:
     return found
 
 
+def unknown_units(connection: Connection, units: tuple[str, ...]) -> bool:
+    """Whether any of these units (as written) is unknown: one indexed lookup each, instead
+    of every unit the portal knows (a DISTINCT over every answer: 0.1 s at a million)."""
+    for unit in units:
+        found = False
+        for column in (Answer.unit_code, Device.unit_code, Counter.unit_code, Quota.unit_code):
+            if connection.execute(select(column).where(column == unit).limit(1)).first():
+                found = True
+                break
+        if not found:
+            return True
+    return False
+
+
 def known_values(connection: Connection, column: str, units: tuple[str, ...]) -> set[str]:
     """The counters (or officers) the answers of these units name, and for counters those
     the portal knows besides (added, or a device's)."""

@@ -167,7 +167,11 @@ class AnswerChoice(AnswerRows, Base):
     from with GROUP BY."""
 
     __tablename__ = "answer_choices"
-    __table_args__ = (Index("ix_answer_choices_form_id_local_day", "form_id", "local_day"),)
+    __table_args__ = (
+        Index("ix_answer_choices_form_id_local_day", "form_id", "local_day"),
+        # One unit's tables (a unit head's page) without reading the province's.
+        Index("ix_answer_choices_unit", "unit_code", "form_id", "local_day"),
+    )
 
     choice: Mapped[str] = mapped_column(String(64), primary_key=True)
     # The answer's first choice to this question: counting these counts who answered it
@@ -180,7 +184,10 @@ class AnswerText(AnswerRows, Base):
     the newest found without reading the answers or their payloads."""
 
     __tablename__ = "answer_texts"
-    __table_args__ = (Index("ix_answer_texts_form_id_local_day", "form_id", "local_day"),)
+    __table_args__ = (
+        Index("ix_answer_texts_form_id_local_day", "form_id", "local_day"),
+        Index("ix_answer_texts_unit", "unit_code", "form_id", "local_day"),
+    )
 
     text: Mapped[str] = mapped_column(Text)
     finished_at: Mapped[datetime]
