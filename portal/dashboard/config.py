@@ -11,6 +11,8 @@
       opening_hours: "07:30-17:00"   # local time (Asia/Ho_Chi_Minh), on the opening days
       opening_days: [1, 2, 3, 4, 5]  # ISO weekdays: 1 Thứ Hai … 6 Thứ Bảy, 7 Chủ nhật
       public_comments: false         # the public page quotes no comment unless true
+      count_ahead_seconds: 50        # the province's overview and public page are counted
+                                     # ahead this often (0: only when asked)
     alerts:
       smtp: {host: smtp.example.vn, port: 587, starttls: true, username: canhbao,
              password_env: PORTAL_SMTP_PASSWORD, sender: canhbao@example.vn,
@@ -66,6 +68,7 @@ class DashboardConfig:
     smtp: Smtp | None = None
     webhook: str = ""
     webhook_timeout_s: float = 5.0
+    count_ahead_seconds: int = 50  # the province's figures counted ahead this often; 0: never
     alert_check_seconds: int = 60  # 0: the portal does not check the rules itself
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -103,7 +106,14 @@ def load_config(path: Path | None) -> DashboardConfig:
                 dashboard,
                 path,
                 "dashboard",
-                (*_INTS, *_BOOLS, "private_key", "opening_hours", "opening_days"),
+                (
+                    *_INTS,
+                    *_BOOLS,
+                    "private_key",
+                    "opening_hours",
+                    "opening_days",
+                    "count_ahead_seconds",
+                ),
             ),
             path,
         )
@@ -122,6 +132,11 @@ def _dashboard(section: YMap, path: Path) -> dict[str, Any]:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 _refuse(path, section, key, "phải là một số nguyên dương")
             values[key] = value
+    if "count_ahead_seconds" in section:
+        every = section["count_ahead_seconds"]
+        if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+            _refuse(path, section, "count_ahead_seconds", "phải là số giây (0: không tính trước)")
+        values["count_ahead_seconds"] = every
     for key in _BOOLS:
         if key in section:
             if not isinstance(section[key], bool):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from portal.dashboard.config import DashboardConfig
 from portal.store.models import Device, Heartbeat, SetAsideReport
-from portal.store.settings import unit_settings
+from portal.store.settings import UNIT_NAME, unit_values
 
 try:
     from zoneinfo import ZoneInfo
@@ -165,6 +165,8 @@ def device_health(
         .outerjoin(SetAsideReport, SetAsideReport.device_id == Device.id)
         .order_by(Device.unit_code, Device.counter, Device.id)
     )
+    if unit:
+        query = query.where(Device.unit_code == unit)
     with Session(engine) as session:
         found = [
             (device, beat, aside)
@@ -172,7 +174,8 @@ def device_health(
             if visible(device.unit_code)
         ]
     units = sorted({device.unit_code for device, _, _ in found})
-    names = {code: unit_settings(engine, code).shown_name for code in units}
+    named = unit_values(engine, UNIT_NAME)  # one query for every unit's name
+    names = {code: named.get(code) or code for code in units}
     open_now = is_open(config, now)
     rows = [
         _row(device, beat, aside, names[device.unit_code], config, now, open_now)

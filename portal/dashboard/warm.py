@@ -2,7 +2,8 @@
 
 Both count a province's year of answers (about a second at a million answers on
 PostgreSQL, three such reports for the overview). Counted on a thread of the portal's
-process at startup and every WARM_EVERY_S after, their pages answer from memory instead:
+process at startup and every `count_ahead_seconds` after (portal.yaml; 50, under the
+overview's minute, so its figures are never stale; 0: off), their pages answer from memory:
 the overview keeps its figures a minute, the public pages five (results_data.py,
 public_data.py). A unit head's overview (a few units) and a unit's pages are counted when
 asked; they are small.
@@ -19,7 +20,6 @@ from portal.dashboard.public_data import warm_province
 from portal.dashboard.results_data import warm_overview
 
 log = logging.getLogger("portal")
-WARM_EVERY_S = 50.0  # under the overview's minute, so its figures are never stale
 
 
 class Warmer:
@@ -29,7 +29,7 @@ class Warmer:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.thread is None:
+        if self.app.state.dashboard.count_ahead_seconds > 0 and self.thread is None:
             self.stopping.clear()
             self.thread = threading.Thread(target=self._run, name="dashboard-warm", daemon=True)
             self.thread.start()
@@ -44,7 +44,7 @@ class Warmer:
                     warm(engine)
                 except Exception:  # a failed count is counted again next time; pages still work
                     log.exception("counting the dashboard's figures ahead failed")
-            if self.stopping.wait(WARM_EVERY_S):
+            if self.stopping.wait(self.app.state.dashboard.count_ahead_seconds):
                 return
 
     def stop(self) -> None:
