@@ -203,3 +203,23 @@ def _session_csrf(dash, name: str) -> str:
         dash, "SELECT csrf FROM web_sessions WHERE user_name = ? ORDER BY created_at DESC", name
     )
     return rows[0][0]
+
+
+def test_guesses_sent_at_once_are_counted_before_any_is_checked(dash):
+    """Thirty wrong passwords at once: the limit (3 here) is checked, the rest are refused
+    unchecked (counted after checking, all thirty had been checked)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = _run_with_stdin(dash.portal.db, ["user", "add", "song-song", "--role", "it"], PASSWORD)
+    assert made.returncode == 0, made.stderr
+    with ThreadPoolExecutor(30) as pool:
+        replies = list(pool.map(lambda n: sign_in(dash, "song-song", f"doan-sai-{n}"), range(30)))
+    statuses = [reply.status_code for reply in replies]
+    assert statuses.count(401) <= 2 and set(statuses) <= {401, 429, 503}, statuses
+    assert sign_in(dash, "song-song", PASSWORD).status_code == 429  # right, but locked
+
+
+def test_a_name_the_portal_does_not_know_locks_as_a_known_one_does(dash):
+    replies = [sign_in(dash, "ai-do-khong-co", "khong-phai-mat-khau") for _ in range(4)]
+    assert [reply.status_code for reply in replies] == [401, 401, 429, 429]
+    assert "tạm khóa" in replies[-1].text

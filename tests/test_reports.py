@@ -361,3 +361,17 @@ def test_figures_are_as_of_today(engine):
     made = report(engine, start=november.start, end=november.end, today=date(2026, 11, 5))
     assert made["filters"]["period"]["as_of"] == "2026-11-05"
     assert made["answers"]["counted"] == 1  # the answer dated the 20th is not yet
+
+
+def test_a_number_is_hidden_however_the_citizen_grouped_its_digits():
+    from portal.reports.privacy import masked_numbers
+
+    groupings = (
+        "0905123456", "0905  123  456", "0905/123/456", "0905_123_456", "(0905) 123-456",
+        "0905 - 123 - 456", "0905.123.456",
+    )  # fmt: skip
+    shown = [masked_numbers(f"gọi lại số {number} nhé") for number in groupings]
+    assert all(text.endswith("••••••••56 nhé") for text in shown), shown
+    assert not any(char.isdigit() for text in shown for char in text.replace("56", ""))
+    kept = "3 người chờ 2 lần trong năm 2026, quầy 12"
+    assert masked_numbers(kept) == kept

@@ -18,10 +18,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.dashboard.config import DashboardConfig
@@ -167,29 +169,128 @@ class SignIn:
     """What a sign-in came to: a session cookie, or why not."""
 
     token: str = ""
-    refused: str = ""  # "wrong" or "locked"
+    refused: str = ""  # "wrong", "locked" or "busy"
     locked_until: datetime | None = None
 
 
 def sign_in(engine: Engine, name: str, password: str, config: DashboardConfig) -> SignIn:
-    """Check a password, counting wrong ones; a new session when right."""
+    """Check a password, counting every attempt before it is checked; a session when right.
+
+    The attempt is counted first, in one UPDATE: guesses sent at once each take their own
+    number, and those past the limit lock the account without being checked (counted
+    after checking, thirty parallel guesses had all been checked). A name the portal does
+    not know is counted and locked the same way, in memory, so that neither the answer
+    nor its time tells which names exist. At most HASHING_AT_ONCE passwords are checked at
+    a time (32 MiB each); past that the sign-in is "busy", never a queue of threads.
+    """
     now = _now()
+    claim = _claim(engine, name, now, config)
+    if claim.refused:
+        return claim
+    if not _HASHING.acquire(timeout=HASHING_WAIT_S):
+        return SignIn(refused="busy")
+    try:
+        right = password_matches(password, claim.token or _DECOY) and bool(claim.token)
+    finally:
+        _HASHING.release()
+    if not right:
+        return _wrong(engine, name, claim.locked_until, now, config)
+    return SignIn(token=_new_session(engine, name, now, config))
+
+
+HASHING_AT_ONCE = 4
+HASHING_WAIT_S = 5.0
+_HASHING = threading.BoundedSemaphore(HASHING_AT_ONCE)
+
+
+class _Strangers:
+    """Attempts on names the portal does not know, counted as a known name's are (in this
+    process; at most MAX names, the oldest forgotten first)."""
+
+    MAX = 10_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.counts: OrderedDict[str, tuple[int, datetime | None]] = OrderedDict()
+
+    def claim(self, name: str, now: datetime, config: DashboardConfig) -> SignIn:
+        with self.lock:
+            count, until = self.counts.pop(name, (0, None))
+            if until is not None and until > now:
+                self.counts[name] = (count, until)
+                return SignIn(refused="locked", locked_until=until)
+            count += 1
+            if count > config.lockout_attempts:
+                until, count = now + timedelta(minutes=config.lockout_minutes), 0
+            self.counts[name] = (count, until if count == 0 else None)
+            while len(self.counts) > self.MAX:
+                self.counts.popitem(last=False)
+        if count == 0:
+            return SignIn(refused="locked", locked_until=until)
+        # Checked against the decoy, then refused as wrong (or locked at the limit).
+        return SignIn(locked_until=None if count < config.lockout_attempts else now)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.counts.clear()
+
+
+_STRANGERS = _Strangers()
+
+
+def _claim(engine: Engine, name: str, now: datetime, config: DashboardConfig) -> SignIn:
+    """Count an attempt on `name` before checking it. SignIn.refused "locked" when it may not
+    be checked; else SignIn.token is the stored hash ("" for a name not known) and
+    locked_until is set when this attempt, if wrong, locks the account."""
+    free = or_(User.locked_until.is_(None), User.locked_until <= now)
+    counted = (
+        update(User)
+        .where(User.name == name, User.disabled_at.is_(None), free)
+        .values(failed_signins=User.failed_signins + 1)
+        .returning(User.failed_signins, User.password_hash)
+    )
+    with engine.begin() as connection:
+        row = connection.execute(counted).first() if name else None
+        if row is None:
+            found = connection.execute(
+                select(User.locked_until, User.disabled_at).where(User.name == name)
+            ).first()
+            if found is None or found.disabled_at is not None:
+                return _STRANGERS.claim(name, now, config)
+            return SignIn(refused="locked", locked_until=found.locked_until)
+        count, stored = row
+        if count > config.lockout_attempts:  # guesses in flight past the limit
+            until = _lock(connection, name, now, config)
+            return SignIn(refused="locked", locked_until=until)
+    last = count >= config.lockout_attempts
+    return SignIn(token=stored, locked_until=now if last else None)
+
+
+def _wrong(
+    engine: Engine, name: str, last: datetime | None, now: datetime, config: DashboardConfig
+) -> SignIn:
+    """A wrong password: the attempt is counted already; the last one allowed locks."""
+    if last is None:
+        return SignIn(refused="wrong")
+    with engine.begin() as connection:
+        until = _lock(connection, name, now, config)
+    return SignIn(refused="locked", locked_until=until)
+
+
+def _lock(connection: Connection, name: str, now: datetime, config: DashboardConfig) -> datetime:
+    until = now + timedelta(minutes=config.lockout_minutes)
+    connection.execute(
+        update(User).where(User.name == name).values(locked_until=until, failed_signins=0)
+    )
+    return until
+
+
+def _new_session(engine: Engine, name: str, now: datetime, config: DashboardConfig) -> str:
+    token = secrets.token_urlsafe(32)
     with Session(engine) as session, session.begin():
-        user = session.get(User, name) if name else None
-        if user is None or user.disabled_at is not None:
-            password_matches(password, _DECOY)
-            return SignIn(refused="wrong")
-        if user.locked_until is not None and user.locked_until > now:
-            return SignIn(refused="locked", locked_until=user.locked_until)
-        if not password_matches(password, user.password_hash):
-            user.failed_signins += 1
-            if user.failed_signins >= config.lockout_attempts:
-                user.locked_until = now + timedelta(minutes=config.lockout_minutes)
-                user.failed_signins = 0
-                return SignIn(refused="locked", locked_until=user.locked_until)
-            return SignIn(refused="wrong")
-        user.failed_signins, user.locked_until = 0, None
-        token = secrets.token_urlsafe(32)
+        user = session.get(User, name)
+        if user is not None:
+            user.failed_signins, user.locked_until = 0, None
         session.add(
             WebSession(
                 token_hash=_token_hash(token),
@@ -200,7 +301,7 @@ def sign_in(engine: Engine, name: str, password: str, config: DashboardConfig) -
                 ends_at=now + timedelta(hours=config.session_hours),
             )
         )
-        return SignIn(token=token)
+    return token
 
 
 def viewer_of(engine: Engine, token: str, config: DashboardConfig) -> Viewer | None:

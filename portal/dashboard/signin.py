@@ -56,7 +56,9 @@ def sign_in_post(request: Request, fields: Posted) -> Response:
             "name": name,
             "minutes": config.lockout_minutes,
         }
-        return page("signin.html", None, context, status=401 if result.refused == "wrong" else 429)
+        status = {"wrong": 401, "locked": 429, "busy": 503}[result.refused]
+        headers = {"Retry-After": "10"} if result.refused == "busy" else None
+        return page("signin.html", None, context, status=status, headers=headers)
     events.record(engine, name, events.SIGNED_IN, address=address(request))
     response = RedirectResponse(wanted or PREFIX + "/", 303)
     response.set_cookie(

@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 
 # A phone or ID number a citizen wrote into a comment ("gọi lại số 0912 345 678"): eight
-# digits or more, with spaces, dots or dashes between. Reports are published; these are not.
-_NUMBER = re.compile(r"\d(?:[ .\-]?\d){7,}")
+# digits or more, with up to three spaces, dots, dashes, slashes, underscores or brackets
+# between them, as people group one ("(0905) 123-456", "0905/123/456", "0905 - 123 - 456").
+# Reports are published; these are not. A date written in full ("12/10/2026") is hidden
+# too: less said, nothing leaked.
+_NUMBER = re.compile(r"\d(?:[ \t.\-/_()]{0,3}\d){7,}")
 
 
 def masked_numbers(text: str) -> str:
