@@ -168,7 +168,7 @@ def period_choices(today: date, current: str) -> list[tuple[str, str, bool]]:
     if current.upper() not in values:
         values.insert(0, current)
     shown = current.upper() if current.upper() in values else current
-    return [(v, parse_period(v).label.capitalize(), v == shown) for v in values]
+    return [(v, _sentence(parse_period(v).label), v == shown) for v in values]
 
 
 # --- open data -------------------------------------------------------------------------------
@@ -256,3 +256,9 @@ def _csv_of(figures: dict[str, Any], whole: bool) -> bytes:
         ]
         writer.writerow([inert(cell) for cell in cells])
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def _sentence(label: str) -> str:
+    """ "quý III/2026" → "Quý III/2026": the first letter only (capitalize() lowered the
+    Roman numeral to "Quý iii/2026")."""
+    return label[:1].upper() + label[1:]

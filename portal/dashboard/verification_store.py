@@ -46,7 +46,7 @@ OUTCOMES = {
     CONFIRMED: "Xác nhận đúng",
     DISPUTED: "Công dân nói khác",
     "unreachable": "Không liên lạc được",
-    "wrong_number": "Sai số",
+    "wrong_number": "Sai số điện thoại",
     "declined": "Từ chối trả lời",
 }
 REACHED = (CONFIRMED, DISPUTED)

@@ -51,6 +51,7 @@ HEADERS = {
 STATIC_FILES = {
     "dashboard.css": ("static/dashboard.css", "text/css; charset=utf-8"),
     "charts.js": ("static/charts.js", "text/javascript; charset=utf-8"),
+    "tables.js": ("static/tables.js", "text/javascript; charset=utf-8"),
     "chart.umd.min.js": ("static/vendor/chart.umd.min.js", "text/javascript; charset=utf-8"),
 }
 
@@ -199,7 +200,7 @@ def mount_static(app: FastAPI) -> None:
     previous = app.exception_handlers.get(StarletteHTTPException)
 
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith(PREFIX) and exc.status_code in (400, 403, 404, 415):
+        if request.url.path.startswith(PREFIX) and exc.status_code in (400, 403, 404, 405, 415):
             return page("refused.html", None, {"status": exc.status_code}, exc.status_code)
         if previous is not None:
             return await previous(request, exc)  # type: ignore[misc]
