@@ -52,8 +52,8 @@ OUTCOMES = {
 REACHED = (CONFIRMED, DISPUTED)
 RATE_FORMULA = (
     "Tỷ lệ xác nhận = số phiếu người dân xác nhận đúng ÷ số phiếu liên lạc được "
-    "(xác nhận đúng + công dân nói khác); không liên lạc được, sai số và từ chối trả lời "
-    "không tính vào mẫu số."
+    "(xác nhận đúng + công dân nói khác); không liên lạc được, sai số điện thoại và từ chối "
+    "trả lời không tính vào mẫu số."
 )
 # A quick form's verdicts: what a citizen may say when the answer's form has none.
 QUICK_VERDICTS = {"satisfied": "Hài lòng", "not_satisfied": "Chưa hài lòng"}
