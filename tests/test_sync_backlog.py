@@ -29,7 +29,10 @@ def _drain(data_dir) -> float:
 
 
 def _month_offline(data_dir) -> None:
-    made = kiosk("demo-data", "--answers", "6000", "--seed", "4", "--data-dir", str(data_dir))
+    # 6,000 answers, nearly half with an ID number: ~2 min of scrypt here, more on a slow runner
+    made = kiosk(
+        "demo-data", "--answers", "6000", "--seed", "4", "--data-dir", str(data_dir), timeout=900
+    )
     assert made.returncode == 0, made.stderr
     with sqlite3.connect(data_dir / "kiosk.db") as connection:  # 200 a day over 30 days
         connection.execute(
