@@ -16,6 +16,11 @@ AUDIT_PATH = "/api/v1/audit"
 CLAIM_PATH = "/api/v1/enrolments/claim"
 HEALTH_PATH = "/api/v1/health"
 REPORTS_PATH = "/api/v1/reports"  # a report (portal/reports), read with a token
+# A one-stop system pushes its dossiers (a token made for it: `portal token add --for
+# dossiers`); a tablet asks about one, signed as sync signs (contract/dossiers.py).
+DOSSIERS_PATH = "/api/v1/dossiers"
+DOSSIER_LOOKUP_PATH = "/api/v1/dossiers/lookup"
+MAX_DOSSIERS = 1000  # dossiers in one push
 # The web survey behind the counter posters: the path and query of config.yaml's
 # `qr.survey_url` (…/khao-sat?don_vi={unit}&quay={counter}), served by the portal.
 SURVEY_PATH = "/khao-sat"
@@ -40,6 +45,8 @@ BAD_HEARTBEAT = "bad_heartbeat"
 BAD_AUDIT = "bad_audit"
 BAD_REQUEST = "bad_request"
 BAD_TOKEN = "bad_token"  # a report asked for without a live token (portal token add)
+BAD_DOSSIERS = "bad_dossiers"  # a push of dossiers with a row it cannot keep: none is kept
+RATE_LIMITED = "rate_limited"  # too many pushes in a minute: again after Retry-After
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"
 INTERNAL = "internal"

@@ -24,6 +24,13 @@ KIOSK_FLAGS = (TOO_SOON, BURST, AFTER_HOURS, UNIDENTIFIED, REPEAT_ID, OFFICER_SE
 # A later verdict on a dossier already rated: only the portal, which sees every tablet's
 # answers, can tell; it never travels.
 DUPLICATE_DOSSIER = "duplicate_dossier"
+# The portal's checks against the unit's dossiers (portal/store/dossier_checks.py), for a
+# unit whose dossiers it keeps: a code the unit never received, a dossier whose result was
+# not yet returned when rated, or rated long after its return.
+DOSSIER_UNKNOWN = "dossier_unknown"
+DOSSIER_NOT_RETURNED = "dossier_not_returned"
+DOSSIER_RATED_LATE = "dossier_rated_late"
+DOSSIER_FLAGS = (DOSSIER_UNKNOWN, DOSSIER_NOT_RETURNED, DOSSIER_RATED_LATE)
 
 # How an answer reached the portal (decision 2223 counts all of them): a tablet at the
 # counter, the online survey behind the posters, a paper form or a call typed in by a clerk.

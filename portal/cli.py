@@ -24,6 +24,8 @@ from portal.dashboard.alerts_command import add_parsers as add_alert_parsers
 from portal.dashboard.alerts_command import run_alerts
 from portal.dashboard.command import add_parsers as add_user_parsers
 from portal.dashboard.command import run_user
+from portal.dossiers.command import add_parsers as add_dossier_parsers
+from portal.dossiers.command import run_dossiers
 from portal.reports import collect
 from portal.reports.check_table import add_parser as add_check_table_parser
 from portal.reports.check_table import run as run_check_table
@@ -102,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="its only applicants are N state bodies: one answer each per half-year (0: not so)",
     )
+    unit.add_argument("--apology", help='shown with a late dossier at its tablets ("": none)')
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     form = sub.add_parser("form", help="the form versions whose answers are accepted")
@@ -115,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_table_parser(sub)
     add_user_parsers(sub)
     add_alert_parsers(sub)
+    add_dossier_parsers(sub)
     sub.add_parser("openapi", help="print the OpenAPI document")
     return parser
 
@@ -181,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "token": run_token,
         "user": run_user,
         "alerts": run_alerts,
+        "dossiers": run_dossiers,
     }
     return commands[args.command](args, engine)
 
@@ -221,7 +226,12 @@ def _unit(args: argparse.Namespace, engine: Engine) -> int:
     from portal.units import UnitChange, UnitRefused, change_unit, describe_unit  # form engine
 
     change = UnitChange(
-        args.yearly_dossiers, args.name, args.web_form, args.web_long_form, args.state_applicants
+        args.yearly_dossiers,
+        args.name,
+        args.web_form,
+        args.web_long_form,
+        args.state_applicants,
+        args.apology,
     )
     try:
         change_unit(engine, args.unit_code, change)

@@ -31,6 +31,7 @@ from portal.forms import find_form
 from portal.schemas import AnswerIn, AuditEntryIn, Fate, HeartbeatIn, ItemResult
 from portal.store.answer_facts import add_facts, answer_facts, settle_dossiers
 from portal.store.devices import known_counters
+from portal.store.dossier_checks import check_stored
 from portal.store.engine import dialect_insert, insert_ignoring_duplicates
 from portal.store.forms import registered_forms
 from portal.store.models import (
@@ -391,6 +392,7 @@ def insert_answers(
     by_uuid = {str(row["uuid"]): row for row in rows}
     stored = {answer_id: by_uuid[uuid] for answer_id, uuid in connection.execute(statement)}
     add_facts(connection, stored)
+    check_stored(connection, stored)  # before one verdict per dossier: its flags count there
     settle_dossiers(
         connection, [str(row["dossier_code"]) for row in stored.values() if row["verdict"]]
     )

@@ -28,6 +28,7 @@ from portal.store.settings import (
 
 NO_LONG_FORM = "none"  # --web-long-form none: the web survey offers no long form
 MAX_NAME = 200  # a name longer than this is not a unit's name
+MAX_APOLOGY = 400  # what a tablet shows under a late dossier
 
 
 class UnitRefused(ValueError):
@@ -43,6 +44,7 @@ class UnitChange:
     web_form: str | None = None
     web_long_form: str | None = None  # NO_LONG_FORM: none offered
     state_applicants: int | None = None  # 0: not a unit under the half-year rule
+    apology: str | None = None  # to a citizen whose dossier is late ("": the kiosk's words)
 
 
 def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
@@ -55,6 +57,7 @@ def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
     if change.state_applicants is not None and change.state_applicants < 0:
         raise UnitRefused("the number of state applicants cannot be negative")
     name = _checked_name(change.name) if change.name is not None else None
+    apology = _checked_apology(change.apology) if change.apology is not None else None
     web_form, web_long_form = _checked_forms(engine, unit_settings(engine, unit), change)
     set_unit_settings(
         engine,
@@ -64,7 +67,18 @@ def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
         web_form,
         web_long_form,
         change.state_applicants,
+        apology,
     )
+
+
+def _checked_apology(text: str) -> str:
+    """The apology as it is kept: composed and trimmed, a few sentences at most."""
+    text = unicodedata.normalize("NFC", text).strip()
+    if len(text) > MAX_APOLOGY:
+        raise UnitRefused(f"an apology has at most {MAX_APOLOGY} characters")
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise UnitRefused("an apology is one paragraph of text, without control characters")
+    return text
 
 
 def _checked_name(name: str) -> str:
@@ -134,6 +148,8 @@ def describe_unit(engine: Engine, unit: str) -> list[str]:
             f"  half-year rule (state bodies): {settings.state_applicants} applicants → "
             f"at least {settings.state_applicants} answers each half-year"
         )
+    if settings.apology:
+        lines.append(f"  apology with a late dossier: {settings.apology}")
     if unit not in unit_counters(engine):
         lines.append(
             f"  note: the portal knows no device or counter of {unit}: its survey links are "

@@ -2,7 +2,8 @@
 error body, every kiosk request signed (contract/signing.py).
 
 The routers: answers (batches), heartbeat, audit, enrolments (the QR code's claim),
-health, reports (read with a token, not a device's signature). What they share before a
+health, reports (read with a token, not a device's signature), dossiers (pushed with a
+token, looked up by a tablet). What they share before a
 body is looked at (the store, the accepted forms, the signed body within its limits) is
 portal/api/auth.py; replies and errors are portal/api/replies.py. The web survey behind
 the counter posters is portal/web/survey.py.
@@ -19,7 +20,7 @@ from sqlalchemy import Engine
 from kiosk.domain.forms import load_form
 from kiosk.resources import ASSETS
 from portal import __version__
-from portal.api import answers, audit, enrolments, health, heartbeat, reports
+from portal.api import answers, audit, dossiers, enrolments, health, heartbeat, reports
 from portal.api.auth import BODY_DEADLINE_S
 from portal.api.replies import install_handlers
 from portal.dashboard import mount as mount_dashboard
@@ -34,6 +35,7 @@ ROUTERS = (
     enrolments.router,
     health.router,
     reports.router,
+    dossiers.router,
 )
 
 

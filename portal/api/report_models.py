@@ -171,6 +171,45 @@ class VerificationOut(_Strict):
     samples: list[VerificationRow] = Field(description="each re-verification sample (phúc tra)")
 
 
+class FieldRow(_Strict):
+    field: str = Field(description="the procedure's field (lĩnh vực), from the dossier")
+    answers: int
+    satisfied: int
+    not_satisfied: int
+    percent: float | None
+
+
+class TimelinessRow(_Strict):
+    late: bool = Field(description="returned after its appointment")
+    label: str
+    answers: int
+    satisfied: int
+    not_satisfied: int
+    percent: float | None
+    mean_delay_days: float = Field(description="late dossiers: mean days past the appointment")
+    max_delay_days: float
+
+
+class ReasonTimelinessRow(_Strict):
+    question: str
+    id: str
+    label: str
+    on_time: int
+    late: int
+    percent_on_time: float | None = Field(description="of the not satisfied on time")
+    percent_late: float | None = Field(description="of the not satisfied whose dossier was late")
+
+
+class DossiersOut(_Strict):
+    """Counted answers read against their dossiers (`portal dossiers import`)."""
+
+    matched: int = Field(description="counted answers whose dossier the portal keeps")
+    unmatched: int = Field(description="counted answers without a dossier code")
+    by_field: list[FieldRow]
+    timeliness: list[TimelinessRow]
+    reasons_by_timeliness: list[ReasonTimelinessRow]
+
+
 class Report(_Strict):
     """A report: what build_report returns."""
 
@@ -189,5 +228,8 @@ class Report(_Strict):
     comments: CommentsOut
     verification: VerificationOut | None = Field(
         default=None, description="re-verification samples within the period; absent: none"
+    )
+    dossiers: DossiersOut | None = Field(
+        default=None, description="by field and on time or late; absent: no unit keeps dossiers"
     )
     checks: ChecksOut

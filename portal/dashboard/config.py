@@ -20,6 +20,9 @@
       webhook: https://chat.example.vn/hooks/…
       check_every_seconds: 60        # the portal checks the alert rules this often; 0: never
                                      # (then `portal alerts check` from cron does it)
+    dossiers:
+      columns: {code: "Số hồ sơ", received: "Ngày nhận hồ sơ"}   # the export's own headings
+      pushes_per_minute: 60          # POST /api/v1/dossiers, per token
 
 A password never sits in this file: `password_env` names the environment variable that
 holds it. A file that cannot be used is refused whole, with its line, before the portal
@@ -70,6 +73,8 @@ class DashboardConfig:
     webhook_timeout_s: float = 5.0
     count_ahead_seconds: int = 50  # the province's figures counted ahead this often; 0: never
     alert_check_seconds: int = 60  # 0: the portal does not check the rules itself
+    dossier_columns: dict[str, str] = field(default_factory=dict)  # field → the export's heading
+    dossier_pushes_per_minute: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +87,7 @@ _INTS = (
     "device_silent_minutes",
 )
 _BOOLS = ("secure_cookies", "public_comments")
+DOSSIER_KEYS = ("columns", "pushes_per_minute")
 
 
 def load_config(path: Path | None) -> DashboardConfig:
@@ -97,7 +103,7 @@ def load_config(path: Path | None) -> DashboardConfig:
         raise ConfigError(f"{path}: không mở được tệp ({exc.strerror})") from None
     if document is None:
         return DashboardConfig()
-    root = _mapping(document, path, "", ("dashboard", "alerts"))
+    root = _mapping(document, path, "", ("dashboard", "alerts", "dossiers"))
     values: dict[str, Any] = {}
     dashboard = root.get("dashboard")
     if dashboard is not None:
@@ -121,7 +127,27 @@ def load_config(path: Path | None) -> DashboardConfig:
     if alerts is not None:
         keys = ("smtp", "webhook", "check_every_seconds")
         values |= _alerts(_mapping(alerts, path, "alerts", keys), path)
+    dossiers = root.get("dossiers")
+    if dossiers is not None:
+        values |= _dossiers(_mapping(dossiers, path, "dossiers", DOSSIER_KEYS), path)
     return DashboardConfig(**values)
+
+
+def _dossiers(section: YMap, path: Path) -> dict[str, Any]:
+    from portal.dossiers.rows import FIELDS  # the import's fields
+
+    values: dict[str, Any] = {}
+    if "columns" in section:
+        columns = _mapping(section["columns"], path, "dossiers.columns", FIELDS)
+        if not all(isinstance(v, str) and v.strip() for v in columns.values()):
+            _refuse(path, section, "columns", "phải ghi tên cột trong tệp cho mỗi trường")
+        values["dossier_columns"] = {str(k): str(v) for k, v in columns.items()}
+    if "pushes_per_minute" in section:
+        every = section["pushes_per_minute"]
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            _refuse(path, section, "pushes_per_minute", "phải là một số nguyên dương")
+        values["dossier_pushes_per_minute"] = every
+    return values
 
 
 def _dashboard(section: YMap, path: Path) -> dict[str, Any]:

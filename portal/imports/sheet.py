@@ -67,11 +67,13 @@ class Sheet:
     ignored_sheets: tuple[str, ...] = ()  # a workbook's other sheets, not read
 
 
-def read_sheet(path: Path, sheet: str = "") -> Sheet:
+def read_sheet(path: Path, sheet: str = "", max_rows: int = MAX_ROWS) -> Sheet:
     """The file's heading and rows (a workbook's sheet named `sheet`, else its first);
     SheetRefused when it cannot be used at all."""
     kind = _kind(path)
-    header, rows = _read_xlsx(path, sheet) if kind == "xlsx" else _read_csv(path)
+    header, rows = (
+        _read_xlsx(path, sheet, max_rows) if kind == "xlsx" else _read_csv(path, max_rows)
+    )
     titled = header is not None and any(cell.strip() for cell in header.cells)
     if header is not None and header.ignored and not sheet and not (titled and rows):
         others = ", ".join(f"“{name}”" for name in header.ignored)
@@ -134,7 +136,7 @@ def _too_big(path: Path, size: int, limit: int) -> SheetRefused:
 
 
 # --- CSV -------------------------------------------------------------------------------
-def _read_csv(path: Path) -> tuple[_Header | None, list[SheetRow]]:
+def _read_csv(path: Path, max_rows: int) -> tuple[_Header | None, list[SheetRow]]:
     data = _read_bytes(path, MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise _too_big(path, path.stat().st_size, MAX_BYTES)
@@ -156,7 +158,7 @@ def _read_csv(path: Path) -> tuple[_Header | None, list[SheetRow]]:
             if header is None:
                 header = _Header(cells, delimiter)
             else:
-                _keep(path, rows, number, cells, {})
+                _keep(path, rows, number, cells, {}, max_rows)
     except csv.Error as exc:
         raise SheetRefused("import.bad_csv", path=path, row=reader.line_num, error=exc) from None
     return header, rows
@@ -170,7 +172,12 @@ def _delimiter(first_line: str) -> str:
 
 
 def _keep(
-    path: Path, rows: list[SheetRow], number: int, cells: list[str], issues: dict[int, CellIssue]
+    path: Path,
+    rows: list[SheetRow],
+    number: int,
+    cells: list[str],
+    issues: dict[int, CellIssue],
+    max_rows: int = MAX_ROWS,
 ) -> None:
     """Keep a row with something in it, its cells checked; refuse a file past the limits."""
     while cells and not cells[-1].strip() and len(cells) - 1 not in issues:
@@ -179,8 +186,8 @@ def _keep(
         return
     if len(cells) > MAX_COLUMNS:
         raise SheetRefused("import.too_many_columns", path=path, limit=MAX_COLUMNS)
-    if len(rows) >= MAX_ROWS:
-        raise SheetRefused("import.too_many_rows", path=path, limit=MAX_ROWS)
+    if len(rows) >= max_rows:
+        raise SheetRefused("import.too_many_rows", path=path, limit=max_rows)
     for column, cell in enumerate(cells):
         if column not in issues:
             problem = _cell_problem(column, cell)
@@ -213,11 +220,13 @@ def sheet_headings(path: Path) -> list[tuple[str, list[str]]] | None:
         ]
 
 
-def _read_xlsx(path: Path, name: str = "") -> tuple[_Header | None, list[SheetRow]]:
+def _read_xlsx(
+    path: Path, name: str = "", max_rows: int = MAX_ROWS
+) -> tuple[_Header | None, list[SheetRow]]:
     with _workbook(path) as book:
         first = book[name] if name else book.worksheets[0]
         others = tuple(title for title in book.sheetnames if title != first.title)
-        return _xlsx_rows(path, first, others)
+        return _xlsx_rows(path, first, others, max_rows)
 
 
 @contextmanager
@@ -254,7 +263,7 @@ def _unpacked_size(path: Path) -> int:
 
 
 def _xlsx_rows(
-    path: Path, sheet: Any, others: tuple[str, ...]
+    path: Path, sheet: Any, others: tuple[str, ...], max_rows: int = MAX_ROWS
 ) -> tuple[_Header | None, list[SheetRow]]:
     header: _Header | None = None
     rows: list[SheetRow] = []
@@ -270,7 +279,7 @@ def _xlsx_rows(
         if header is None:
             header = _Header(texts, sheet=sheet.title, ignored=others)
         else:
-            _keep(path, rows, number, texts, issues)
+            _keep(path, rows, number, texts, issues, max_rows)
     return header or _Header([], sheet=sheet.title, ignored=others), rows
 
 

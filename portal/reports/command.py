@@ -73,9 +73,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     quota_sub.add_parser(
         "remove", help="a quota given by mistake (its id: quota list)"
     ).add_argument("id", type=int)
-    token = sub.add_parser("token", help="tokens programs read reports with (GET /api/v1/reports)")
+    token = sub.add_parser("token", help="tokens for programs: reading reports, pushing dossiers")
     token_sub = token.add_subparsers(dest="action", required=True)
-    token_sub.add_parser("add", help="make one; it is shown once").add_argument("name")
+    token_add = token_sub.add_parser("add", help="make one; it is shown once")
+    token_add.add_argument("name")
+    token_add.add_argument(
+        "--for",
+        dest="scope",
+        choices=("reports", "dossiers"),
+        default="reports",
+        help="GET /api/v1/reports (reports) or a one-stop system's POST /api/v1/dossiers",
+    )
     token_sub.add_parser("list")
     token_sub.add_parser("revoke").add_argument("name")
 
@@ -197,10 +205,11 @@ def run_token(args: argparse.Namespace, engine: Engine) -> int:
 
     try:
         if args.action == "add":
-            print(add_token(engine, args.name))
+            print(add_token(engine, args.name, args.scope))
+            use = "GET /api/v1/reports" if args.scope == "reports" else "POST /api/v1/dossiers"
             print(
                 f"(token {args.name!r}: shown this once; send it as "
-                "'Authorization: Bearer TOKEN' to GET /api/v1/reports)",
+                f"'Authorization: Bearer TOKEN' to {use})",
                 file=sys.stderr,
             )
         elif args.action == "revoke":
@@ -209,7 +218,7 @@ def run_token(args: argparse.Namespace, engine: Engine) -> int:
         else:
             for row in list_tokens(engine):
                 state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "live"
-                print(f"{row.name}  made {row.created_at:%Y-%m-%d}  {state}")
+                print(f"{row.name}  {row.scope}  made {row.created_at:%Y-%m-%d}  {state}")
     except TokenRefused as refused:
         print(f"refused: {refused}", file=sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from portal.dashboard.verification_store import report_section
 from portal.forms import find_form, known_form_ids
 from portal.reports import counting
 from portal.reports.checks import check_report
+from portal.reports.dossier_split import dossier_section
 from portal.reports.numbers import mean_percent, percent
 from portal.reports.privacy import masked_numbers
 from portal.reports.request import ReportError, ReportRequest, known_codes
@@ -84,6 +85,7 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
         texts = counting.comments(connection, asked, request.comments_limit)
         text_count = counting.comment_count(connection, asked)
         verification = report_section(connection, request.units, request.start, request.end)
+        dossiers = dossier_section(connection, asked, form, reason_questions(form))
     names = unit_values(engine, UNIT_NAME)
     report: dict[str, Any] = {
         "title": TITLE,
@@ -114,6 +116,8 @@ def build_report(engine: Engine, request: ReportRequest) -> dict:
     }
     if verification is not None:  # re-verification's confirmation rate, once sampled
         report["verification"] = verification
+    if dossiers is not None:  # the units keep their dossiers: field, on time or late
+        report["dossiers"] = dossiers
     problems = check_report(report)
     report["checks"] = {"ok": not problems, "problems": problems}
     return report
@@ -306,17 +310,25 @@ def _satisfied_levels(question: Question, rows: list[dict], base: int) -> dict |
     return {"count": count, "percent": percent(count, base), "levels": levels}
 
 
+def reason_questions(form: Form) -> set[str]:
+    """The choice questions asked only of the not satisfied (the quick form's reasons)."""
+    verdict = form.verdict
+    if verdict is None:
+        return set()
+    pleased = set(form.satisfied_verdicts)
+    return {
+        q.id
+        for q in form.questions
+        if verdict.id in q.when and not set(q.when[verdict.id]) & pleased and q.type in CHOICE_TYPES
+    }
+
+
 def _reasons(form: Form, tables: list[dict], satisfaction: dict | None) -> list[dict]:
     """The choices of the questions asked only of the not satisfied (the quick form's reasons)."""
     verdict = form.verdict
     if verdict is None or satisfaction is None:
         return []
-    pleased = set(form.satisfied_verdicts)
-    asked = {
-        q.id
-        for q in form.questions
-        if verdict.id in q.when and not set(q.when[verdict.id]) & pleased and q.type in CHOICE_TYPES
-    }
+    asked = reason_questions(form)
     return [
         {
             "number": row["number"],

@@ -27,6 +27,7 @@ def report_text(report: dict) -> str:
         _targets(report),
         _comments(report),
         _verification(report),
+        _dossiers(report),
         _checks(report),
     ]
     return "\n\n".join(section for section in sections if section) + "\n"
@@ -209,6 +210,49 @@ def _verification(report: dict) -> str:
         )
     lines.append(f"  {verification['formula']}")
     return "\n".join(lines)
+
+
+def _dossiers(report: dict) -> str:
+    section = report.get("dossiers")
+    if not section:
+        return ""
+    lines = [
+        "Theo hồ sơ (từ phần mềm một cửa, không hỏi người dân): "
+        f"{vi_count(section['matched'])} phiếu khớp hồ sơ, "
+        f"{vi_count(section['unmatched'])} phiếu không có mã hồ sơ."
+    ]
+    lines.append("  Theo lĩnh vực:")
+    for row in section["by_field"]:
+        lines.append(
+            f"    {row['field']}: {vi_count(row['answers'])} phiếu, hài lòng "
+            f"{vi_count(row['satisfied'])} — MĐHL {vi_percent(row['percent'])}"
+        )
+    lines.append("  Đúng hẹn / trễ hẹn:")
+    for row in section["timeliness"]:
+        delay = (
+            f", trễ trung bình {vi_number(row['mean_delay_days'])} ngày, "
+            f"lâu nhất {vi_number(row['max_delay_days'])} ngày"
+            if row["late"] and row["answers"]
+            else ""
+        )
+        lines.append(
+            f"    {row['label']}: {vi_count(row['answers'])} phiếu, hài lòng "
+            f"{vi_count(row['satisfied'])} — MĐHL {vi_percent(row['percent'])}{delay}"
+        )
+    if section["reasons_by_timeliness"]:
+        lines.append("  Lý do chưa hài lòng (hồ sơ đúng hẹn / trễ hẹn):")
+        for row in section["reasons_by_timeliness"]:
+            lines.append(
+                f"    {row['label']}: {vi_count(row['on_time'])} "
+                f"({vi_percent(row['percent_on_time'])}) / {vi_count(row['late'])} "
+                f"({vi_percent(row['percent_late'])})"
+            )
+    return "\n".join(lines)
+
+
+def vi_number(value: float) -> str:
+    """A day count with one decimal and a Vietnamese decimal comma (2,5)."""
+    return f"{value:.1f}".replace(".", ",").removesuffix(",0")
 
 
 def printable(text: str) -> str:

@@ -291,3 +291,30 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # What it opens: "reports" (GET /api/v1/reports) or "dossiers" (a one-stop system's
+    # POST /api/v1/dossiers). One token never opens both.
+    scope: Mapped[str] = mapped_column(String(16), server_default="reports")
+
+
+class Dossier(Base):
+    """A unit's dossier as its one-stop software knows it (`portal dossiers import`, or
+    pushed to `POST /api/v1/dossiers`): what a tablet's lookup shows and what answers are
+    checked against. No applicant's name, phone or ID number: the one-stop software keeps
+    those, the satisfaction survey needs none.
+
+    `code` is written as contract.wire.canonical_dossier writes answers' codes, so that a
+    join on (unit_code, code) finds the dossier an answer names.
+    """
+
+    __tablename__ = "dossiers"
+
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(300))
+    field: Mapped[str] = mapped_column(String(200))  # the procedure's field (lĩnh vực)
+    received_at: Mapped[datetime]  # local time, as the one-stop software writes it
+    appointment_at: Mapped[datetime]  # the promised return (ngày hẹn trả)
+    returned_at: Mapped[datetime | None]  # None: not yet returned
+    status: Mapped[str] = mapped_column(String(16))  # contract.dossiers.STATUSES
+    counter: Mapped[str] = mapped_column(String(64), server_default="")  # where it is returned
+    updated_at: Mapped[datetime]

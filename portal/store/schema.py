@@ -26,7 +26,7 @@ from portal.store.models import Base
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-SCHEMA_HEAD = "0005"  # tests/test_portal_schema.py keeps it the newest migration's
+SCHEMA_HEAD = "0006"  # tests/test_portal_schema.py keeps it the newest migration's
 BASELINE = "0001"  # the schema create_all made before migrations
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCK_KEY = 0x4B484C  # "KHL": the portal's advisory lock while it makes or migrates tables

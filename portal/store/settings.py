@@ -21,7 +21,9 @@ WEB_LONG_FORM = "web_long_form:"  # "": the unit's web survey offers no long for
 # A unit whose only applicants are other state bodies filing the same dossier again and
 # again: how many there are (decision 2223, III.2.c: one answer each per half-year).
 HALF_YEAR = "half_year:"
-UNIT_SETTINGS = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR)  # + a unit
+# The unit's words to a citizen whose dossier is late, shown by a tablet's lookup.
+APOLOGY = "apology:"
+UNIT_SETTINGS = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR, APOLOGY)
 WEB_SECRET = "web_secret"
 # The web survey's forms when a unit chose none: decision 2223's quick form, then the long
 # SIPAS form (the kiosk's defaults, config.yaml), each at its latest version.
@@ -41,6 +43,7 @@ class UnitSettings:
     web_form: str = DEFAULT_WEB_FORM
     web_long_form: str | None = DEFAULT_WEB_LONG_FORM  # None: none offered on the web
     state_applicants: int | None = None  # the half-year rule's applicants (None: not such a unit)
+    apology: str = ""  # to a citizen whose dossier is late ("": the kiosk's own words)
 
     @property
     def shown_name(self) -> str:
@@ -89,6 +92,7 @@ def unit_settings(engine: Engine, unit: str) -> UnitSettings:
         web_form=found.get(WEB_FORM + unit, DEFAULT_WEB_FORM),
         web_long_form=found.get(WEB_LONG_FORM + unit, DEFAULT_WEB_LONG_FORM) or None,
         state_applicants=int(found[HALF_YEAR + unit]) if found.get(HALF_YEAR + unit) else None,
+        apology=found.get(APOLOGY + unit, ""),
     )
 
 
@@ -100,6 +104,7 @@ def set_unit_settings(
     web_form: str | None = None,
     web_long_form: str | None = None,
     state_applicants: int | None = None,
+    apology: str | None = None,
 ) -> None:
     """Keep what is given of a unit's settings (None: left as it is; a name of "" shows the
     code again, a long form of "" offers none, 0 state applicants ends the half-year rule),
@@ -113,6 +118,7 @@ def set_unit_settings(
         WEB_FORM: web_form,
         WEB_LONG_FORM: web_long_form,
         HALF_YEAR: None if state_applicants is None else str(state_applicants or ""),
+        APOLOGY: apology,
     }
     with Session(engine) as session, session.begin():
         for prefix, value in given.items():

@@ -1,5 +1,6 @@
-"""The tokens programs read reports with over the API (`GET /api/v1/reports`) until the
-dashboard's accounts come: made by `portal token add NAME`, shown once, kept as SHA-256
+"""The tokens programs use the API with: a program reading reports (`GET /api/v1/reports`)
+or a one-stop system pushing dossiers (`POST /api/v1/dossiers`), each token for one of them
+(its scope). Made by `portal token add NAME [--for dossiers]`, shown once, kept as SHA-256
 only, revoked by name."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 from portal.store.models import ApiToken
 
 PREFIX = "khl_"  # says what a token is when one turns up in a log or a paste
+REPORTS, DOSSIERS = "reports", "dossiers"
+SCOPES = (REPORTS, DOSSIERS)
 
 
 class TokenRefused(ValueError):
@@ -29,7 +32,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def add_token(engine: Engine, name: str) -> str:
+def add_token(engine: Engine, name: str, scope: str = REPORTS) -> str:
     """A new token for `name` (shown once, never kept in clear); a revoked token's name may
     be given a new one (the same program, its token rotated)."""
     name = name.strip()
@@ -44,16 +47,20 @@ def add_token(engine: Engine, name: str) -> str:
             if old is not None:
                 session.delete(old)
                 session.flush()
-            session.add(ApiToken(name=name, token_hash=_digest(token), created_at=_now()))
+            session.add(
+                ApiToken(name=name, token_hash=_digest(token), created_at=_now(), scope=scope)
+            )
     except IntegrityError:  # the same name made at the same moment by another command
         raise TokenRefused(f"a live token named {name!r} exists: revoke it first") from None
     return token
 
 
-def token_owner(engine: Engine, token: str) -> str | None:
-    """The name of a live token; None for any other string."""
+def token_owner(engine: Engine, token: str, scope: str = REPORTS) -> str | None:
+    """The name of a live token of that scope; None for any other string."""
     query = select(ApiToken.name).where(
-        ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
+        ApiToken.token_hash == _digest(token),
+        ApiToken.revoked_at.is_(None),
+        ApiToken.scope == scope,
     )
     with engine.connect() as connection:
         return connection.execute(query).scalar()

@@ -1,0 +1,135 @@
+"""Dossiers over the API: a one-stop system pushes them (`POST /api/v1/dossiers`, a token
+made with `portal token add NAME --for dossiers`), a tablet asks about one of its unit's
+(`POST /api/v1/dossiers/lookup`, signed as its batches are).
+
+A push is kept whole or not at all, as the file import is; a system that pushes more often
+than `dossiers.pushes_per_minute` (portal.yaml) is answered 429 with Retry-After. The
+token is checked before the body is read, and the body is read within its limit.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import defaultdict, deque
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
+
+from contract.api import (
+    BAD_DOSSIERS,
+    BAD_REQUEST,
+    BAD_TOKEN,
+    DOSSIER_LOOKUP_PATH,
+    DOSSIERS_PATH,
+    MAX_DOSSIERS,
+    RATE_LIMITED,
+    TOO_MANY,
+)
+from contract.wire import canonical_dossier
+from portal.api.auth import Signed, Store, receive
+from portal.api.dossier_models import DossiersIn, DossiersResult, LookupIn, LookupResult
+from portal.api.replies import ERRORS, PortalError, first_problem, json_body, now
+from portal.dossiers.rows import read_row
+from portal.store.dossiers import find_dossier, save_dossiers
+from portal.store.tokens import DOSSIERS, token_owner
+
+router = APIRouter()
+MAX_PUSH_BYTES = 2 * 1024 * 1024  # 1,000 dossiers of the longest procedure names fit
+LOCAL = timezone(timedelta(hours=7))  # Vietnam keeps one offset all year
+_bearer = HTTPBearer(auto_error=False, description="a token from `portal token add --for dossiers`")
+_pushes: dict[str, deque[float]] = defaultdict(deque)  # per token: its pushes this minute
+
+
+async def one_stop_system(
+    request: Request,
+    engine: Store,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """The pushing system's token name, within its rate; 401 or 429 before the body."""
+    token = credentials.credentials.strip() if credentials else ""
+    owner = None
+    if token and len(token) <= 200:
+        owner = await run_in_threadpool(token_owner, engine, token, DOSSIERS)
+    if owner is None:
+        message = "Cần mã truy cập của hệ thống một cửa (portal token add TÊN --for dossiers)."
+        raise PortalError(401, BAD_TOKEN, message, close=True)
+    _within_rate(owner, request.app.state.dashboard.dossier_pushes_per_minute)
+    return owner
+
+
+def _within_rate(owner: str, per_minute: int) -> None:
+    moment, pushes = time.monotonic(), _pushes[owner]
+    while pushes and moment - pushes[0] >= 60:
+        pushes.popleft()
+    if len(pushes) >= per_minute:
+        wait = int(60 - (moment - pushes[0])) + 1
+        message = f"Quá {per_minute} lần gửi mỗi phút; gửi lại sau {wait} giây."
+        raise PortalError(429, RATE_LIMITED, message, retry_after=wait, close=True)
+    pushes.append(moment)
+
+
+@router.post(
+    DOSSIERS_PATH,
+    response_model=DossiersResult,
+    responses=ERRORS,
+    openapi_extra=json_body(DossiersIn, "JSON; kept whole or not at all"),
+    summary="A one-stop system's dossiers: added or updated, all or none",
+)
+async def push(
+    request: Request, engine: Store, _owner: Annotated[str, Depends(one_stop_system)]
+) -> DossiersResult:
+    sink = io.BytesIO()
+    await receive(request, MAX_PUSH_BYTES, sink)
+    try:
+        body = DossiersIn.model_validate_json(sink.getvalue())
+    except ValidationError as exc:
+        if any(e["type"] == "too_long" and e["loc"] == ("dossiers",) for e in exc.errors()):
+            raise PortalError(413, TOO_MANY, f"at most {MAX_DOSSIERS} dossiers") from None
+        raise PortalError(400, BAD_DOSSIERS, first_problem(exc)) from None
+    rows, problems = [], []
+    for index, dossier in enumerate(body.dossiers):
+        row, wrong = read_row(dossier.model_dump())
+        problems += [f"dossiers.{index}.{p.column}: {p.why}" for p in wrong]
+        if row is not None:
+            rows.append(row)
+    if problems:
+        more = f" (và {len(problems) - 1} lỗi khác)" if len(problems) > 1 else ""
+        raise PortalError(400, BAD_DOSSIERS, f"Không hồ sơ nào được lưu: {problems[0]}{more}")
+    saved = await run_in_threadpool(save_dossiers, engine, rows)
+    return DossiersResult(
+        added=saved.added,
+        updated=saved.updated,
+        unchanged=saved.unchanged,
+        answers_rechecked=saved.answers_rechecked,
+        server_time=now(),
+    )
+
+
+@router.post(
+    DOSSIER_LOOKUP_PATH,
+    response_model=LookupResult,
+    responses=ERRORS,
+    openapi_extra=json_body(LookupIn, "JSON"),
+    summary="A tablet asks about one of its unit's dossiers (signed)",
+)
+async def lookup(signed: Signed, engine: Store) -> JSONResponse:
+    try:
+        asked = LookupIn.model_validate_json(signed.body)
+    except ValidationError as exc:
+        raise PortalError(400, BAD_REQUEST, first_problem(exc)) from None
+    code = canonical_dossier(asked.code)
+    if code and not code.isprintable():  # no receipt holds one; PostgreSQL refuses a NUL
+        code = None
+    local_now = datetime.now(LOCAL).replace(tzinfo=None)
+    found = None
+    if code:
+        found = await run_in_threadpool(
+            find_dossier, engine, signed.device.unit_code, code, local_now
+        )
+    return JSONResponse(found.to_json() if found else {"found": False})

@@ -1,0 +1,157 @@
+"""A dossier row as the one-stop software exports it, read into a `DossierRow` or refused
+with the column and why, in Vietnamese.
+
+The export's headings vary between provinces' software: ours (`code`, `unit`, …), the
+usual Vietnamese ones ("Mã hồ sơ", "Ngày hẹn trả", …), or those portal.yaml maps
+(`dossiers.columns`). Dates are read as the software writes them (2026-11-20 08:30,
+20/11/2026 08:30, a bare day); an appointment without a time means the end of that day.
+Statuses are read in its words too ("Đang giải quyết", "Đã trả kết quả", …).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from contract.dossiers import PROCESSING, READY, RETURNED
+from contract.wire import canonical_dossier
+
+FIELDS = (
+    "code",
+    "unit",
+    "procedure",
+    "field",
+    "received",
+    "appointment",
+    "returned",
+    "status",
+    "counter",
+)
+REQUIRED = ("code", "unit", "procedure", "received", "appointment")
+# The headings the provinces' one-stop exports use, beside ours; compared without case.
+HEADINGS = {
+    "code": ("mã hồ sơ", "ma_ho_so", "số hồ sơ"),
+    "unit": ("mã đơn vị", "ma_don_vi", "đơn vị"),
+    "procedure": ("tên thủ tục", "thủ tục", "thu_tuc", "thủ tục hành chính"),
+    "field": ("lĩnh vực", "linh_vuc"),
+    "received": ("ngày tiếp nhận", "ngày nhận", "ngay_tiep_nhan"),
+    "appointment": ("ngày hẹn trả", "hẹn trả", "ngay_hen_tra"),
+    "returned": ("ngày trả kết quả", "ngày trả", "ngay_tra_ket_qua"),
+    "status": ("trạng thái", "tình trạng", "trang_thai"),
+    "counter": ("quầy trả kết quả", "quầy", "quay"),
+}
+STATUS_WORDS = {
+    PROCESSING: ("đang giải quyết", "đang xử lý", "đang thụ lý", "chưa có kết quả", "processing"),
+    READY: ("đã có kết quả", "có kết quả", "chờ trả kết quả", "chờ trả", "ready"),
+    RETURNED: ("đã trả kết quả", "đã trả", "hoàn thành", "returned"),
+}
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
+_DAYS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+LIMITS = {"code": 64, "unit": 64, "procedure": 300, "field": 200, "counter": 64}
+
+
+@dataclass(frozen=True)
+class DossierRow:
+    unit: str
+    code: str  # canonical (contract.wire.canonical_dossier)
+    procedure: str
+    field: str
+    received_at: datetime
+    appointment_at: datetime
+    returned_at: datetime | None
+    status: str
+    counter: str
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    column: str  # one of FIELDS
+    why: str  # Vietnamese, the clerk's words
+
+
+def fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def column_names(mapped: Mapping[str, str]) -> dict[str, str]:
+    """Each heading (folded) the file may use, and the field it names."""
+    names = {fold(field): field for field in FIELDS}
+    for field, headings in HEADINGS.items():
+        names |= {fold(heading): field for heading in headings}
+    return names | {fold(heading): field for field, heading in mapped.items()}
+
+
+def read_row(cells: Mapping[str, str]) -> tuple[DossierRow | None, list[CellProblem]]:
+    """One dossier from its cells (by field name); None and the problems when it cannot be
+    kept."""
+    problems: list[CellProblem] = []
+    text = {name: " ".join(str(cells.get(name) or "").split()) for name in FIELDS}
+    for name in REQUIRED:
+        if not text[name]:
+            problems.append(CellProblem(name, "trống, cần có"))
+    for name, limit in LIMITS.items():
+        if len(text[name]) > limit:
+            problems.append(CellProblem(name, f"dài quá {limit} ký tự"))
+    for name in FIELDS:  # a NUL, say, which PostgreSQL's text cannot keep
+        if any(unicodedata.category(char) == "Cc" for char in text[name]):
+            problems.append(CellProblem(name, "có ký tự điều khiển không đọc được"))
+    received = _moment(text["received"], "received", problems)
+    appointment = _moment(text["appointment"], "appointment", problems, end_of_day=True)
+    returned = _moment(text["returned"], "returned", problems) if text["returned"] else None
+    status = _status(text["status"], returned, problems)
+    if received and appointment and appointment < received:
+        problems.append(CellProblem("appointment", "trước ngày tiếp nhận"))
+    if received and returned and returned < received:
+        problems.append(CellProblem("returned", "trước ngày tiếp nhận"))
+    code = canonical_dossier(text["code"])
+    if problems or not (code and received and appointment and status):
+        return None, problems
+    row = DossierRow(
+        unit=text["unit"],
+        code=code,
+        procedure=text["procedure"],
+        field=text["field"] or "Chưa phân loại",
+        received_at=received,
+        appointment_at=appointment,
+        returned_at=returned,
+        status=status,
+        counter=text["counter"],
+    )
+    return row, []
+
+
+def _moment(
+    text: str, column: str, problems: list[CellProblem], end_of_day: bool = False
+) -> datetime | None:
+    if not text:
+        return None
+    for pattern in _FORMATS:
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    for pattern in _DAYS:
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0))
+    problems.append(CellProblem(column, f"“{text[:40]}” không phải ngày (20/11/2026 08:30)"))
+    return None
+
+
+def _status(text: str, returned: datetime | None, problems: list[CellProblem]) -> str | None:
+    if not text:  # no status column: the return date says it
+        return RETURNED if returned else PROCESSING
+    folded = fold(text)
+    status = next((key for key, words in STATUS_WORDS.items() if folded in words), None)
+    if status is None:
+        known = ", ".join(f"“{words[0]}”" for words in STATUS_WORDS.values())
+        problems.append(CellProblem("status", f"“{text[:40]}” không rõ; dùng {known}"))
+    elif status == RETURNED and returned is None:
+        problems.append(CellProblem("returned", "đã trả kết quả nhưng không có ngày trả"))
+    elif status != RETURNED and returned is not None:
+        problems.append(CellProblem("status", f"“{text[:40]}” nhưng đã có ngày trả kết quả"))
+    return status

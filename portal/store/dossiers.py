@@ -1,0 +1,127 @@
+"""The units' dossiers kept: saved whole or not at all, found for a tablet's lookup, and the
+answers checked again when they change (portal/store/dossier_checks.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from contract.dossiers import PROCESSING, READY, DossierView, delay
+from portal.dossiers.rows import DossierRow
+from portal.store.dossier_checks import check_unit, keeps_dossiers
+from portal.store.engine import dialect_insert
+from portal.store.models import Dossier
+from portal.store.settings import unit_settings
+
+_KEYS = ("procedure", "field", "received_at", "appointment_at", "returned_at", "status", "counter")
+_COLUMNS = (
+    Dossier.procedure,
+    Dossier.field,
+    Dossier.received_at,
+    Dossier.appointment_at,
+    Dossier.returned_at,
+    Dossier.status,
+    Dossier.counter,
+)
+_CHUNK = 400  # (unit, code) pairs in one IN: well within every database's parameter limit
+
+
+@dataclass(frozen=True)
+class Saved:
+    added: int
+    updated: int
+    unchanged: int
+    answers_rechecked: int  # answers whose dossier flags changed
+
+
+def save_dossiers(engine: Engine, rows: Sequence[DossierRow], now: datetime | None = None) -> Saved:
+    """Add or update the dossiers, then check the units' answers again, in one transaction:
+    a failure keeps none of it."""
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    latest = {(row.unit, row.code): row for row in rows}  # a code twice: its last row
+    with engine.begin() as connection:
+        before = _stored(connection, list(latest))
+        new_units = {unit for unit, _ in latest if not keeps_dossiers(connection, unit)}
+        changed = [row for key, row in latest.items() if before.get(key) != _values(row)]
+        for start in range(0, len(changed), _CHUNK):
+            _upsert(engine, connection, changed[start : start + _CHUNK], now)
+        codes: dict[str, set[str]] = defaultdict(set)
+        for row in changed:
+            codes[row.unit].add(row.code)
+        rechecked = sum(
+            check_unit(connection, unit, None if unit in new_units else unit_codes)
+            for unit, unit_codes in codes.items()
+        )
+    added = sum(1 for key in latest if key not in before)
+    return Saved(added, len(changed) - added, len(latest) - len(changed), rechecked)
+
+
+def _values(row: DossierRow) -> dict[str, object]:
+    values = asdict(row)
+    del values["unit"], values["code"]
+    return values
+
+
+def _stored(connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, object]]:
+    found: dict[tuple[str, str], dict[str, object]] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        query = select(Dossier.unit_code, Dossier.code, *_COLUMNS).where(
+            tuple_(Dossier.unit_code, Dossier.code).in_(chunk)
+        )
+        for unit, code, *values in connection.execute(query):
+            found[(unit, code)] = dict(zip(_KEYS, values, strict=True))
+    return found
+
+
+def _upsert(engine: Engine, connection, rows: list[DossierRow], now: datetime) -> None:
+    values = [
+        {"unit_code": row.unit, "code": row.code, **_values(row), "updated_at": now} for row in rows
+    ]
+    statement = dialect_insert(engine)(Dossier).values(values)
+    updated = {name: statement.excluded[name] for name in (*_values(rows[0]), "updated_at")}
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["unit_code", "code"], set_=updated)
+    )
+
+
+def find_dossier(engine: Engine, unit: str, code: str, now: datetime) -> DossierView | None:
+    """A unit's dossier as a tablet shows it (`now` in local time, for a late one); None
+    when the unit has no such dossier."""
+    with Session(engine) as session:
+        found = session.get(Dossier, (unit, code))
+    if found is None:
+        return None
+    days = 0 if found.status == READY else delay(found.appointment_at, found.returned_at, now)
+    late = days > 0
+    apology = unit_settings(engine, unit).apology if late else ""
+    return DossierView(
+        code=found.code,
+        procedure=found.procedure,
+        field=found.field,
+        received_at=found.received_at,
+        appointment_at=found.appointment_at,
+        returned_at=found.returned_at,
+        status=found.status,
+        late=late,
+        delay_days=days,
+        counter=found.counter,
+        apology=apology,
+    )
+
+
+def dossier_counts(engine: Engine) -> dict[str, dict[str, int]]:
+    """Per unit: its dossiers by status (for `portal dossiers list`)."""
+    query = select(Dossier.unit_code, Dossier.status, func.count()).group_by(
+        Dossier.unit_code, Dossier.status
+    )
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((PROCESSING,), 0))
+    with engine.connect() as connection:
+        for unit, status, count in connection.execute(query):
+            counts[unit][status] = count
+    return dict(counts)
