@@ -6,22 +6,15 @@ What the fields hold lives only here and in the survey, and is wiped with them.
 
 from __future__ import annotations
 
-import time
-
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
-from kiosk.domain.receipts import first_receipt, read_receipt
+from kiosk.domain.receipts import first_receipt
 from kiosk.domain.validators import Check, Status, mask
+from kiosk.ui.scanner_keys import ScannerBurst, read_burst, typable
 from kiosk.ui.screens.base import KioskScreen, load_kv
-
-# A USB barcode scanner types a whole code in a few milliseconds and ends it with Enter;
-# nobody types that fast by hand. Keys closer together than this form one burst.
-SCANNER_KEY_GAP_S = 0.08
-SCANNER_MIN_LENGTH = 6
-TYPABLE = set(".-")
 
 MAX_LENGTH = {"phone": 13, "citizen_id": 12, "dossier_code": 40}
 FULL_LENGTH = {"phone": 10, "citizen_id": 12}
@@ -54,8 +47,7 @@ class IdentificationScreen(KioskScreen):
         self.values: dict[str, str] = {}
         self.boxes: dict[str, FieldBox] = {}
         self.panel = None
-        self._burst = ""  # what a barcode scanner may be typing
-        self._burst_at = 0.0
+        self._burst = ScannerBurst()  # what a barcode scanner may be typing
         self._before_burst: dict[str, str] = {}
 
     # --- set-up and wipe -----------------------------------------------------------
@@ -82,7 +74,7 @@ class IdentificationScreen(KioskScreen):
             self.panel.close()
         if self.rated_panel is not None:
             self.rated_panel.dismiss(animation=False)
-        self._burst = ""
+        self._burst.clear()
         self.values = {}
         self.general_problem = ""
         self.complete = False
@@ -223,33 +215,26 @@ class IdentificationScreen(KioskScreen):
 
     # --- a hardware keyboard, or a barcode scanner typing --------------------------
     def on_physical_key(self, text: str, keycode: int) -> bool:
-        now = time.monotonic()
         if keycode in (13, 271):
-            if not self._scanner_burst(now):
+            if not self._scanner_burst():
                 self.submit()
             return True
-        if text and now - self._burst_at > SCANNER_KEY_GAP_S:
-            self._burst, self._before_burst = "", dict(self.values)
-        if text:
-            self._burst += text
-            self._burst_at = now
+        if self._burst.typed(text):
+            self._before_burst = dict(self.values)
         if keycode == 8:
             self.on_key("backspace")
-        elif text and (text.isalnum() or text in TYPABLE):
+        elif text and typable(text):
             self.on_key(text.upper())
         else:
             return bool(text)
         return True
 
-    def _scanner_burst(self, now: float) -> bool:
+    def _scanner_burst(self) -> bool:
         """Enter ending a scanner's burst: take the code it typed (True), else False."""
-        burst, self._burst = self._burst, ""
-        if len(burst) < SCANNER_MIN_LENGTH or now - self._burst_at > SCANNER_KEY_GAP_S:
-            return False
-        scan = read_receipt(burst, self.app.core.config.receipt_rules)
-        typed_by_hand = all(c.isalnum() or c in TYPABLE for c in burst)
-        if not scan.ok and typed_by_hand:
-            return False  # a code typed fast into a field: the usual checks apply
+        burst = self._burst.enter()
+        scan = read_burst(burst, self.app.core.config.receipt_rules) if burst else None
+        if scan is None:
+            return False  # typed by hand, or fast into a field: the usual checks apply
         self.values = dict(self._before_burst)  # what the scanner typed is not a field's
         for name in self.boxes:
             self._show(name)
