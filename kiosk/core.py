@@ -37,6 +37,7 @@ from kiosk.operations.staff import StaffDesk
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from kiosk.dossier_lookup import LookupResult
     from kiosk.operations.it import ItDesk
     from kiosk.store.answers import Context
     from kiosk.store.personal import PersonalData
@@ -94,6 +95,8 @@ class KioskCore:
         self._store: Store | None = None
         self._store_lock = threading.Lock()
         self.staff = StaffDesk(self)
+        self.enrolment: Enrolment | None = None  # read at `load`, replaced by `enrol`
+        self._lookup_clock_offset_s: float | None = None  # learnt from the last lookup
 
     @functools.cached_property
     def it(self) -> ItDesk:
@@ -118,12 +121,15 @@ class KioskCore:
         enrolment = load_enrolment(data_dir)
         if enrolment is not None:
             config = _enrolled(config, enrolment)
-        return cls(config, form, data_dir)
+        core = cls(config, form, data_dir)
+        core.enrolment = enrolment
+        return core
 
     def enrol(self, enrolment: Enrolment) -> None:
         """Keep a new enrolment (scanned in the staff area) and use it from the next answer."""
         save_enrolment(enrolment, self.data_dir)
         with self._store_lock:
+            self.enrolment = enrolment
             self.config = _enrolled(self.config, enrolment)
             if self._store is not None:
                 personal = self._store.personal.with_public_key(self.config.portal_public_key)
@@ -325,6 +331,46 @@ class KioskCore:
         from kiosk.store.answers import already_rated
 
         return already_rated(self.engine, dossier_code)
+
+    # --- "Tra cứu hồ sơ" -----------------------------------------------------------------
+    @property
+    def can_look_up(self) -> bool:
+        """Whether there is a portal to ask about a dossier (the tablet is enrolled)."""
+        return self.enrolment is not None
+
+    def lookup_dossier(self, code: str) -> LookupResult:
+        """Ask the portal about a dossier (a network call of up to a few seconds: never on
+        the UI thread). Only a count of lookups is kept, by outcome; nothing of the code or
+        the dossier is written anywhere."""
+        from kiosk.dossier_lookup import lookup
+
+        ca_file = self.config.portal_ca_file or None
+        result = lookup(self.enrolment, code, ca_file, clock_offset_s=self._clock_offset_s())
+        if result.clock_offset_s is not None:
+            self._lookup_clock_offset_s = result.clock_offset_s
+        self._count_lookup(result.outcome)
+        return result
+
+    def _clock_offset_s(self) -> float:
+        """The portal's clock minus ours: learnt by the last lookup, else by sync."""
+        if self._lookup_clock_offset_s is not None:
+            return self._lookup_clock_offset_s
+        if not self.store_ready:
+            return 0.0
+        from kiosk.store.answers import get_state
+
+        try:
+            return float(get_state(self.engine, "sync.clock_offset_s") or 0)
+        except Exception:  # an unreadable store: sign with our own clock
+            return 0.0
+
+    def _count_lookup(self, outcome: str) -> None:
+        from kiosk.store.answers import count_up
+
+        try:
+            count_up(self.engine, f"lookup.{outcome}")
+        except Exception as exc:  # a full disk must not cost the citizen the answer
+            log.warning("lookup not counted: %s", type(exc).__name__)
 
 
 def _enrolled(config: Config, enrolment: Enrolment) -> Config:

@@ -201,3 +201,13 @@ def get_state(engine: Engine, key: str) -> str | None:
 def set_state(engine: Engine, key: str, value: str) -> None:
     with Session(engine) as session, session.begin():
         session.merge(KioskState(key=key, value=value))
+
+
+def count_up(engine: Engine, key: str) -> int:
+    """Add one to a count kept in the kiosk's state (a count alone: nothing of what was
+    counted is kept); the new count."""
+    with Session(engine) as session, session.begin():
+        row = session.get(KioskState, key)
+        count = (int(row.value) if row and row.value.isdigit() else 0) + 1
+        session.merge(KioskState(key=key, value=str(count)))
+        return count
