@@ -44,7 +44,7 @@ HOURS_CHECK_S = 30.0
 # out of service: the first write that succeeds greets the next citizen again.
 HEAL_CHECK_S = 20.0
 
-Showing = Literal["welcome", "step", "offer", "thanks", "out_of_service", "staff"]
+Showing = Literal["welcome", "lookup", "step", "offer", "thanks", "out_of_service", "staff"]
 
 
 def utc_now() -> datetime:
@@ -63,6 +63,9 @@ class View(WarningView, Protocol):
 
     def show_language(self, language: str) -> None:
         """Every word from now on in this language."""
+
+    def show_lookup(self) -> None:
+        """The lookup ("Tra cứu hồ sơ"): a dossier code to type or scan, the portal's word."""
 
     def show_identification(self, survey: Survey) -> None:
         """The identification step, with what this citizen typed before."""
@@ -126,8 +129,13 @@ class Visit:
             config.idle_timeout_s,
             config.idle_warning_s,
             on_idle=self._walked_away,
-            in_survey=lambda: self.survey is not None or self.offer_for is not None,
+            in_survey=self._someone_is_here,
         )
+
+    def _someone_is_here(self) -> bool:
+        """Whether the idle time asks "còn tiếp tục không?" before the wipe: in a survey,
+        at the offer, at a dossier's lookup (a citizen may be reading the result)."""
+        return self.survey is not None or self.offer_for is not None or self.showing == "lookup"
 
     # --- opening hours ---------------------------------------------------------------
     def check_hours(self) -> None:
@@ -179,13 +187,36 @@ class Visit:
         elif not self._rated_before(survey):
             self._advance(survey)
 
-    def submit_receipt(self, dossier_code: str) -> None:
-        """A receipt's code from the camera or a barcode scanner (already checked)."""
+    def submit_receipt(self, dossier_code: str, method: str = "qr") -> None:
+        """A receipt's code from the camera or a barcode scanner (already checked), or a
+        dossier the portal found at the lookup (typed or scanned there: `method`)."""
         survey = self.survey
         if survey is not None and survey.current == IDENTIFICATION:
-            survey.identify_by_receipt(dossier_code)
+            survey.identify_by_receipt(dossier_code, method)
             if not self._rated_before(survey):
                 self._advance(survey)
+
+    # --- "Tra cứu hồ sơ" ---------------------------------------------------------------
+    def open_lookup(self) -> None:
+        """The lookup screen, from the welcome screen: only for an enrolled tablet (there
+        is a portal to ask) that is in service. The idle time wipes it like a survey."""
+        if self.out_of_service or not self.core.can_look_up or self.showing != "welcome":
+            return
+        self.showing = "lookup"
+        self.idle.arm()
+        self.view.show_lookup()
+
+    def rate_dossier(self, dossier_code: str, method: str) -> None:
+        """The citizen's "Đánh giá" on a dossier returned: the survey starts with the dossier
+        known, as a scanned receipt starts it (nothing of the lookup stays on its screen)."""
+        if self.showing != "lookup":
+            return
+        self.view.wipe()
+        self.start()
+        if self.survey is None:  # closed meanwhile: the welcome screen says why
+            self.to_welcome()
+            return
+        self.submit_receipt(dossier_code, method)
 
     def skip_identification(self) -> None:
         if self.survey is not None and self.survey.skip_identification():

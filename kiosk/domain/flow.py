@@ -135,11 +135,12 @@ class Survey:
         self.identified = True
         return {}
 
-    def identify_by_receipt(self, dossier_code: str) -> None:
-        """A scanned receipt: the dossier is known, nothing else needs typing (step 1)."""
+    def identify_by_receipt(self, dossier_code: str, method: str = "qr") -> None:
+        """A scanned receipt (or a dossier the portal found for the citizen at the lookup,
+        typed or scanned there: `method`): the dossier is known, nothing else needs typing."""
         self.raw_identity = {"dossier_code": dossier_code}
         self.identity = {"dossier_code": dossier_code}
-        self.id_method = "qr"
+        self.id_method = method
         self.identified = True
 
     def skip_identification(self) -> bool:

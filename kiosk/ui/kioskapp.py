@@ -41,6 +41,7 @@ class KioskApp(App):
     unit_name = StringProperty("")
     closed = BooleanProperty(False)  # not taking answers now: closed_reason says why
     closed_reason = StringProperty("")  # welcome.closed (after hours) or welcome.waiting_officer
+    can_look_up = BooleanProperty(False)  # "Tra cứu hồ sơ" on the welcome screen: enrolled
     title = "Kiosk Hài Lòng"
 
     def __init__(
@@ -83,6 +84,7 @@ class KioskApp(App):
         Window.bind(on_touch_down=self._on_activity)  # bound last, called first: sees all
         self.frame_rate = RestingFrameRate()
         if self.core is not None:
+            self.can_look_up = self.core.can_look_up
             self.visit = Visit(self.core, self.view, KivyTimers())
             self.view.on_still_here = self.visit.idle.still_here
             self.visit.check_hours()
@@ -161,6 +163,14 @@ class KioskApp(App):
     def submit_receipt(self, dossier_code: str) -> None:
         if self.visit:
             self.visit.submit_receipt(dossier_code)
+
+    def open_lookup(self) -> None:
+        if self.visit:
+            self.visit.open_lookup()
+
+    def rate_dossier(self, dossier_code: str, method: str) -> None:
+        if self.visit:
+            self.visit.rate_dossier(dossier_code, method)
 
     def skip_identification(self) -> None:
         if self.visit:

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("kiosk.ui")
 
 # Built when first needed only: most days they never are (the long form's offer only for
-# the few drawn, and only where one is configured: no memory for it before).
-RARE_SCREENS = ("staff", "out_of_service", "offer")
+# the few drawn, and only where one is configured: no memory for it before; the dossier
+# lookup for the few citizens who ask, on an enrolled tablet).
+RARE_SCREENS = ("staff", "out_of_service", "offer", "lookup")
 
 
 class AfterFirstFrame:

@@ -46,7 +46,14 @@ class ScreenView:
 
     # --- kiosk.visit.View --------------------------------------------------------------
     def show_welcome(self) -> None:
+        core = self.app.core
+        self.app.can_look_up = core is not None and core.can_look_up  # enrolled since?
         self.sm.current = "welcome"
+
+    def show_lookup(self) -> None:
+        self.step_serial += 1
+        self.screen("lookup").load()
+        self.sm.current = "lookup"
 
     def show_closed(self, reason: str) -> None:
         self.app.closed_reason = reason

@@ -14,6 +14,7 @@ from importlib import import_module
 # the registry's test reads these names without a display.
 SCREENS = {
     "welcome": "welcome:WelcomeScreen",
+    "lookup": "lookup:LookupScreen",
     "identification": "identification:IdentificationScreen",
     "single_choice": "single_choice:SingleChoiceScreen",
     "multi_choice": "multi_choice:MultiChoiceScreen",
