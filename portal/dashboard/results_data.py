@@ -34,6 +34,7 @@ from portal.reports.request import (
 )
 from portal.reports.wording import channel_name
 from portal.store.answer_facts import LOCAL_ZONE
+from portal.store.dossier_checks import RATED_WITHIN_DAYS
 from portal.store.models import Answer, Counter, Device, Quota, Setting
 from portal.store.settings import UNIT_NAME, UNIT_SETTINGS, unit_values
 
@@ -434,6 +435,17 @@ def flag_rules() -> dict[str, str]:
         ),
         "disowned": (
             "Khi phúc tra, người dân cho biết đánh giá khác với phiếu: phiếu không được tính."
+        ),
+        "dossier_unknown": (
+            "Đơn vị đã nạp hồ sơ từ phần mềm một cửa, nhưng mã hồ sơ trên phiếu không có trong "
+            "đó: mã tự đặt ra hoặc nhập sai."
+        ),
+        "dossier_not_returned": (
+            "Phiếu được gửi trước ngày hồ sơ trả kết quả (hoặc hồ sơ chưa trả): người dân chưa "
+            "nhận kết quả để đánh giá."
+        ),
+        "dossier_rated_late": (
+            f"Phiếu được gửi hơn {RATED_WITHIN_DAYS} ngày sau ngày trả kết quả của hồ sơ."
         ),
     }
 

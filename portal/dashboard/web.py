@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from portal.api.auth import receive
 from portal.dashboard.accounts import ROLE_NAMES, Viewer, viewer_of
 from portal.dashboard.config import DashboardConfig
-from portal.reports.numbers import vi_count, vi_percent
+from portal.reports.numbers import vi_count, vi_days, vi_percent
 
 HERE = Path(__file__).resolve().parent
 PREFIX = "/quan-tri"
@@ -152,6 +152,7 @@ def environment() -> Environment:
         "quote": quote,
     }
     env.filters["number"] = vi_count
+    env.filters["days"] = vi_days
     return env
 
 

@@ -39,3 +39,8 @@ def vi_percent(value: float | None, decimals: int = DECIMALS) -> str:
 def vi_count(value: int) -> str:
     """1234 → "1.234"."""
     return f"{value:,}".replace(",", ".")
+
+
+def vi_days(value: float) -> str:
+    """A day count with one decimal and a Vietnamese decimal comma: 2,5; 4."""
+    return f"{value:.1f}".replace(".", ",").removesuffix(",0")

@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 from portal.reports import wording
-from portal.reports.numbers import vi_count, vi_percent
+from portal.reports.numbers import vi_count, vi_days, vi_percent
 
 CHANNEL_NAMES = {key: name.lower() for key, name in wording.CHANNELS.items()}
 FLAG_NAMES = {key: name.lower() for key, name in wording.FLAGS.items()}
@@ -230,8 +230,8 @@ def _dossiers(report: dict) -> str:
     lines.append("  Đúng hẹn / trễ hẹn:")
     for row in section["timeliness"]:
         delay = (
-            f", trễ trung bình {vi_number(row['mean_delay_days'])} ngày, "
-            f"lâu nhất {vi_number(row['max_delay_days'])} ngày"
+            f", trễ trung bình {vi_days(row['mean_delay_days'])} ngày, "
+            f"lâu nhất {vi_days(row['max_delay_days'])} ngày"
             if row["late"] and row["answers"]
             else ""
         )
@@ -248,11 +248,6 @@ def _dossiers(report: dict) -> str:
                 f"({vi_percent(row['percent_late'])})"
             )
     return "\n".join(lines)
-
-
-def vi_number(value: float) -> str:
-    """A day count with one decimal and a Vietnamese decimal comma (2,5)."""
-    return f"{value:.1f}".replace(".", ",").removesuffix(",0")
 
 
 def printable(text: str) -> str:

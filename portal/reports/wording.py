@@ -33,6 +33,9 @@ FLAGS = {
     "officer_self": "Cán bộ tự đánh giá (số định danh của cán bộ trực)",
     "duplicate_dossier": "Hồ sơ đã được đánh giá trước đó",
     "disowned": "Người dân không nhận đánh giá khi phúc tra",
+    "dossier_unknown": "Mã hồ sơ không có trong hồ sơ của đơn vị",
+    "dossier_not_returned": "Hồ sơ chưa trả kết quả khi đánh giá",
+    "dossier_rated_late": "Đánh giá quá lâu sau ngày trả kết quả",
 }
 
 TARGET_KINDS = {
