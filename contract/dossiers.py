@@ -1,7 +1,9 @@
 """A dossier as the portal tells a tablet about it (`POST /api/v1/dossiers/lookup`, signed
 as sync signs), and the statuses both sides name.
 
-The tablet sends `{"code": "..."}` and gets `{"found": false}` or the dossier: its
+The tablet sends `{"code": "..."}` and gets `{"found": false}`, `{"found": false, "kept":
+false}` when its unit's dossiers are not kept at the portal (no code could be found: the
+tablet must not say the citizen's dossier does not exist), or the dossier: its
 procedure and field, when it was received and promised, when returned, its status, whether
 it is late and by how many days, and the apology the unit recorded for a late dossier. No
 applicant's name or number is ever in it: the portal keeps none.
@@ -76,6 +78,12 @@ def read_lookup(body: object) -> DossierView | None:
     if view.status not in STATUSES:
         raise NotADossier(f"status {view.status!r}")
     return view
+
+
+def dossiers_kept(body: object) -> bool:
+    """Whether a `{"found": false}` reply speaks for the unit's dossiers (False: the portal
+    keeps none of this unit's, so "not found" says nothing of the code)."""
+    return not (isinstance(body, dict) and body.get("kept") is False)
 
 
 def _text(body: dict[str, object], key: str) -> str:

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from contract.api import CLOCK_SKEW, DOSSIER_LOOKUP_PATH, read_error
-from contract.dossiers import DossierView, NotADossier, read_lookup
+from contract.dossiers import DossierView, NotADossier, dossiers_kept, read_lookup
 from contract.enrolment import Enrolment
 from contract.signing import signed_headers
 from contract.wire import canonical_dossier
@@ -37,11 +37,12 @@ log = logging.getLogger("kiosk.lookup")
 
 TIMEOUT_S = 4.0  # each of connecting and reading: a citizen is waiting at the screen
 
-Reason = Literal["", "unknown", "offline", "not_enrolled"]
+Reason = Literal["", "unknown", "offline", "not_enrolled", "not_kept"]
 FOUND: Reason = ""
 UNKNOWN: Reason = "unknown"  # the portal answered: not a dossier of this unit
 OFFLINE: Reason = "offline"  # the portal could not be asked, or did not answer as itself
 NOT_ENROLLED: Reason = "not_enrolled"  # this tablet has no portal to ask
+NOT_KEPT: Reason = "not_kept"  # the portal keeps none of the unit's dossiers yet
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class LookupResult:
 
     @property
     def outcome(self) -> str:
-        """One word for counting: found, unknown, offline, not_enrolled."""
+        """One word for counting: found, unknown, offline, not_enrolled, not_kept."""
         return self.reason or "found"
 
 
@@ -149,4 +150,6 @@ def _read(reply: requests.Response) -> LookupResult:
     except NotADossier:
         log.warning("dossier lookup: a 200 that is not the portal's answer")
         return LookupResult(reason=OFFLINE)
+    if dossier is None and not dossiers_kept(body):
+        return LookupResult(reason=NOT_KEPT)
     return LookupResult(dossier, FOUND if dossier is not None else UNKNOWN)

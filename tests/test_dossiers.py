@@ -334,6 +334,8 @@ def test_a_huge_push_is_refused_before_it_is_read(portal):
 # --- a tablet's lookup --------------------------------------------------------------------
 def test_a_tablet_looks_up_its_units_dossiers_only_signed(portal, tmp_path):
     device = portal.enrol(tmp_path / "kiosk")
+    before = _signed(portal, device, "/api/v1/dossiers/lookup", {"code": "H17-0001"}).json()
+    assert before == {"found": False, "kept": False}  # no dossier of the unit kept yet
     assert portal.portal("dossiers", "import", str(_csv(tmp_path, ROWS))).returncode == 0
     apology = "Đơn vị thành thật xin lỗi ông/bà vì hồ sơ trả chậm."
     assert portal.portal("unit", UNIT, "--apology", apology).returncode == 0

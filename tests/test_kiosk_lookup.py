@@ -26,7 +26,7 @@ from contract.api import DOSSIER_LOOKUP_PATH, error_body
 from contract.dossiers import PROCESSING, RETURNED, DossierView
 from contract.enrolment import Enrolment
 from contract.signing import HEADER_DEVICE, HEADER_SIGNATURE, HEADER_TIMESTAMP, verify
-from kiosk.dossier_lookup import NOT_ENROLLED, OFFLINE, UNKNOWN, lookup
+from kiosk.dossier_lookup import NOT_ENROLLED, NOT_KEPT, OFFLINE, UNKNOWN, lookup
 from tests.fault_proxy import MIDDLEBOX_FACES
 from tests.lookup_support import (
     APOLOGY,
@@ -154,6 +154,12 @@ def test_found_false_is_unknown(fake_portal):
     _fake, enrolment = fake_portal(as_json({"found": False}))
     result = lookup(enrolment, CODE)
     assert (result.dossier, result.reason) == (None, UNKNOWN)
+
+
+def test_a_unit_whose_dossiers_the_portal_keeps_none_of_is_not_told_unknown(fake_portal):
+    _fake, enrolment = fake_portal(as_json({"found": False, "kept": False}))
+    result = lookup(enrolment, CODE)
+    assert (result.dossier, result.reason) == (None, NOT_KEPT)
 
 
 @pytest.mark.parametrize("face", sorted(MIDDLEBOX_FACES))

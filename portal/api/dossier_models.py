@@ -48,9 +48,13 @@ class LookupIn(BaseModel):
 
 
 class LookupResult(BaseModel):
-    """{"found": false}, or the dossier (contract/dossiers.py DossierView)."""
+    """{"found": false}, {"found": false, "kept": false}, or the dossier
+    (contract/dossiers.py DossierView)."""
 
     found: bool
+    kept: bool | None = Field(
+        None, description="false: the portal keeps none of this unit's dossiers (found is false)"
+    )
     code: str | None = None
     procedure: str | None = None
     field: str | None = None

@@ -36,7 +36,7 @@ from portal.api.auth import Signed, Store, receive
 from portal.api.dossier_models import DossiersIn, DossiersResult, LookupIn, LookupResult
 from portal.api.replies import ERRORS, PortalError, first_problem, json_body, now
 from portal.dossiers.rows import read_row
-from portal.store.dossiers import find_dossier, save_dossiers
+from portal.store.dossiers import find_dossier, save_dossiers, unit_keeps_dossiers
 from portal.store.tokens import DOSSIERS, token_owner
 
 router = APIRouter()
@@ -127,9 +127,12 @@ async def lookup(signed: Signed, engine: Store) -> JSONResponse:
     if code and not code.isprintable():  # no receipt holds one; PostgreSQL refuses a NUL
         code = None
     local_now = datetime.now(LOCAL).replace(tzinfo=None)
+    unit = signed.device.unit_code
     found = None
     if code:
-        found = await run_in_threadpool(
-            find_dossier, engine, signed.device.unit_code, code, local_now
-        )
-    return JSONResponse(found.to_json() if found else {"found": False})
+        found = await run_in_threadpool(find_dossier, engine, unit, code, local_now)
+    if found is not None:
+        return JSONResponse(found.to_json())
+    if not await run_in_threadpool(unit_keeps_dossiers, engine, unit):
+        return JSONResponse({"found": False, "kept": False})
+    return JSONResponse({"found": False})

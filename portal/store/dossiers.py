@@ -115,6 +115,11 @@ def find_dossier(engine: Engine, unit: str, code: str, now: datetime) -> Dossier
     )
 
 
+def unit_keeps_dossiers(engine: Engine, unit: str) -> bool:
+    with engine.connect() as connection:
+        return keeps_dossiers(connection, unit)
+
+
 def dossier_counts(engine: Engine) -> dict[str, dict[str, int]]:
     """Per unit: its dossiers by status (for `portal dossiers list`)."""
     query = select(Dossier.unit_code, Dossier.status, func.count()).group_by(

@@ -27,6 +27,12 @@ from kiosk.ui.screens.identification import MAX_LENGTH, FieldBox  # noqa: F401 -
 if TYPE_CHECKING:
     from kiosk.dossier_lookup import LookupResult
 
+# Why there is nothing to show, other than offline, in the citizen's words.
+UNAVAILABLE_WORDS = {
+    "not_enrolled": "lookup.not_enrolled_body",
+    "not_kept": "lookup.not_kept_body",
+}
+
 
 class LookupPanel(BoxLayout):
     """One mode's part of the screen (kv: LookupEntry, LookupWaiting...)."""
@@ -182,9 +188,10 @@ class LookupScreen(KioskScreen):
             self.message_body = self.app.tr("lookup.unknown_body")
             self._show_mode("unknown")
         else:
-            key = "lookup.not_enrolled_body" if result.reason == "not_enrolled" else None
             self.message_title = self.app.tr("lookup.offline_title")
-            self.message_body = self.app.tr(key or "lookup.offline_body")
+            self.message_body = self.app.tr(
+                UNAVAILABLE_WORDS.get(result.reason, "lookup.offline_body")
+            )
             self._show_mode("offline")
 
     def _show_dossier(self, result: LookupResult) -> None:
