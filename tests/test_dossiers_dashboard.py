@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from selenium.webdriver.common.by import By
 
 from portal.dashboard.results_data import flag_rules
@@ -94,7 +95,12 @@ def test_the_dossier_tables_in_the_browser(dash, tmp_path, shots):
         driver.find_element(By.NAME, "password").send_keys(PASSWORD)
         browser.tap(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
         driver.get(dash.url + f"/quan-tri/don-vi/{UNIT}?period={_day(6).year}")
-        section = driver.find_element(By.XPATH, "//h2[text()='Theo hồ sơ']")
-        driver.execute_script("arguments[0].scrollIntoView()", section)
+        top = driver.find_element(By.XPATH, "//h2[text()='Theo hồ sơ']").location["y"]
+        end = driver.find_element(By.XPATH, "//h2[text()='Ý kiến của người dân']").location["y"]
         assert "Đúng hẹn và trễ hẹn" in browser.text(driver)
-        browser.shoot_desktop(driver, shots / "dashboard-unit-dossiers.png")
+        path = shots / "dashboard-unit-dossiers.png"
+        browser.shoot_desktop(driver, path)
+    with Image.open(path) as page:  # the section, as the README shows it
+        section = page.crop((0, max(0, top - 24), page.width, end - 10))
+    section.save(path)
+    assert section.height > 300 and len(section.getcolors(maxcolors=1 << 20)) > 50
