@@ -16,6 +16,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from contract.signing import signed_headers
+from portal.reports.checks import check_report
 from tests.portal_support import Portal, start_portal
 
 UNIT, OTHER = "DNG-HC", "DNG-KHAC"
@@ -419,7 +420,9 @@ def test_the_report_reads_answers_by_field_and_on_time_or_late(portal, tmp_path)
     )
     made = portal.portal("report", "--unit", UNIT, "--period", "2026-11", "--format", "json")
     assert made.returncode == 0, made.stderr
-    section = json.loads(made.stdout)["dossiers"]
+    report = json.loads(made.stdout)
+    assert report["checks"] == {"ok": True, "problems": []}
+    section = report["dossiers"]
     assert (section["matched"], section["unmatched"]) == (4, 1)
     fields = {row["field"]: row for row in section["by_field"]}
     assert (fields["Xây dựng"]["answers"], fields["Xây dựng"]["percent"]) == (2, 50.0)
@@ -434,3 +437,20 @@ def test_the_report_reads_answers_by_field_and_on_time_or_late(portal, tmp_path)
     text_report = portal.portal("report", "--unit", UNIT, "--period", "2026-11")
     assert "Trễ hẹn: 2 phiếu, hài lòng 0 — MĐHL 0,00%, trễ trung bình 4 ngày" in text_report.stdout
     assert "Số liệu khớp." in text_report.stdout
+    book = tmp_path / "bao-cao.xlsx"
+    written = portal.portal(
+        "report", "--unit", UNIT, "--period", "2026-11", "--format", "xlsx", "--out", str(book)
+    )
+    assert written.returncode == 0, written.stderr
+    sheet = openpyxl.load_workbook(book)["Theo hồ sơ"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert ["Hạn trả", "Trễ hẹn", 2, 0, 2, 0.0, 4.0, 5.0] in rows
+    assert ["Lĩnh vực", "Xây dựng", 2, 1, 1, 50.0, None, None] in rows
+    # The section checks itself as the tables do: a field that does not add up is caught.
+    section["by_field"][0]["answers"] += 1
+    section["timeliness"][0]["percent"] = 90.0
+    problems = check_report(report)
+    assert any(p.startswith("Theo lĩnh vực: số phiếu cộng lại 5") for p in problems), problems
+    assert any(
+        "“Đúng hẹn”: 2 trên 2 phiếu là 100,00%, nhưng bảng ghi 90,00%" in p for p in problems
+    )

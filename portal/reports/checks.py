@@ -232,6 +232,7 @@ def check_report(report: dict) -> list[str]:
     problems += _indices(report)
     problems += _groups(report)
     problems += _channels(report)
+    problems += _dossiers(report)
     return problems
 
 
@@ -426,3 +427,35 @@ def _channels(report: dict) -> list[str]:
         f"Số phiếu theo kênh cộng lại {vi_count(summed)}, khác tổng số phiếu được tính "
         f"{vi_count(answers['counted'])}."
     ]
+
+
+def _dossiers(report: dict) -> list[str]:
+    """The answers read against their dossiers: matched and unmatched add to the counted;
+    the fields and on time / late each add to the matched, each MĐHL follows from its row."""
+    section = report.get("dossiers")
+    if not section:
+        return []
+    problems = []
+    counted = report["answers"]["counted"]
+    if section["matched"] + section["unmatched"] != counted:
+        problems.append(
+            f"Theo hồ sơ: {vi_count(section['matched'])} phiếu khớp hồ sơ và "
+            f"{vi_count(section['unmatched'])} không khớp, khác {vi_count(counted)} phiếu "
+            "được tính."
+        )
+    for key, title, name in (("by_field", "lĩnh vực", "field"), ("timeliness", "hạn trả", "label")):
+        rows = section[key]
+        summed = sum(row["answers"] for row in rows)
+        if summed != section["matched"]:
+            problems.append(
+                f"Theo {title}: số phiếu cộng lại {vi_count(summed)}, khác "
+                f"{vi_count(section['matched'])} phiếu khớp hồ sơ."
+            )
+        for row in rows:
+            base = row["satisfied"] + row["not_satisfied"]
+            problem = percent_problem(
+                f"Theo {title}, “{row[name]}”", row["satisfied"], base, row["percent"]
+            )
+            if problem:
+                problems.append(problem)
+    return problems

@@ -69,6 +69,9 @@ def write_xlsx(report: dict, out: BinaryIO) -> None:
     for group, title in GROUP_SHEETS.items():
         if group in report["groups"]:
             group_sheet(book.create_sheet(title), report, group)
+    if report.get("dossiers"):
+        dossiers_sheet(book.create_sheet("Theo hồ sơ"), report["dossiers"])
+        reasons_by_timeliness_sheet(book.create_sheet("Lý do theo hạn trả"), report["dossiers"])
     targets_sheet(book.create_sheet("Chỉ tiêu"), report)
     comments_sheet(book.create_sheet("Ý kiến"), report)
     flagged_sheet(book.create_sheet("Bị loại"), report)
@@ -270,6 +273,53 @@ def group_sheet(sheet: Worksheet, report: dict, group: str) -> None:
         if verdict:
             cells += [row["satisfied"], row["not_satisfied"], pct(row["percent"])]
         rows.append(cells)
+    write_table(sheet, headers, rows)
+
+
+def dossiers_sheet(sheet: Worksheet, section: dict) -> None:
+    """The answers read against their dossiers: by field, then on time and late."""
+    headers = [
+        "Theo",
+        "Nhóm",
+        "Số phiếu",
+        "Hài lòng",
+        "Chưa hài lòng",
+        "Tỷ lệ hài lòng (%)",
+        "Trễ trung bình (ngày)",
+        "Trễ lâu nhất (ngày)",
+    ]
+    rows = [
+        _verdict_cells("Lĩnh vực", row["field"], row, None, None) for row in section["by_field"]
+    ]
+    for row in section["timeliness"]:
+        delays = (row["mean_delay_days"], row["max_delay_days"]) if row["late"] else (None, None)
+        rows.append(_verdict_cells("Hạn trả", row["label"], row, *delays))
+    write_table(sheet, headers, rows)
+
+
+def _verdict_cells(kind: str, name: str, row: dict, *extra: float | None) -> list[Any]:
+    counts = [row["answers"], row["satisfied"], row["not_satisfied"]]
+    return [kind, name, *counts, pct(row["percent"]), *extra]
+
+
+def reasons_by_timeliness_sheet(sheet: Worksheet, section: dict) -> None:
+    headers = [
+        "Lý do chưa hài lòng",
+        "Hồ sơ đúng hẹn",
+        "Trên số chưa hài lòng đúng hẹn (%)",
+        "Hồ sơ trễ hẹn",
+        "Trên số chưa hài lòng trễ hẹn (%)",
+    ]
+    rows = [
+        [
+            row["label"],
+            row["on_time"],
+            pct(row["percent_on_time"]),
+            row["late"],
+            pct(row["percent_late"]),
+        ]
+        for row in section["reasons_by_timeliness"]
+    ]
     write_table(sheet, headers, rows)
 
 
