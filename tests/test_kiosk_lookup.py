@@ -273,6 +273,9 @@ def test_the_core_counts_lookups_and_keeps_nothing_of_them(fake_portal, tmp_path
         for outcome in ("found", "unknown", "offline", "not_enrolled")
     }
     assert counts == {"found": "1", "unknown": "1", "offline": "1", "not_enrolled": "1"}
+    assert core.it.status().lookups == {  # what IT sees in the staff area
+        "found": 1, "unknown": 1, "offline": 1, "not_kept": 0, "not_enrolled": 1
+    }  # fmt: skip
     core.engine.dispose()
     for text in ("261120", "trích lục", "Hộ tịch"):
         assert not _written_anywhere(data, text), text
@@ -516,3 +519,28 @@ def test_the_lookup_keys_are_full_size_and_clear_of_its_buttons(start_kiosk, tmp
                 assert max(apart_x, apart_y) >= dp(theme.FINAL_GAP_DP), (key.key, button.text)
     finally:
         pilot.resize(1280, 800)
+
+
+@pytest.mark.ui
+def test_the_it_area_says_how_the_lookups_went():
+    from types import SimpleNamespace
+
+    from kiosk.locale import Translator
+    from kiosk.ui.screens.itarea import it_status_words
+
+    tr = Translator("vi")
+    sync = SimpleNamespace(
+        oldest_pending=None, last_success="", last_error="", set_aside_reasons={},
+        pending=0, rejected=0,
+    )  # fmt: skip
+    enrolment = SimpleNamespace(words=lambda _tr: "")
+    progress = SimpleNamespace(target_year=0)
+    lookups = {"found": 3, "unknown": 1, "offline": 1, "not_kept": 1, "not_enrolled": 0}
+    status = SimpleNamespace(
+        version="1", device_id="d", unit_code="u", counter="Q1", enrolment=enrolment,
+        sync=sync, config_problems=0, progress=progress, lookups=lookups,
+    )  # fmt: skip
+    words = it_status_words(tr, status, "Asia/Ho_Chi_Minh")
+    assert "Tra cứu hồ sơ: 3 tìm thấy, 1 không có mã này, 2 chưa tra cứu được" in words
+    quiet = SimpleNamespace(**{**vars(status), "lookups": dict.fromkeys(lookups, 0)})
+    assert "Tra cứu hồ sơ" not in it_status_words(tr, quiet, "Asia/Ho_Chi_Minh")

@@ -64,6 +64,7 @@ class KioskStatus:
     sync: SyncStatus
     config_problems: int
     progress: Progress
+    lookups: dict[str, int]  # "Tra cứu hồ sơ" by outcome (found, unknown, offline, …)
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,15 @@ class ItDesk:
             sync=self.sync_status(),
             config_problems=len(check_config_file(Path(core.config.source))),
             progress=core.staff.progress(),
+            lookups=self.lookup_counts(),
         )
+
+    def lookup_counts(self) -> dict[str, int]:
+        """The dossier lookups counted by outcome (nothing else of a lookup is kept)."""
+        from kiosk.store.answers import get_state
+
+        outcomes = ("found", "unknown", "offline", "not_kept", "not_enrolled")
+        return {o: int(get_state(self.core.engine, f"lookup.{o}") or 0) for o in outcomes}
 
     def sync_status(self) -> SyncStatus:
         from kiosk.store.answers import get_state

@@ -49,6 +49,12 @@ def it_status_words(tr: Translate, status: Any, zone: str) -> str:
         if status.config_problems
         else tr("it.config_ok"),
     ]
+    lookups = status.lookups
+    if any(lookups.values()):
+        unavailable = lookups["offline"] + lookups["not_kept"] + lookups["not_enrolled"]
+        lines.append(
+            tr("it.lookups", found=lookups["found"], unknown=lookups["unknown"], failed=unavailable)
+        )
     done = status.progress
     if done.target_year:
         lines.append(tr("staff.summary_year", done=done.done_year, target=done.target_year))
