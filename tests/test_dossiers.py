@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from contract.signing import signed_headers
 from portal.reports.checks import check_report
 from tests.portal_support import Portal, start_portal
+from tests.test_report_documents import pdf_text
 
 UNIT, OTHER = "DNG-HC", "DNG-KHAC"
 HEADER = ",".join(
@@ -446,6 +447,14 @@ def test_the_report_reads_answers_by_field_and_on_time_or_late(portal, tmp_path)
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert ["Hạn trả", "Trễ hẹn", 2, 0, 2, 0.0, 4.0, 5.0] in rows
     assert ["Lĩnh vực", "Xây dựng", 2, 1, 1, 50.0, None, None] in rows
+    pdf = tmp_path / "bao-cao.pdf"
+    printed = portal.portal(
+        "report", "--unit", UNIT, "--period", "2026-11", "--format", "pdf", "--out", str(pdf)
+    )
+    assert printed.returncode == 0, printed.stderr
+    pdf_words = " ".join(pdf_text(pdf).split())
+    assert "Theo hồ sơ: lĩnh vực, đúng hẹn và trễ hẹn" in pdf_words
+    assert "Trễ hẹn 2 0 2 0,00% 4 ngày" in pdf_words
     # The section checks itself as the tables do: a field that does not add up is caught.
     section["by_field"][0]["answers"] += 1
     section["timeliness"][0]["percent"] = 90.0

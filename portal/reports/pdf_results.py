@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Spacer
 
 from portal.reports import charts, wording
-from portal.reports.numbers import vi_count, vi_percent
+from portal.reports.numbers import vi_count, vi_days, vi_percent
 from portal.reports.pdf_layout import (
     GRID_HEADING,
     HEADING,
@@ -50,6 +50,7 @@ def results(report: dict, number: str) -> list[Flowable]:
         questions(report),
         indices(report),
         groups(report),
+        dossiers(report),
         comments(report),
     ]
     for index, section in enumerate(s for s in sections if s):
@@ -261,6 +262,54 @@ def groups(report: dict) -> Section:
             "Biểu đồ: số phiếu theo tháng", charts.vertical_bars(bars, WIDTH, scale=scale)
         )
     return ("Số phiếu theo đơn vị, quầy, cán bộ và thời gian", body) if body else None
+
+
+def dossiers(report: dict) -> Section:
+    """The answers read against their dossiers: by field, on time or late, reasons."""
+    section = report.get("dossiers")
+    if not section:
+        return None
+    head = ["", "Số phiếu", "Hài lòng", "Chưa hài lòng", "MĐHL"]
+    fields = [["Lĩnh vực", *head[1:]]] + [
+        [r["field"], *_verdict_cells(r)] for r in section["by_field"]
+    ]
+    timely = [["Hồ sơ", *head[1:], "Trễ trung bình"]] + [
+        [
+            r["label"],
+            *_verdict_cells(r),
+            f"{vi_days(r['mean_delay_days'])} ngày" if r["late"] else "",
+        ]
+        for r in section["timeliness"]
+    ]
+    body: list[Flowable] = [
+        para(
+            "Lấy từ hồ sơ trong phần mềm một cửa, không hỏi người dân: "
+            f"{vi_count(section['matched'])} phiếu khớp hồ sơ, "
+            f"{vi_count(section['unmatched'])} phiếu không có mã hồ sơ."
+        ),
+        para("Theo lĩnh vực", LABEL),
+        grid(fields, [0.44, 0.14, 0.14, 0.14, 0.14], numeric_from=1),
+        Spacer(1, 4),
+        para("Hồ sơ đúng hẹn và trễ hẹn", LABEL),
+        grid(timely, [0.3, 0.14, 0.14, 0.14, 0.14, 0.14], numeric_from=1),
+    ]
+    if section["reasons_by_timeliness"]:
+        reasons_rows = [["Lý do chưa hài lòng", "Đúng hẹn", "Tỷ lệ", "Trễ hẹn", "Tỷ lệ"]] + [
+            [r["label"], vi_count(r["on_time"]), vi_percent(r["percent_on_time"]),
+             vi_count(r["late"]), vi_percent(r["percent_late"])]
+            for r in section["reasons_by_timeliness"]
+        ]  # fmt: skip
+        body += [
+            Spacer(1, 4),
+            para("Lý do chưa hài lòng theo hạn trả (tỷ lệ trên số phiếu chưa hài lòng)", LABEL),
+            grid(reasons_rows, [0.44, 0.14, 0.14, 0.14, 0.14], numeric_from=1),
+        ]
+    return ("Theo hồ sơ: lĩnh vực, đúng hẹn và trễ hẹn", body)
+
+
+def _verdict_cells(row: dict) -> list[str]:
+    counts = (row["answers"], row["satisfied"], row["not_satisfied"])
+    return [*map(vi_count, counts), vi_percent(row["percent"])]
 
 
 def group_verdict(row: dict, verdict: bool) -> list[str]:
