@@ -46,6 +46,7 @@ BAD_AUDIT = "bad_audit"
 BAD_REQUEST = "bad_request"
 BAD_TOKEN = "bad_token"  # a report asked for without a live token (portal token add)
 BAD_DOSSIERS = "bad_dossiers"  # a push of dossiers with a row it cannot keep: none is kept
+NOT_JSON = "not_json"  # a body sent as something else than application/json
 RATE_LIMITED = "rate_limited"  # too many pushes in a minute: again after Retry-After
 NOT_FOUND = "not_found"
 METHOD_NOT_ALLOWED = "method_not_allowed"

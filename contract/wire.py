@@ -41,13 +41,16 @@ CHANNELS = (KIOSK, WEB, PAPER, PHONE)
 
 def canonical_dossier(code: str | None) -> str | None:
     """A dossier code as one receipt has one: the same code written with other digits
-    (full-width, Arabic-Indic, mathematical bold…), other letter case or stray spaces is
-    the same dossier, so one verdict per dossier cannot be dodged by how it is written.
-    None for no code."""
+    (full-width, Arabic-Indic, mathematical bold…), other letter case, stray spaces or
+    invisible characters is the same dossier, so one verdict per dossier cannot be dodged by
+    how it is written. None for no code."""
     if not code:
         return None
     folded = unicodedata.normalize("NFKC", code).strip().upper()
-    return "".join(_ascii_digit(char) for char in folded) or None
+    # An invisible character (a zero-width space, a direction mark: Unicode's "format"
+    # characters) pasted from a spreadsheet or a chat is not part of any code.
+    seen = (char for char in folded if unicodedata.category(char) != "Cf")
+    return "".join(_ascii_digit(char) for char in seen).strip() or None
 
 
 def _ascii_digit(char: str) -> str:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="its only applicants are N state bodies: one answer each per half-year (0: not so)",
     )
     unit.add_argument("--apology", help='shown with a late dossier at its tablets ("": none)')
+    unit.add_argument(
+        "--dossiers-from",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="its dossiers are all imported from this day: answers since are checked for "
+        "unknown codes (default: the day of its first import)",
+    )
     stats = sub.add_parser("stats", help="answers per unit and form, devices")
     stats.add_argument("--json", action="store_true")
     form = sub.add_parser("form", help="the form versions whose answers are accepted")
@@ -232,6 +239,7 @@ def _unit(args: argparse.Namespace, engine: Engine) -> int:
         args.web_long_form,
         args.state_applicants,
         args.apology,
+        args.dossiers_from,
     )
     try:
         change_unit(engine, args.unit_code, change)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Engine
 
@@ -19,6 +20,7 @@ from kiosk.domain.forms import Form
 from kiosk.domain.shifts import yearly_target
 from portal.forms import find_form, known_form_ids
 from portal.store.devices import unit_counters
+from portal.store.dossier_checks import check_unit
 from portal.store.settings import (
     MAX_UNIT,
     UnitSettings,
@@ -45,6 +47,7 @@ class UnitChange:
     web_long_form: str | None = None  # NO_LONG_FORM: none offered
     state_applicants: int | None = None  # 0: not a unit under the half-year rule
     apology: str | None = None  # to a citizen whose dossier is late ("": the kiosk's words)
+    dossiers_from: date | None = None  # its dossiers are all kept from this day on
 
 
 def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
@@ -68,7 +71,11 @@ def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
         web_long_form,
         change.state_applicants,
         apology,
+        change.dossiers_from.isoformat() if change.dossiers_from else None,
     )
+    if change.dossiers_from is not None:  # answers since that day are checked anew
+        with engine.begin() as connection:
+            check_unit(connection, unit)
 
 
 def _checked_apology(text: str) -> str:
@@ -150,6 +157,11 @@ def describe_unit(engine: Engine, unit: str) -> list[str]:
         )
     if settings.apology:
         lines.append(f"  apology with a late dossier: {settings.apology}")
+    if settings.dossiers_from:
+        lines.append(
+            f"  dossiers kept from {settings.dossiers_from}: answers since are checked against "
+            "them (--dossiers-from DAY)"
+        )
     if unit not in unit_counters(engine):
         lines.append(
             f"  note: the portal knows no device or counter of {unit}: its survey links are "

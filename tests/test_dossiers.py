@@ -87,7 +87,10 @@ ROWS = [
 @pytest.fixture(params=["sqlite", "postgresql"])
 def portal(request, tmp_path):
     config = tmp_path / "portal.yaml"
-    config.write_text("dossiers:\n  pushes_per_minute: 3\n  columns: {code: 'Số biên nhận'}\n")
+    config.write_text(
+        "dossiers:\n  pushes_per_minute: 4\n  columns: {code: 'Số biên nhận'}\n"
+        "  statuses: {'Chờ thẩm định': processing}\n"
+    )
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'portal.db'}"
     else:
@@ -198,7 +201,7 @@ def test_a_file_with_any_row_in_error_keeps_nothing_and_names_each_row_and_colum
     bad = [
         ROWS[0],
         "H17-0009,DNG-HC,Đăng ký khai sinh,Hộ tịch,02/11/2026 09:00,32/11/2026,,Đang giải quyết",
-        "H17-0010,DNG-HC,Đăng ký khai sinh,Hộ tịch,02/11/2026 09:00,05/11/2026,,Tạm dừng",
+        "H17-0010,DNG-HC,Đăng ký khai sinh,Hộ tịch,02/11/2026 09:00,05/11/2026,,Lưu tạm",
         ",DNG-HC,Đăng ký khai sinh,Hộ tịch,02/11/2026 09:00,05/11/2026,,",
         ROWS[0],  # the same dossier twice
     ]
@@ -206,7 +209,7 @@ def test_a_file_with_any_row_in_error_keeps_nothing_and_names_each_row_and_colum
     assert made.returncode == 2
     assert "Không nhập hồ sơ nào: 4 lỗi" in made.stderr
     assert "Dòng 3, cột F (Ngày hẹn trả): “32/11/2026” không phải ngày" in made.stderr
-    assert "Dòng 4, cột H (Trạng thái): “Tạm dừng” không rõ" in made.stderr
+    assert "Dòng 4, cột H (Trạng thái): “Lưu tạm” không rõ" in made.stderr
     assert "Dòng 5, cột A (Mã hồ sơ): trống, cần có" in made.stderr
     assert "Dòng 6, cột A (Mã hồ sơ): hồ sơ H17-0001 đã có ở dòng 2" in made.stderr
     assert _dossier_rows(portal) == []
@@ -267,6 +270,42 @@ def test_a_workbook_with_the_softwares_own_headings_mapped_in_portal_yaml(portal
     assert [(r[1], r[2]) for r in rows] == [("H17-0100", "returned"), ("H17-0101", "processing")]
 
 
+def test_the_softwares_words_dates_and_invisible_characters_are_read(portal, tmp_path):
+    rows = [
+        row("H17-0201", UNIT, *BIRTH, "2026/11/02 08:00", "20.11.2026", "", "Chờ bổ sung"),
+        row("H17-0202", UNIT, *BIRTH, "46328", "46346", "46340", "Da tra ket qua"),  # Excel days
+        row("H17-0203", UNIT, *BIRTH, "02/11/2026", "20/11/2026", "", "Đã rút hồ sơ"),
+        row("H17-0204", UNIT, *BIRTH, "02/11/2026", "20/11/2026", "", "Chờ thẩm định"),
+        row("H17-0205\u200b", UNIT, *BIRTH, "2026-11-02T08:30", "20/11/2026", "", PROCESSING),
+    ]
+    path = _csv(tmp_path, rows)
+    unmapped = portal.portal("dossiers", "import", str(path))
+    assert unmapped.returncode == 2  # "Chờ thẩm định" is this province's own word
+    assert "“Chờ thẩm định” không rõ" in unmapped.stderr and "dossiers.statuses" in unmapped.stderr
+    made = portal.portal("dossiers", "import", str(path), "--config", str(portal.config))
+    assert made.returncode == 0, made.stderr
+    assert "Đã nhập 4 hồ sơ" in made.stdout
+    assert "1 hồ sơ đã rút, bị từ chối hoặc bị hủy: không nhập" in made.stdout
+    stored = {code: (status, str(back)[:10]) for _, code, status, back in _dossier_rows(portal)}
+    assert stored == {
+        "H17-0201": ("processing", "None"),
+        "H17-0202": ("returned", "2026-11-14"),
+        "H17-0204": ("processing", "None"),
+        "H17-0205": ("processing", "None"),  # the zero-width space is not part of the code
+    }
+
+
+def test_an_empty_file_is_told_in_a_clerks_words(portal, tmp_path):
+    empty = tmp_path / "trong.csv"
+    empty.write_text("", encoding="utf-8")
+    made = portal.portal("dossiers", "import", str(empty))
+    assert made.returncode == 2 and "không có bảng hồ sơ" in made.stderr
+    assert "form_no" not in made.stderr  # the paper forms' words are not for dossiers
+    header_only = _csv(tmp_path, [], "chi-tieu-de.csv")
+    made = portal.portal("dossiers", "import", str(header_only))
+    assert made.returncode == 2 and "chỉ có dòng tiêu đề" in made.stderr
+
+
 # --- the push ---------------------------------------------------------------------------
 def _push(server: Portal, token: str | None, dossiers: list[dict]) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -293,6 +332,13 @@ def test_a_one_stop_system_pushes_with_its_own_token_within_its_rate(portal):
     assert reports.returncode == one_stop.returncode == 0
     reports_token, token = reports.stdout.strip(), one_stop.stdout.strip()
     assert _push(portal, None, [PUSHED]).status_code == 401
+    as_text = requests.post(
+        portal.url + "/api/v1/dossiers",
+        data=json.dumps({"dossiers": [PUSHED]}),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "text/plain"},
+        timeout=30,
+    )
+    assert as_text.status_code == 415 and as_text.json()["error"]["code"] == "not_json"
     refused = _push(portal, reports_token, [PUSHED])  # a reports token opens no dossiers
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "bad_token"
     assert (
@@ -310,7 +356,7 @@ def test_a_one_stop_system_pushes_with_its_own_token_within_its_rate(portal):
     assert kept.json()["added"] == 1
     again = _push(portal, token, [PUSHED])  # the same again: nothing changes
     assert (again.json()["added"], again.json()["unchanged"]) == (0, 1)
-    limited = _push(portal, token, [PUSHED])  # a fourth push within the minute, limit 3
+    limited = _push(portal, token, [PUSHED])  # a fifth push within the minute, limit 4
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert limited.json()["error"]["code"] == "rate_limited"
     openapi = json.loads(portal.portal("openapi").stdout)
@@ -352,6 +398,11 @@ def test_a_tablet_looks_up_its_units_dossiers_only_signed(portal, tmp_path):
     assert _signed(portal, device, path, {"code": "H17-9999"}).json() == {"found": False}
     unsigned = requests.post(portal.url + path, json={"code": "H17-0001"}, timeout=30)
     assert unsigned.status_code == 401
+    # A tablet listing its unit's dossiers is slowed down: 30 lookups a minute.
+    replies = [_signed(portal, device, path, {"code": f"H17-{n:04d}"}) for n in range(30)]
+    assert 429 in [reply.status_code for reply in replies]
+    limited = next(reply for reply in replies if reply.status_code == 429)
+    assert limited.json()["error"]["code"] == "rate_limited" and limited.headers["Retry-After"]
 
 
 # --- answers checked against dossiers ------------------------------------------------------
@@ -363,7 +414,16 @@ def test_a_made_up_code_is_flagged_and_a_dossier_arriving_later_clears_it(portal
     ]
     _deliver(portal, device, before)
     assert set(_flags(portal).values()) == {""}  # no dossier kept yet: nothing to check
-    assert portal.portal("dossiers", "import", str(_csv(tmp_path, ROWS))).returncode == 0
+    made = portal.portal("dossiers", "import", str(_csv(tmp_path, ROWS)))
+    assert made.returncode == 0, made.stderr
+    # Given before the unit's dossiers were kept: its dossier may never have been imported,
+    # so a code not found says nothing (last year's answers are not struck out).
+    assert _flags(portal) == {"H17-0001": "", "BIA-0001": ""}
+    assert "Đối chiếu" not in made.stdout
+    # The province says the unit's dossiers are complete since 1 November: now it is checked.
+    checked = portal.portal("unit", UNIT, "--dossiers-from", "2026-11-01")
+    assert checked.returncode == 0, checked.stderr
+    assert "dossiers kept from 2026-11-01" in checked.stdout
     assert _flags(portal) == {"H17-0001": "", "BIA-0001": "dossier_unknown"}
     _deliver(
         portal,
@@ -382,10 +442,8 @@ def test_a_made_up_code_is_flagged_and_a_dossier_arriving_later_clears_it(portal
     late_row = row(
         "BIA-0001", UNIT, *BIRTH, "10/11/2026 08:00", "20/11/2026", "18/11/2026", RETURNED
     )
-    assert (
-        portal.portal("dossiers", "import", str(_csv(tmp_path, [late_row], "h3.csv"))).returncode
-        == 0
-    )
+    made = portal.portal("dossiers", "import", str(_csv(tmp_path, [late_row], "h3.csv")))
+    assert "0 phiếu bị gắn cờ" in made.stdout and "1 phiếu được gỡ cờ" in made.stdout
     assert _flags(portal)["BIA-0001"] == ""
     report = json.loads(
         portal.portal("report", "--unit", UNIT, "--period", "2026", "--format", "json").stdout

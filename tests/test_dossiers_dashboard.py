@@ -51,6 +51,8 @@ def dash(tmp_path_factory):
     ]
     made = server.portal.portal("dossiers", "import", str(_csv(folder, rows)))
     assert made.returncode == 0, made.stderr
+    since = server.portal.portal("unit", UNIT, "--dossiers-from", _day(30).isoformat())
+    assert since.returncode == 0, since.stderr  # complete for the last month: all checked
     answers = [
         _answer(device, "H17-0001", _utc(back, 16), "satisfied"),
         _answer(device, "H17-0002", _utc(late, 11), "not_satisfied", ["progress"]),

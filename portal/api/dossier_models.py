@@ -37,7 +37,8 @@ class DossiersResult(BaseModel):
     added: int
     updated: int
     unchanged: int
-    answers_rechecked: int = Field(description="dossier codes whose answers' flags changed")
+    answers_flagged: int = Field(description="answers newly flagged against these dossiers")
+    answers_cleared: int = Field(description="answers whose dossier flag was taken off")
     server_time: datetime
 
 

@@ -3,8 +3,10 @@ made with `portal token add NAME --for dossiers`), a tablet asks about one of it
 (`POST /api/v1/dossiers/lookup`, signed as its batches are).
 
 A push is kept whole or not at all, as the file import is; a system that pushes more often
-than `dossiers.pushes_per_minute` (portal.yaml) is answered 429 with Retry-After. The
-token is checked before the body is read, and the body is read within its limit.
+than `dossiers.pushes_per_minute` (portal.yaml) is answered 429 with Retry-After, as is a
+tablet asking more than LOOKUPS_PER_MINUTE (its own unit's dossiers hold no personal data,
+but a tablet should not list them). The token is checked before the body is read, and the
+body is read within its limit; a body that says it is not JSON is refused 415.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from contract.api import (
     DOSSIER_LOOKUP_PATH,
     DOSSIERS_PATH,
     MAX_DOSSIERS,
+    NOT_JSON,
     RATE_LIMITED,
     TOO_MANY,
 )
@@ -43,7 +46,10 @@ router = APIRouter()
 MAX_PUSH_BYTES = 2 * 1024 * 1024  # 1,000 dossiers of the longest procedure names fit
 LOCAL = timezone(timedelta(hours=7))  # Vietnam keeps one offset all year
 _bearer = HTTPBearer(auto_error=False, description="a token from `portal token add --for dossiers`")
-_pushes: dict[str, deque[float]] = defaultdict(deque)  # per token: its pushes this minute
+_recent: dict[str, deque[float]] = defaultdict(deque)  # per token or tablet: this minute's
+# A citizen looks up one dossier, maybe two; a tablet asking more than this a minute is
+# listing the unit's dossiers, not serving a queue.
+LOOKUPS_PER_MINUTE = 30
 
 
 async def one_stop_system(
@@ -59,19 +65,20 @@ async def one_stop_system(
     if owner is None:
         message = "Cần mã truy cập của hệ thống một cửa (portal token add TÊN --for dossiers)."
         raise PortalError(401, BAD_TOKEN, message, close=True)
-    _within_rate(owner, request.app.state.dashboard.dossier_pushes_per_minute)
+    _within_rate("token:" + owner, request.app.state.dashboard.dossier_pushes_per_minute)
     return owner
 
 
-def _within_rate(owner: str, per_minute: int) -> None:
-    moment, pushes = time.monotonic(), _pushes[owner]
-    while pushes and moment - pushes[0] >= 60:
-        pushes.popleft()
-    if len(pushes) >= per_minute:
-        wait = int(60 - (moment - pushes[0])) + 1
-        message = f"Quá {per_minute} lần gửi mỗi phút; gửi lại sau {wait} giây."
+def _within_rate(key: str, per_minute: int) -> None:
+    """Within `per_minute` requests in the last minute (this worker's count), or 429."""
+    moment, recent = time.monotonic(), _recent[key]
+    while recent and moment - recent[0] >= 60:
+        recent.popleft()
+    if len(recent) >= per_minute:
+        wait = int(60 - (moment - recent[0])) + 1
+        message = f"Quá {per_minute} lần mỗi phút; thử lại sau {wait} giây."
         raise PortalError(429, RATE_LIMITED, message, retry_after=wait, close=True)
-    pushes.append(moment)
+    recent.append(moment)
 
 
 @router.post(
@@ -84,6 +91,10 @@ def _within_rate(owner: str, per_minute: int) -> None:
 async def push(
     request: Request, engine: Store, _owner: Annotated[str, Depends(one_stop_system)]
 ) -> DossiersResult:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        message = f"Cần Content-Type: application/json (nhận được {kind[:60] or 'không có'})."
+        raise PortalError(415, NOT_JSON, message, close=True)
     sink = io.BytesIO()
     await receive(request, MAX_PUSH_BYTES, sink)
     try:
@@ -93,8 +104,9 @@ async def push(
             raise PortalError(413, TOO_MANY, f"at most {MAX_DOSSIERS} dossiers") from None
         raise PortalError(400, BAD_DOSSIERS, first_problem(exc)) from None
     rows, problems = [], []
+    statuses = request.app.state.dashboard.dossier_statuses
     for index, dossier in enumerate(body.dossiers):
-        row, wrong = read_row(dossier.model_dump())
+        row, wrong = read_row(dossier.model_dump(), statuses)
         problems += [f"dossiers.{index}.{p.column}: {p.why}" for p in wrong]
         if row is not None:
             rows.append(row)
@@ -106,7 +118,8 @@ async def push(
         added=saved.added,
         updated=saved.updated,
         unchanged=saved.unchanged,
-        answers_rechecked=saved.answers_rechecked,
+        answers_flagged=saved.answers_flagged,
+        answers_cleared=saved.answers_cleared,
         server_time=now(),
     )
 
@@ -119,6 +132,7 @@ async def push(
     summary="A tablet asks about one of its unit's dossiers (signed)",
 )
 async def lookup(signed: Signed, engine: Store) -> JSONResponse:
+    _within_rate("device:" + signed.device.id, LOOKUPS_PER_MINUTE)
     try:
         asked = LookupIn.model_validate_json(signed.body)
     except ValidationError as exc:

@@ -22,6 +22,8 @@
                                      # (then `portal alerts check` from cron does it)
     dossiers:
       columns: {code: "Số hồ sơ", received: "Ngày nhận hồ sơ"}   # the export's own headings
+      statuses: {"Chờ thẩm định": processing, "Đã rút": skip}    # its words: processing,
+                                     # ready, returned, or skip (not kept)
       pushes_per_minute: 60          # POST /api/v1/dossiers, per token
 
 A password never sits in this file: `password_env` names the environment variable that
@@ -74,6 +76,7 @@ class DashboardConfig:
     count_ahead_seconds: int = 50  # the province's figures counted ahead this often; 0: never
     alert_check_seconds: int = 60  # 0: the portal does not check the rules itself
     dossier_columns: dict[str, str] = field(default_factory=dict)  # field → the export's heading
+    dossier_statuses: dict[str, str] = field(default_factory=dict)  # its word → ours (or skip)
     dossier_pushes_per_minute: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -87,7 +90,7 @@ _INTS = (
     "device_silent_minutes",
 )
 _BOOLS = ("secure_cookies", "public_comments")
-DOSSIER_KEYS = ("columns", "pushes_per_minute")
+DOSSIER_KEYS = ("columns", "statuses", "pushes_per_minute")
 
 
 def load_config(path: Path | None) -> DashboardConfig:
@@ -134,7 +137,8 @@ def load_config(path: Path | None) -> DashboardConfig:
 
 
 def _dossiers(section: YMap, path: Path) -> dict[str, Any]:
-    from portal.dossiers.rows import FIELDS  # the import's fields
+    from contract.dossiers import STATUSES
+    from portal.dossiers.rows import FIELDS, SKIP  # the import's fields and statuses
 
     values: dict[str, Any] = {}
     if "columns" in section:
@@ -142,6 +146,14 @@ def _dossiers(section: YMap, path: Path) -> dict[str, Any]:
         if not all(isinstance(v, str) and v.strip() for v in columns.values()):
             _refuse(path, section, "columns", "phải ghi tên cột trong tệp cho mỗi trường")
         values["dossier_columns"] = {str(k): str(v) for k, v in columns.items()}
+    if "statuses" in section:
+        statuses = section["statuses"]
+        kinds = (*STATUSES, SKIP)
+        if not isinstance(statuses, YMap) or not all(
+            isinstance(word, str) and value in kinds for word, value in statuses.items()
+        ):
+            _refuse(path, section, "statuses", f"phải ghi mỗi trạng thái là một trong {kinds}")
+        values["dossier_statuses"] = {str(k): str(v) for k, v in statuses.items()}
     if "pushes_per_minute" in section:
         every = section["pushes_per_minute"]
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from portal.dashboard.config import ConfigError, load_config
 from portal.dossiers.importer import import_dossiers
-from portal.store.dossier_checks import check_unit
+from portal.store.dossier_checks import Rechecked, check_unit
 from portal.store.dossiers import dossier_counts
 from portal.store.models import Dossier
 
@@ -47,7 +47,7 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    outcome = import_dossiers(engine, args.file, config.dossier_columns)
+    outcome = import_dossiers(engine, args.file, config.dossier_columns, config.dossier_statuses)
     for line in outcome.lines:
         print(line, file=sys.stderr if outcome.code else sys.stdout)
     return outcome.code
@@ -65,9 +65,14 @@ def _list(engine: Engine) -> int:
 
 def _check(args: argparse.Namespace, engine: Engine) -> int:
     units = [args.unit] if args.unit else _units(engine)
+    done = Rechecked()
     with engine.begin() as connection:
-        changed = sum(check_unit(connection, unit) for unit in units)
-    print(f"Đã đối chiếu phiếu của {len(units)} đơn vị: {changed} mã hồ sơ đổi cờ.")
+        for unit in units:
+            done += check_unit(connection, unit)
+    print(
+        f"Đã đối chiếu phiếu của {len(units)} đơn vị: {done.flagged} phiếu bị gắn cờ, "
+        f"{done.cleared} phiếu được gỡ cờ."
+    )
     return 0
 
 

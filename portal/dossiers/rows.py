@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from contract.dossiers import PROCESSING, READY, RETURNED
 from contract.wire import canonical_dossier
@@ -42,13 +42,28 @@ HEADINGS = {
     "status": ("trạng thái", "tình trạng", "trang_thai"),
     "counter": ("quầy trả kết quả", "quầy", "quay"),
 }
+SKIP = "skip"  # a dossier withdrawn, refused or cancelled: no result to rate, not kept
 STATUS_WORDS = {
-    PROCESSING: ("đang giải quyết", "đang xử lý", "đang thụ lý", "chưa có kết quả", "processing"),
+    PROCESSING: (
+        "đang giải quyết", "đang xử lý", "đang thụ lý", "chưa có kết quả", "chờ bổ sung",
+        "tạm dừng", "quá hạn", "trễ hạn", "processing",
+    ),
     READY: ("đã có kết quả", "có kết quả", "chờ trả kết quả", "chờ trả", "ready"),
-    RETURNED: ("đã trả kết quả", "đã trả", "hoàn thành", "returned"),
-}
-_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M")
-_DAYS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+    RETURNED: (
+        "đã trả kết quả", "đã trả", "hoàn thành", "đã trả kết quả (trễ hạn)",
+        "đã trả kết quả (đúng hạn)", "đã trả kết quả trễ hạn", "đã trả kết quả đúng hạn",
+        "returned",
+    ),
+    SKIP: ("đã rút hồ sơ", "rút hồ sơ", "đã rút", "từ chối", "đã hủy", "hủy", "không giải quyết"),
+}  # fmt: skip
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M", "%Y/%m/%d %H:%M",
+    "%d.%m.%Y %H:%M",
+)  # fmt: skip
+_DAYS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+# A date an XLSX cell holds unformatted is Excel's day number (46346 is 20/11/2026).
+_EXCEL_EPOCH, _EXCEL_DAYS = datetime(1899, 12, 30), range(30_000, 80_000)
 LIMITS = {"code": 64, "unit": 64, "procedure": 300, "field": 200, "counter": 64}
 
 
@@ -83,11 +98,32 @@ def column_names(mapped: Mapping[str, str]) -> dict[str, str]:
     return names | {fold(heading): field for field, heading in mapped.items()}
 
 
-def read_row(cells: Mapping[str, str]) -> tuple[DossierRow | None, list[CellProblem]]:
+def status_of(text: str, mapped: Mapping[str, str] | None = None) -> str | None:
+    """The status a one-stop software's word names (portal.yaml's `dossiers.statuses`
+    first), accents and case aside; SKIP for a dossier not to keep; None: unknown."""
+    wanted = unaccented(text)
+    for word, status in (mapped or {}).items():
+        if unaccented(word) == wanted:
+            return status
+    return next(
+        (key for key, words in STATUS_WORDS.items() if wanted in map(unaccented, words)), None
+    )
+
+
+def unaccented(text: str) -> str:
+    """A word without its Vietnamese marks: "Đã trả kết quả" and "Da tra ket qua" are one."""
+    decomposed = unicodedata.normalize("NFD", fold(text).replace("đ", "d"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def read_row(
+    cells: Mapping[str, str],
+    statuses: Mapping[str, str] | None = None,
+) -> tuple[DossierRow | None, list[CellProblem]]:
     """One dossier from its cells (by field name); None and the problems when it cannot be
-    kept."""
+    kept. A status `statuses` or the defaults say to skip: None and no problem."""
     problems: list[CellProblem] = []
-    text = {name: " ".join(str(cells.get(name) or "").split()) for name in FIELDS}
+    text = {name: _clean(str(cells.get(name) or "")) for name in FIELDS}
     for name in REQUIRED:
         if not text[name]:
             problems.append(CellProblem(name, "trống, cần có"))
@@ -100,7 +136,9 @@ def read_row(cells: Mapping[str, str]) -> tuple[DossierRow | None, list[CellProb
     received = _moment(text["received"], "received", problems)
     appointment = _moment(text["appointment"], "appointment", problems, end_of_day=True)
     returned = _moment(text["returned"], "returned", problems) if text["returned"] else None
-    status = _status(text["status"], returned, problems)
+    status = _status(text["status"], returned, problems, statuses)
+    if status == SKIP:
+        return None, []
     if received and appointment and appointment < received:
         problems.append(CellProblem("appointment", "trước ngày tiếp nhận"))
     if received and returned and returned < received:
@@ -122,6 +160,15 @@ def read_row(cells: Mapping[str, str]) -> tuple[DossierRow | None, list[CellProb
     return row, []
 
 
+def _clean(cell: str) -> str:
+    """A cell on one line, composed, without invisible characters (a zero-width space or a
+    direction mark pasted along would make a code unfindable or a name print backwards)."""
+    visible = "".join(
+        c for c in unicodedata.normalize("NFC", cell) if unicodedata.category(c) != "Cf"
+    )
+    return " ".join(visible.split())
+
+
 def _moment(
     text: str, column: str, problems: list[CellProblem], end_of_day: bool = False
 ) -> datetime | None:
@@ -138,18 +185,33 @@ def _moment(
         except ValueError:
             continue
         return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0))
+    if text.isdigit() and int(text) in _EXCEL_DAYS:
+        day = (_EXCEL_EPOCH + timedelta(days=int(text))).date()
+        return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0))
     problems.append(CellProblem(column, f"“{text[:40]}” không phải ngày (20/11/2026 08:30)"))
     return None
 
 
-def _status(text: str, returned: datetime | None, problems: list[CellProblem]) -> str | None:
+def _status(
+    text: str,
+    returned: datetime | None,
+    problems: list[CellProblem],
+    mapped: Mapping[str, str] | None,
+) -> str | None:
     if not text:  # no status column: the return date says it
         return RETURNED if returned else PROCESSING
-    folded = fold(text)
-    status = next((key for key, words in STATUS_WORDS.items() if folded in words), None)
+    status = status_of(text, mapped)
+    if status == SKIP:
+        return SKIP
     if status is None:
-        known = ", ".join(f"“{words[0]}”" for words in STATUS_WORDS.values())
-        problems.append(CellProblem("status", f"“{text[:40]}” không rõ; dùng {known}"))
+        known = ", ".join(f"“{STATUS_WORDS[s][0]}”" for s in (PROCESSING, READY, RETURNED))
+        problems.append(
+            CellProblem(
+                "status",
+                f"“{text[:40]}” không rõ; dùng {known}, hoặc khai báo trong portal.yaml "
+                "(dossiers.statuses)",
+            )
+        )
     elif status == RETURNED and returned is None:
         problems.append(CellProblem("returned", "đã trả kết quả nhưng không có ngày trả"))
     elif status != RETURNED and returned is not None:

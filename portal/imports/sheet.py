@@ -33,6 +33,15 @@ MAX_CELL = 5_000  # characters: the longest text the contract carries (its comme
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much of a file is read: a clerk's paper forms by default; the one-stop
+    software's dossier exports are longer (portal/dossiers/importer.py)."""
+
+    rows: int = MAX_ROWS
+    bytes: int = MAX_BYTES
+
+
 class SheetRefused(Exception):
     """A file that cannot be read as a sheet: a locale key and its parameters."""
 
@@ -67,13 +76,11 @@ class Sheet:
     ignored_sheets: tuple[str, ...] = ()  # a workbook's other sheets, not read
 
 
-def read_sheet(path: Path, sheet: str = "", max_rows: int = MAX_ROWS) -> Sheet:
+def read_sheet(path: Path, sheet: str = "", limits: SheetLimits = SheetLimits()) -> Sheet:
     """The file's heading and rows (a workbook's sheet named `sheet`, else its first);
     SheetRefused when it cannot be used at all."""
     kind = _kind(path)
-    header, rows = (
-        _read_xlsx(path, sheet, max_rows) if kind == "xlsx" else _read_csv(path, max_rows)
-    )
+    header, rows = _read_xlsx(path, sheet, limits) if kind == "xlsx" else _read_csv(path, limits)
     titled = header is not None and any(cell.strip() for cell in header.cells)
     if header is not None and header.ignored and not sheet and not (titled and rows):
         others = ", ".join(f"“{name}”" for name in header.ignored)
@@ -136,10 +143,10 @@ def _too_big(path: Path, size: int, limit: int) -> SheetRefused:
 
 
 # --- CSV -------------------------------------------------------------------------------
-def _read_csv(path: Path, max_rows: int) -> tuple[_Header | None, list[SheetRow]]:
-    data = _read_bytes(path, MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise _too_big(path, path.stat().st_size, MAX_BYTES)
+def _read_csv(path: Path, limits: SheetLimits) -> tuple[_Header | None, list[SheetRow]]:
+    data = _read_bytes(path, limits.bytes + 1)
+    if len(data) > limits.bytes:
+        raise _too_big(path, path.stat().st_size, limits.bytes)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -149,7 +156,7 @@ def _read_csv(path: Path, max_rows: int) -> tuple[_Header | None, list[SheetRow]
     if not text.strip():
         return None, []
     delimiter = _delimiter(text.split("\n", 1)[0])
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))  # a huge cell: said per cell
+    csv.field_size_limit(max(csv.field_size_limit(), limits.bytes))  # a huge cell: said per cell
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: _Header | None = None
     rows: list[SheetRow] = []
@@ -158,7 +165,7 @@ def _read_csv(path: Path, max_rows: int) -> tuple[_Header | None, list[SheetRow]
             if header is None:
                 header = _Header(cells, delimiter)
             else:
-                _keep(path, rows, number, cells, {}, max_rows)
+                _keep(path, rows, number, cells, {}, limits.rows)
     except csv.Error as exc:
         raise SheetRefused("import.bad_csv", path=path, row=reader.line_num, error=exc) from None
     return header, rows
@@ -221,18 +228,18 @@ def sheet_headings(path: Path) -> list[tuple[str, list[str]]] | None:
 
 
 def _read_xlsx(
-    path: Path, name: str = "", max_rows: int = MAX_ROWS
+    path: Path, name: str = "", limits: SheetLimits = SheetLimits()
 ) -> tuple[_Header | None, list[SheetRow]]:
-    with _workbook(path) as book:
+    with _workbook(path, limits.bytes) as book:
         first = book[name] if name else book.worksheets[0]
         others = tuple(title for title in book.sheetnames if title != first.title)
-        return _xlsx_rows(path, first, others, max_rows)
+        return _xlsx_rows(path, first, others, limits.rows)
 
 
 @contextmanager
-def _workbook(path: Path) -> Iterator[Any]:
+def _workbook(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Any]:
     """The workbook, read only, its failures refused in words."""
-    size = _unpacked_size(path)
+    size = _unpacked_size(path, max_bytes)
     if size > MAX_UNPACKED:
         raise _too_big(path, size, MAX_UNPACKED)
     import openpyxl  # ~0.3 s: only for a workbook
@@ -251,10 +258,10 @@ def _workbook(path: Path) -> Iterator[Any]:
         raise SheetRefused("import.bad_xlsx", path=path, error=_why(exc)) from None
 
 
-def _unpacked_size(path: Path) -> int:
-    on_disk = len(_read_bytes(path, MAX_BYTES + 1))
-    if on_disk > MAX_BYTES:
-        raise _too_big(path, path.stat().st_size, MAX_BYTES)
+def _unpacked_size(path: Path, max_bytes: int) -> int:
+    on_disk = len(_read_bytes(path, max_bytes + 1))
+    if on_disk > max_bytes:
+        raise _too_big(path, path.stat().st_size, max_bytes)
     try:
         with zipfile.ZipFile(path) as archive:
             return sum(info.file_size for info in archive.infolist())

@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Engine, func, select, tuple_
+from sqlalchemy import Connection, Engine, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from contract.dossiers import PROCESSING, READY, DossierView, delay
 from portal.dossiers.rows import DossierRow
-from portal.store.dossier_checks import check_unit, keeps_dossiers
-from portal.store.engine import dialect_insert
-from portal.store.models import Dossier
-from portal.store.settings import unit_settings
+from portal.store.dossier_checks import Rechecked, check_unit, keeps_dossiers
+from portal.store.engine import dialect_insert, insert_ignoring_duplicates
+from portal.store.models import Dossier, Setting
+from portal.store.settings import DOSSIERS_FROM, unit_settings
 
 _KEYS = ("procedure", "field", "received_at", "appointment_at", "returned_at", "status", "counter")
 _COLUMNS = (
@@ -29,6 +29,7 @@ _COLUMNS = (
     Dossier.counter,
 )
 _CHUNK = 400  # (unit, code) pairs in one IN: well within every database's parameter limit
+LOCAL_OFFSET = timedelta(hours=7)  # Vietnam keeps one offset all year
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class Saved:
     added: int
     updated: int
     unchanged: int
-    answers_rechecked: int  # answers whose dossier flags changed
+    answers_flagged: int  # answers newly flagged against these dossiers
+    answers_cleared: int  # answers whose dossier flag was taken off
 
 
 def save_dossiers(engine: Engine, rows: Sequence[DossierRow], now: datetime | None = None) -> Saved:
@@ -47,18 +49,28 @@ def save_dossiers(engine: Engine, rows: Sequence[DossierRow], now: datetime | No
     with engine.begin() as connection:
         before = _stored(connection, list(latest))
         new_units = {unit for unit, _ in latest if not keeps_dossiers(connection, unit)}
+        _first_kept(engine, connection, new_units, now)
         changed = [row for key, row in latest.items() if before.get(key) != _values(row)]
         for start in range(0, len(changed), _CHUNK):
             _upsert(engine, connection, changed[start : start + _CHUNK], now)
         codes: dict[str, set[str]] = defaultdict(set)
         for row in changed:
             codes[row.unit].add(row.code)
-        rechecked = sum(
-            check_unit(connection, unit, None if unit in new_units else unit_codes)
-            for unit, unit_codes in codes.items()
-        )
+        done = Rechecked()
+        for unit, unit_codes in codes.items():
+            done += check_unit(connection, unit, None if unit in new_units else unit_codes)
     added = sum(1 for key in latest if key not in before)
-    return Saved(added, len(changed) - added, len(latest) - len(changed), rechecked)
+    unchanged = len(latest) - len(changed)
+    return Saved(added, len(changed) - added, unchanged, done.flagged, done.cleared)
+
+
+def _first_kept(engine: Engine, connection: Connection, units: set[str], now: datetime) -> None:
+    """A unit kept for the first time is checked from today (local), unless a day was set
+    before (`portal unit U --dossiers-from DAY`)."""
+    today = (now + LOCAL_OFFSET).date().isoformat()
+    rows = [{"key": DOSSIERS_FROM + unit, "value": today} for unit in sorted(units)]
+    if rows:
+        connection.execute(insert_ignoring_duplicates(engine, Setting, rows))
 
 
 def _values(row: DossierRow) -> dict[str, object]:

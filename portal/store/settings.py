@@ -23,7 +23,18 @@ WEB_LONG_FORM = "web_long_form:"  # "": the unit's web survey offers no long for
 HALF_YEAR = "half_year:"
 # The unit's words to a citizen whose dossier is late, shown by a tablet's lookup.
 APOLOGY = "apology:"
-UNIT_SETTINGS = (YEARLY_DOSSIERS, UNIT_NAME, WEB_FORM, WEB_LONG_FORM, HALF_YEAR, APOLOGY)
+# The first day (ISO) from which the unit's dossiers are all kept: answers given since are
+# checked for unknown codes (portal/store/dossier_checks.py). Set at its first import.
+DOSSIERS_FROM = "dossiers_from:"
+UNIT_SETTINGS = (
+    YEARLY_DOSSIERS,
+    UNIT_NAME,
+    WEB_FORM,
+    WEB_LONG_FORM,
+    HALF_YEAR,
+    APOLOGY,
+    DOSSIERS_FROM,
+)
 WEB_SECRET = "web_secret"
 # The web survey's forms when a unit chose none: decision 2223's quick form, then the long
 # SIPAS form (the kiosk's defaults, config.yaml), each at its latest version.
@@ -44,6 +55,7 @@ class UnitSettings:
     web_long_form: str | None = DEFAULT_WEB_LONG_FORM  # None: none offered on the web
     state_applicants: int | None = None  # the half-year rule's applicants (None: not such a unit)
     apology: str = ""  # to a citizen whose dossier is late ("": the kiosk's own words)
+    dossiers_from: str = ""  # ISO day its dossiers are complete from ("": none kept yet)
 
     @property
     def shown_name(self) -> str:
@@ -93,6 +105,7 @@ def unit_settings(engine: Engine, unit: str) -> UnitSettings:
         web_long_form=found.get(WEB_LONG_FORM + unit, DEFAULT_WEB_LONG_FORM) or None,
         state_applicants=int(found[HALF_YEAR + unit]) if found.get(HALF_YEAR + unit) else None,
         apology=found.get(APOLOGY + unit, ""),
+        dossiers_from=found.get(DOSSIERS_FROM + unit, ""),
     )
 
 
@@ -105,6 +118,7 @@ def set_unit_settings(
     web_long_form: str | None = None,
     state_applicants: int | None = None,
     apology: str | None = None,
+    dossiers_from: str | None = None,
 ) -> None:
     """Keep what is given of a unit's settings (None: left as it is; a name of "" shows the
     code again, a long form of "" offers none, 0 state applicants ends the half-year rule),
@@ -119,6 +133,7 @@ def set_unit_settings(
         WEB_LONG_FORM: web_long_form,
         HALF_YEAR: None if state_applicants is None else str(state_applicants or ""),
         APOLOGY: apology,
+        DOSSIERS_FROM: dossiers_from,
     }
     with Session(engine) as session, session.begin():
         for prefix, value in given.items():
