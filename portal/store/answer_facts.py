@@ -16,6 +16,7 @@ dossier a transaction touched, under a lock per dossier on PostgreSQL.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -29,6 +30,7 @@ from portal.store.models import Answer, AnswerChoice, AnswerText
 
 # Vietnam keeps one time zone, without summer time: a unit's local day is this one's.
 LOCAL_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+_FLAG_CHUNK = 500  # answer ids in one UPDATE … WHERE id IN
 CHOICE_TYPES = ("single_choice", "multi_choice", "scale")
 _MAX_CODE = 64  # answer_choices.choice's length: a longer "choice" is no form's
 
@@ -151,8 +153,11 @@ def settle_dossiers(connection: Connection, codes: Iterable[str | None]) -> None
     """Decide again, for each dossier code, which verdict counts (the first finished) and
     flag the others duplicate_dossier; a change reaches answer_choices too."""
     wanted = sorted({code for code in codes if code})
-    if not wanted:
-        return
+    for start in range(0, len(wanted), _FLAG_CHUNK):  # within every database's IN limit
+        _settle(connection, wanted[start : start + _FLAG_CHUNK])
+
+
+def _settle(connection: Connection, wanted: list[str]) -> None:
     if connection.dialect.name == "postgresql":  # two batches with one dossier: one at a time
         for code in wanted:
             connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(code))))
@@ -167,12 +172,14 @@ def settle_dossiers(connection: Connection, codes: Iterable[str | None]) -> None
         key=lambda row: (row.dossier_code, bool(_others(row.flags)), row.finished_at, row.uuid)
     )
     first_seen: set[str | None] = set()
+    new_flags: dict[int, str] = {}
     for row in rows:
         duplicate = row.dossier_code in first_seen
         first_seen.add(row.dossier_code)
         new = _with_flag(row.flags or "", DUPLICATE_DOSSIER, duplicate)
         if new != (row.flags or ""):
-            set_flags(connection, row.id, new)
+            new_flags[row.id] = new
+    set_many_flags(connection, new_flags)
 
 
 def _others(flags: str | None) -> set[str]:
@@ -188,8 +195,19 @@ def _with_flag(flags: str, flag: str, present: bool) -> str:
 
 def set_flags(connection: Connection, answer_id: int, flags: str) -> None:
     """An answer's flags, in `answers` and in its answer_choices and answer_texts rows."""
-    connection.execute(update(Answer).where(Answer.id == answer_id).values(flags=flags))
-    for table in (AnswerChoice, AnswerText):
-        connection.execute(
-            update(table).where(table.answer_id == answer_id).values(flagged=bool(flags))
-        )
+    set_many_flags(connection, {answer_id: flags})
+
+
+def set_many_flags(connection: Connection, new_flags: Mapping[int, str]) -> None:
+    """Answers' flags ({answer id: flags}), a few statements per distinct value rather than
+    three per answer: a unit's dossiers arriving can change thousands at once."""
+    by_value: dict[str, list[int]] = defaultdict(list)
+    for answer_id, flags in new_flags.items():
+        by_value[flags].append(answer_id)
+    for flags, ids in by_value.items():
+        for start in range(0, len(ids), _FLAG_CHUNK):
+            chunk = ids[start : start + _FLAG_CHUNK]
+            connection.execute(update(Answer).where(Answer.id.in_(chunk)).values(flags=flags))
+            for table in (AnswerChoice, AnswerText):
+                flagged = update(table).where(table.answer_id.in_(chunk))
+                connection.execute(flagged.values(flagged=bool(flags)))

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, and_, func, select
 
 from contract.wire import DOSSIER_FLAGS, DOSSIER_NOT_RETURNED, DOSSIER_RATED_LATE, DOSSIER_UNKNOWN
-from portal.store.answer_facts import local_day, set_flags, settle_dossiers
+from portal.store.answer_facts import local_day, set_many_flags, settle_dossiers
 from portal.store.models import Answer, Dossier, Setting
 from portal.store.settings import DOSSIERS_FROM
 
@@ -107,6 +107,7 @@ def _recheck(connection: Connection, condition: object) -> Rechecked:
     rows = connection.execute(query).all()
     since: dict[str, date | None] = {}
     changed_codes: set[str] = set()
+    new_flags: dict[int, str] = {}
     done = Rechecked()
     for row in rows:
         if row.unit_code not in since:
@@ -115,11 +116,12 @@ def _recheck(connection: Connection, condition: object) -> Rechecked:
         before = {name for name in (row.flags or "").split(",") if name}
         after = (before - set(DOSSIER_FLAGS)) | found
         if after != before:
-            set_flags(connection, row.id, ",".join(sorted(after)))
+            new_flags[row.id] = ",".join(sorted(after))
             changed_codes.add(row.dossier_code)
             had = bool(before & set(DOSSIER_FLAGS))
             done.flagged += bool(found) and not had
             done.cleared += had and not found
+    set_many_flags(connection, new_flags)
     settle_dossiers(connection, changed_codes)
     return done
 
