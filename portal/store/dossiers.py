@@ -48,7 +48,8 @@ def save_dossiers(engine: Engine, rows: Sequence[DossierRow], now: datetime | No
     latest = {(row.unit, row.code): row for row in rows}  # a code twice: its last row
     with engine.begin() as connection:
         before = _stored(connection, list(latest))
-        new_units = {unit for unit, _ in latest if not keeps_dossiers(connection, unit)}
+        units = {unit for unit, _ in latest}
+        new_units = {unit for unit in units if not keeps_dossiers(connection, unit)}
         _first_kept(engine, connection, new_units, now)
         changed = [row for key, row in latest.items() if before.get(key) != _values(row)]
         for start in range(0, len(changed), _CHUNK):
