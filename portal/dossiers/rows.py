@@ -10,10 +10,11 @@ Statuses are read in its words too ("Đang giải quyết", "Đã trả kết qu
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from contract.dossiers import PROCESSING, READY, RETURNED
 from contract.wire import canonical_dossier
@@ -56,12 +57,11 @@ STATUS_WORDS = {
     ),
     SKIP: ("đã rút hồ sơ", "rút hồ sơ", "đã rút", "từ chối", "đã hủy", "hủy", "không giải quyết"),
 }  # fmt: skip
-_FORMATS = (
-    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M", "%Y/%m/%d %H:%M",
-    "%d.%m.%Y %H:%M",
-)  # fmt: skip
-_DAYS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d", "%d.%m.%Y")
+_DATE = re.compile(
+    r"(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})"
+    r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?: ?(SA|CH|AM|PM))?)?",
+    re.IGNORECASE,
+)
 # A date an XLSX cell holds unformatted is Excel's day number (46346 is 20/11/2026).
 _EXCEL_EPOCH, _EXCEL_DAYS = datetime(1899, 12, 30), range(30_000, 80_000)
 LIMITS = {"code": 64, "unit": 64, "procedure": 300, "field": 200, "counter": 64}
@@ -174,22 +174,38 @@ def _moment(
 ) -> datetime | None:
     if not text:
         return None
-    for pattern in _FORMATS:
-        try:
-            return datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-    for pattern in _DAYS:
-        try:
-            day = datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0))
-    if text.isdigit() and int(text) in _EXCEL_DAYS:
-        day = (_EXCEL_EPOCH + timedelta(days=int(text))).date()
-        return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0))
-    problems.append(CellProblem(column, f"“{text[:40]}” không phải ngày (20/11/2026 08:30)"))
-    return None
+    found = _read_moment(text, end_of_day)
+    if found is None:
+        problems.append(CellProblem(column, f"“{text[:40]}” không phải ngày (20/11/2026 08:30)"))
+    return found
+
+
+def _read_moment(text: str, end_of_day: bool) -> datetime | None:
+    """A day, with its time when written: year first (2026-11-20, 2026/11/20) or day first
+    (20/11/2026, 20-11-2026, 20.11.2026), or Excel's day number. One regular expression, not
+    a dozen strptime tries: a province's file has 600,000 dates."""
+    match = _DATE.fullmatch(text)
+    if match is None:
+        if text.isdigit() and int(text) in _EXCEL_DAYS:
+            day = _EXCEL_EPOCH + timedelta(days=int(text))
+            return day.replace(hour=23, minute=59, second=59) if end_of_day else day
+        return None
+    first, middle, last, hour, minute, second, half = match.group(1, 3, 4, 5, 6, 7, 8)
+    if len(first) == 4:
+        year, month, day_of = int(first), int(middle), int(last)
+    elif len(last) == 4:
+        year, month, day_of = int(last), int(middle), int(first)
+    else:
+        return None
+    try:
+        if hour is None:
+            moment = datetime(year, month, day_of)
+            return moment.replace(hour=23, minute=59, second=59) if end_of_day else moment
+        hours = int(hour) % 12 + (12 if half and half.upper() in ("CH", "PM") else 0)
+        hours = hours if half else int(hour)  # "08:30 CH" (chiều) is 20:30
+        return datetime(year, month, day_of, hours, int(minute), int(second or 0))
+    except ValueError:  # 32/11, 24:00
+        return None
 
 
 def _status(
