@@ -20,6 +20,8 @@ from portal.reports.checks import check_report
 from tests.portal_support import Portal, start_portal
 from tests.test_report_documents import pdf_text
 
+pytestmark = pytest.mark.slow  # the real portal, as a process
+
 UNIT, OTHER = "DNG-HC", "DNG-KHAC"
 HEADER = ",".join(
     [
