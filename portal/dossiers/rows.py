@@ -57,6 +57,7 @@ STATUS_WORDS = {
     ),
     SKIP: ("đã rút hồ sơ", "rút hồ sơ", "đã rút", "từ chối", "đã hủy", "hủy", "không giải quyết"),
 }  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode's "Cc"
 _DATE = re.compile(
     r"(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})"
     r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?: ?(SA|CH|AM|PM))?)?",
@@ -131,7 +132,7 @@ def read_row(
         if len(text[name]) > limit:
             problems.append(CellProblem(name, f"dài quá {limit} ký tự"))
     for name in FIELDS:  # a NUL, say, which PostgreSQL's text cannot keep
-        if any(unicodedata.category(char) == "Cc" for char in text[name]):
+        if _CONTROL.search(text[name]):
             problems.append(CellProblem(name, "có ký tự điều khiển không đọc được"))
     received = _moment(text["received"], "received", problems)
     appointment = _moment(text["appointment"], "appointment", problems, end_of_day=True)
@@ -163,10 +164,10 @@ def read_row(
 def _clean(cell: str) -> str:
     """A cell on one line, composed, without invisible characters (a zero-width space or a
     direction mark pasted along would make a code unfindable or a name print backwards)."""
-    visible = "".join(
-        c for c in unicodedata.normalize("NFC", cell) if unicodedata.category(c) != "Cf"
-    )
-    return " ".join(visible.split())
+    composed = unicodedata.normalize("NFC", cell)
+    if not composed.isascii():  # ASCII holds no invisible "format" character
+        composed = "".join(c for c in composed if unicodedata.category(c) != "Cf")
+    return " ".join(composed.split())
 
 
 def _moment(
