@@ -188,13 +188,19 @@ def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--rounds", type=int, default=10, help="surveys for tap timings")
     parser.add_argument(
-        "--only", choices=("kiosk", "sync", "scan", "reports", "dashboard"), default=None
+        "--only",
+        choices=("kiosk", "sync", "scan", "reports", "dashboard", "dossiers"),
+        default=None,
     )
     args, rest = parser.parse_known_args()
     if args.only == "dashboard":  # the reports benchmark's databases: asked for by name only
         from benchmarks import dashboard
 
         return dashboard.main(rest)
+    if args.only == "dossiers":  # the same databases, given a dossier per coded answer
+        from benchmarks import dossiers
+
+        return dossiers.main(rest)
     if args.only == "reports":  # minutes of filling and GBs of disk: asked for by name only
         from benchmarks import reports
 
