@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests import browser
 from tests.dashboard_support import PASSWORD, USERS, start_dashboard
@@ -123,7 +124,18 @@ def test_the_pages_fit_a_phone(dash, tmp_path):
         if not links:
             pytest.skip("the desktop test draws the sample this one reads")
         links[0].click()
+        # A click returns before the next page has come (CI's loaded runner showed it):
+        # wait for what that page holds before measuring it.
+        call = arrived(driver, By.XPATH, "//button[.='Mở số để gọi']")
         assert wider_than_screen(driver) <= 0, "the sample's page is wider than the phone"
-        driver.find_element(By.XPATH, "//button[.='Mở số để gọi']").click()
+        call.click()
+        phone = arrived(driver, By.CSS_SELECTOR, ".verify-phone a")
         assert wider_than_screen(driver) <= 0, "the call's page is wider than the phone"
-        assert driver.find_element(By.CSS_SELECTOR, ".verify-phone a").size["height"] >= 44
+        assert phone.size["height"] >= 44
+
+
+def arrived(driver, by: str, what: str):
+    """The element, once the page that holds it has come (30 s at most)."""
+    return WebDriverWait(driver, 30).until(
+        expected_conditions.presence_of_element_located((by, what))
+    )
