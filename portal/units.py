@@ -80,22 +80,33 @@ def change_unit(engine: Engine, unit: str, change: UnitChange) -> None:
 
 def _checked_apology(text: str) -> str:
     """The apology as it is kept: composed and trimmed, a few sentences at most."""
-    text = unicodedata.normalize("NFC", text).strip()
-    if len(text) > MAX_APOLOGY:
-        raise UnitRefused(f"an apology has at most {MAX_APOLOGY} characters")
-    if any(unicodedata.category(c).startswith("C") for c in text):
-        raise UnitRefused("an apology is one paragraph of text, without control characters")
-    return text
+    return _composed_line(
+        text,
+        MAX_APOLOGY,
+        f"an apology has at most {MAX_APOLOGY} characters",
+        "an apology is one paragraph of text, without control characters",
+    )
 
 
 def _checked_name(name: str) -> str:
     """The name as it is kept: composed (a terminal may send Vietnamese decomposed), trimmed."""
-    name = unicodedata.normalize("NFC", name).strip()
-    if len(name) > MAX_NAME:
-        raise UnitRefused(f"a unit's name has at most {MAX_NAME} characters")
-    if any(unicodedata.category(c).startswith("C") for c in name):
-        raise UnitRefused("a unit's name is one line of text, without control characters")
-    return name
+    return _composed_line(
+        name,
+        MAX_NAME,
+        f"a unit's name has at most {MAX_NAME} characters",
+        "a unit's name is one line of text, without control characters",
+    )
+
+
+def _composed_line(text: str, limit: int, too_long: str, not_text: str) -> str:
+    """Text composed (NFC) and trimmed, refused with these words when too long or when it
+    holds a control or format character."""
+    text = unicodedata.normalize("NFC", text).strip()
+    if len(text) > limit:
+        raise UnitRefused(too_long)
+    if any(unicodedata.category(c).startswith("C") for c in text):
+        raise UnitRefused(not_text)
+    return text
 
 
 def _checked_forms(
